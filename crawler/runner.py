@@ -1,0 +1,213 @@
+"""One check cycle: the Scrapy process, the extraction workers and the store writer.
+
+``run_sources`` starts one crawler per source in a single Twisted reactor (so it runs once per
+process: cron runs and daemon cycles each get a fresh ``profilewatch run`` process). Extraction
+runs in a process pool so both cores are busy; the store is written by one thread, one transaction
+per page, so fetching never waits on the disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+
+from scrapy import signals
+from scrapy.crawler import CrawlerProcess
+from scrapy.spiders import Spider
+
+from crawler.settings import build_settings
+from crawler.spiders import spider_class
+from crawler.work import analyse_in_worker, warm_up
+from pipeline.analyse import Profile
+from pipeline.types import Analysis, ChangeKind, Fetched
+from profilewatch.config import Config, SourceConfig
+from profilewatch.errors import StoreError
+from storage.records import CheckInput, FetchState, RecordOutcome
+from storage.store import Store
+
+logger = logging.getLogger(__name__)
+
+# Below this many pages a run extracts in the main process: starting worker processes (~0.5 s
+# each, importing trafilatura) costs more than it saves on a handful of pages.
+AUTO_POOL_MIN_PAGES = 40
+
+
+class Progress(Protocol):
+    def start(self, total: int) -> None: ...
+    def page_done(self, source: str, url: str, outcome: RecordOutcome) -> None: ...
+    def finish(self) -> None: ...
+
+
+class NoProgress:
+    def start(self, total: int) -> None:
+        pass
+
+    def page_done(self, source: str, url: str, outcome: RecordOutcome) -> None:
+        pass
+
+    def finish(self) -> None:
+        pass
+
+
+@dataclass
+class SourceReport:
+    source: str
+    run_id: int
+    status: str = "running"
+    counts: Counter[str] = field(default_factory=Counter)
+    reasons: Counter[str] = field(default_factory=Counter)
+    failing: dict[str, str] = field(default_factory=dict)   # url -> reason
+
+
+@dataclass
+class RunReport:
+    started_at: datetime
+    finished_at: datetime | None = None
+    sources: list[SourceReport] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)        # sources another process was running
+
+    def total(self) -> Counter[str]:
+        total: Counter[str] = Counter()
+        for source in self.sources:
+            total.update(source.counts)
+        return total
+
+
+class RunContext:
+    """Shared by every spider and pipeline of one run (reached through ``spider.context``)."""
+
+    def __init__(self, config: Config, store: Store, sources: Sequence[SourceConfig],
+                 progress: Progress, workers: int | None) -> None:
+        self.config = config
+        self.store = store
+        self.progress = progress
+        self.states: dict[str, dict[str, FetchState]] = {
+            s.name: {st.url: st for st in store.fetch_states(s.name)} for s in sources}
+        self.known_sha: dict[str, str | None] = {
+            url: st.content_sha256 for states in self.states.values() for url, st in states.items()}
+        self.profiles = {s.name: Profile(site=s.spider, ignores=s.ignore,
+                                         organisation=s.organisation) for s in sources}
+        self.reports: dict[str, SourceReport] = {}
+        self.fatal: BaseException | None = None
+        self.process: CrawlerProcess | None = None
+        total = sum(len(set(s.urls) | set(self.states[s.name])) for s in sources)
+        self.total_pages = total
+        if workers is None:
+            workers = 0 if total < AUTO_POOL_MIN_PAGES else (os.cpu_count() or 1)
+        self.executor: Executor | None = None
+        if workers > 0:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["crawler.work", "pipeline.analyse"])
+            self.executor = ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                                initializer=warm_up)
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer")
+        self.gone_after = config.settings.gone_after
+
+    # --- what spiders ask ------------------------------------------------------------------------
+
+    def known_urls(self, source: str) -> list[str]:
+        return list(self.states.get(source, {}))
+
+    def validators(self, url: str) -> tuple[str | None, str | None] | None:
+        for states in self.states.values():
+            state = states.get(url)
+            if state is not None and state.has_version and (state.etag or state.http_last_modified):
+                return state.etag, state.http_last_modified
+        return None
+
+    # --- what pipelines ask ----------------------------------------------------------------------
+
+    async def analyse(self, fetched: Fetched) -> Analysis:
+        profile = self.profiles[fetched.source]
+        known = self.known_sha.get(fetched.url)
+        if self.executor is None:
+            return analyse_in_worker(fetched, profile, known)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, analyse_in_worker, fetched, profile, known)
+
+    async def record(self, fetched: Fetched, analysis: Analysis) -> RecordOutcome:
+        report = self.reports[fetched.source]
+        check = CheckInput(url=fetched.url, source=fetched.source, fetched_at=fetched.fetched_at,
+                           analysis=analysis, status=fetched.status, final_url=fetched.final_url,
+                           headers=fetched.headers, duration_ms=fetched.duration_ms,
+                           run_id=report.run_id, body=fetched.body, body_size=len(fetched.body))
+        loop = asyncio.get_running_loop()
+        try:
+            outcome = await loop.run_in_executor(self.writer, self.store.record, check,
+                                                 self.gone_after)
+        except StoreError as exc:
+            self._fail(exc)
+            raise
+        report.counts[outcome.kind.value] += 1
+        if outcome.kind is ChangeKind.FAILED:
+            report.reasons[outcome.reason or "failed"] += 1
+            report.failing[fetched.url] = outcome.reason or "failed"
+        self.progress.page_done(fetched.source, fetched.url, outcome)
+        logger.debug("%s %s%s", outcome.kind.value, fetched.url,
+                    f" ({outcome.reason})" if outcome.reason else "")
+        return outcome
+
+    def _fail(self, exc: BaseException) -> None:
+        if self.fatal is None:
+            self.fatal = exc
+            logger.error("stopping the run: %s", exc)
+            if self.process is not None:
+                self.process.stop()
+
+    def close(self) -> None:
+        self.writer.shutdown(wait=True)
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+def run_sources(config: Config, store: Store, sources: Sequence[SourceConfig], *,
+                progress: Progress | None = None, trigger: str = "manual",
+                log_level: str = "WARNING",
+                on_source_done: Callable[[SourceReport], None] | None = None) -> RunReport:
+    """Run one check cycle of ``sources`` (the caller holds their run locks)."""
+    progress = progress or NoProgress()
+    report = RunReport(started_at=datetime.now(UTC))
+    context = RunContext(config, store, sources, progress, config.settings.workers)
+    process = CrawlerProcess(build_settings(config, log_level=log_level))
+    context.process = process
+    for source in sources:
+        source_report = SourceReport(source.name, store.start_run(source.name, trigger))
+        context.reports[source.name] = source_report
+        report.sources.append(source_report)
+        crawler = process.create_crawler(spider_class(source.spider))
+
+        def closed(spider: Spider, reason: str, _report: SourceReport = source_report) -> None:
+            _report.status = "completed" if reason == "finished" else "interrupted"
+
+        crawler.signals.connect(closed, signal=signals.spider_closed)
+        process.crawl(crawler, source=source, context=context)
+    progress.start(context.total_pages)
+    try:
+        process.start(stop_after_crawl=True, install_signal_handlers=True)
+    finally:
+        context.close()
+        progress.finish()
+        for source_report in report.sources:
+            if context.fatal is not None:
+                source_report.status = "failed"
+            elif source_report.status == "running":
+                source_report.status = "interrupted"
+            try:
+                store.finish_run(source_report.run_id, source_report.status,
+                                 dict(source_report.counts))
+            except StoreError as exc:
+                logger.error("could not record the end of run %s: %s", source_report.run_id, exc)
+            if on_source_done is not None:
+                on_source_done(source_report)
+    report.finished_at = datetime.now(UTC)
+    if context.fatal is not None:
+        raise context.fatal
+    return report

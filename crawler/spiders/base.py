@@ -1,0 +1,117 @@
+"""The spider every source uses: fetch each watched page once, turn the answer into data.
+
+Site spiders (``unesco``, ``unicef``, ``undp``) subclass :class:`WatchSpider` and add discovery
+(:meth:`WatchSpider.discover`) and page hints; the shared item pipeline does the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Iterable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import scrapy
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from crawler.failures import failure_reason
+from pipeline.types import Fetched
+
+if TYPE_CHECKING:
+    from crawler.runner import RunContext
+    from profilewatch.config import SourceConfig
+
+logger = logging.getLogger(__name__)
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# Every status except redirects reaches the callback: errors are data, not exceptions.
+HANDLED_STATUSES = [s for s in range(100, 600) if s not in REDIRECT_STATUSES]
+
+
+def _headers(response: Response) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, values in response.headers.items():
+        if values:
+            out[key.decode("latin-1").lower()] = values[0].decode("latin-1")
+    return out
+
+
+class WatchSpider(scrapy.Spider):
+    """Fetch the configured pages of one source (and the pages it discovered before)."""
+
+    kind: ClassVar[str] = "generic"
+    registry: ClassVar[dict[str, type[WatchSpider]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        WatchSpider.registry[cls.kind] = cls
+
+    def __init__(self, source: SourceConfig, context: RunContext, **kwargs: Any) -> None:
+        super().__init__(name=f"{self.kind}:{source.name}", **kwargs)
+        self.source = source
+        self.context = context
+
+    async def start(self) -> AsyncIterator[Any]:
+        seen: set[str] = set()
+        async for request in self.discover():
+            yield request
+        for url in self.watched_urls():
+            if url not in seen:
+                seen.add(url)
+                yield self.page_request(url)
+
+    async def discover(self) -> AsyncIterator[Any]:
+        """Discovery requests (site spiders); the generic spider watches what it is given."""
+        return
+        yield  # pragma: no cover - makes this an async generator
+
+    def watched_urls(self) -> Iterable[str]:
+        """Configured URLs first, then every page of the source the store knows."""
+        urls = list(dict.fromkeys(self.source.urls))
+        urls.extend(u for u in self.context.known_urls(self.source.name) if u not in urls)
+        return urls
+
+    def hints(self, url: str) -> dict[str, Any]:
+        """Facts the spider knows about a page from its URL or listing (country, theme …)."""
+        return {}
+
+    def page_request(self, url: str, **meta: Any) -> scrapy.Request:
+        return scrapy.Request(
+            url,
+            callback=self.parse_page,
+            errback=self.page_failed,
+            dont_filter=True,
+            meta={"watched_url": url, "handle_httpstatus_list": HANDLED_STATUSES,
+                  "validators": self.context.validators(url), "started": time.monotonic(),
+                  **meta},
+        )
+
+    def _elapsed_ms(self, meta: dict[str, Any]) -> int:
+        started = meta.get("started")
+        return int((time.monotonic() - started) * 1000) if started else 0
+
+    def parse_page(self, response: Response) -> Iterable[Fetched]:
+        url = response.meta["watched_url"]
+        yield Fetched(
+            url=url,
+            source=self.source.name,
+            fetched_at=datetime.now(UTC),
+            status=response.status,
+            final_url=response.url,
+            headers=_headers(response),
+            body=response.body,
+            duration_ms=self._elapsed_ms(response.meta),
+            hints=self.hints(url),
+        )
+
+    def page_failed(self, failure: Failure) -> Iterable[Fetched]:
+        request = getattr(failure, "request", None)
+        meta = request.meta if request is not None else {}
+        url = meta.get("watched_url") or (request.url if request is not None else "?")
+        reason = failure_reason(failure)
+        logger.debug("%s failed: %s", url, reason)
+        yield Fetched(url=url, source=self.source.name, fetched_at=datetime.now(UTC),
+                      error=reason, duration_ms=self._elapsed_ms(meta),
+                      final_url=request.url if request is not None else None)

@@ -1,0 +1,136 @@
+"""The pure pipeline for one fetch: ``analyse_fetch(Fetched, Profile) -> Analysis``.
+
+Stages, in order (each may end the pipeline with a failed outcome and its reason):
+
+1. transport — no HTTP response (timeout, reset, robots, too large): failed, reason from the crawler;
+2. status — 304 is *not modified*, 404/410 *missing* (counts toward ``gone``), other non-2xx failed;
+3. response screen — empty body, non-HTML media type;
+4. decode — BOM, HTTP charset, ``<meta charset>``, UTF-8, detection; undecodable is failed;
+5. truncation — an HTML document cut short is failed;
+6. parse — once, with lxml; every later stage reads this tree;
+7. metadata — title, language, page-declared date, site fields (read before pruning edits the tree);
+8. prune — boilerplate elements and the source's ``css:``/``xpath:`` ignores are removed;
+9. main text — trafilatura on what is left;
+10. text clean-up — ``regex:`` ignores, "Last modified" lines removed, then normalisation;
+11. page screen — bot challenge, maintenance, error and "not in this language" pages are failed;
+12. fingerprint — SHA-256 of the normalised text (and of the raw body, for storage).
+
+No Scrapy, no database: plain data in, plain data out, safe to run in a worker process.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from pipeline.declared import strip_declared_lines
+from pipeline.decode import UndecodableBody, decode_body
+from pipeline.extract import (
+    ExtractionError,
+    extract_h1,
+    extract_language,
+    extract_main_text,
+    extract_title,
+    parse_html,
+    prune_boilerplate,
+)
+from pipeline.fingerprint import body_sha256, text_sha256
+from pipeline.ignore import IgnoreFilter, compile_ignores
+from pipeline.normalize import normalize_text, normalize_title
+from pipeline.screen import looks_truncated, screen_page, screen_response
+from pipeline.sites import site_profile
+from pipeline.types import Analysis, Extracted, Fetched, Outcome
+
+logger = logging.getLogger(__name__)
+
+MISSING_STATUSES = frozenset({404, 410})
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """How to analyse the pages of one source (picklable: sent to workers)."""
+
+    site: str = "generic"
+    ignores: tuple[str, ...] = ()
+    organisation: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@lru_cache(maxsize=256)
+def _compiled(specs: tuple[str, ...]) -> tuple[IgnoreFilter, ...]:
+    return compile_ignores(specs)
+
+
+def _failed(reason: str, fetched: Fetched, **kw: object) -> Analysis:
+    return Analysis(Outcome.FAILED, reason=reason, content_type=fetched.headers.get("content-type"),
+                    **kw)  # type: ignore[arg-type]
+
+
+def analyse_fetch(fetched: Fetched, profile: Profile) -> Analysis:
+    """Run stages 1-12 of the module docstring on one fetch."""
+    # 1. transport
+    if fetched.error is not None:
+        return _failed(fetched.error, fetched)
+    # 2. status
+    status = fetched.status
+    if status == 304:
+        return Analysis(Outcome.NOT_MODIFIED)
+    if status in MISSING_STATUSES:
+        return Analysis(Outcome.MISSING, reason=f"HTTP {status}")
+    content_type = fetched.headers.get("content-type")
+    # 3. response screen
+    rejected = screen_response(status, content_type, fetched.body)
+    if rejected:
+        return _failed(rejected, fetched)
+    digest = body_sha256(fetched.body)
+    # 4. decode
+    try:
+        decoded = decode_body(fetched.body, content_type)
+    except UndecodableBody as exc:
+        return _failed(str(exc), fetched, body_sha256=digest)
+    # 5. truncation
+    if looks_truncated(decoded.text):
+        return _failed("truncated body", fetched, body_sha256=digest, encoding=decoded.encoding)
+    # 6. parse
+    try:
+        tree = parse_html(decoded.text)
+    except ExtractionError as exc:
+        return _failed(str(exc), fetched, body_sha256=digest, encoding=decoded.encoding)
+    # 7. metadata
+    site = site_profile(profile.site)
+    title = normalize_title(extract_title(tree))
+    language = extract_language(tree)
+    declared = site.declared_date(tree)
+    hints = dict(fetched.hints)
+    if profile.organisation:
+        hints.setdefault("organisation", profile.organisation)
+    metadata = site.metadata(tree, fetched.url, hints)
+    h1 = extract_h1(tree)
+    if h1:
+        metadata.setdefault("h1", h1)
+    # 8. prune
+    ignores = _compiled(profile.ignores)
+    root = prune_boilerplate(tree, ignores)
+    # 9. main text
+    raw_text, headings = extract_main_text(root)
+    # 10. text clean-up
+    for ignore in ignores:
+        raw_text = ignore.apply_to_text(raw_text)
+    text = normalize_text(strip_declared_lines(raw_text))
+    # 11. page screen
+    reason = screen_page(decoded.text, title, text) or site.no_content_reason(text)
+    if reason:
+        return _failed(reason, fetched, body_sha256=digest, encoding=decoded.encoding)
+    # 12. fingerprint
+    extracted = Extracted(
+        text=text,
+        text_sha256=text_sha256(text),
+        title=title,
+        language=language,
+        declared=declared,
+        headings=tuple(normalize_title(h) or h for h in headings),
+        metadata=metadata,
+    )
+    return Analysis(Outcome.OK, extracted=extracted, body_sha256=digest, content_type=content_type,
+                    encoding=decoded.encoding)

@@ -1,0 +1,235 @@
+"""Finding the date a page declares about itself, in one parsed document.
+
+Order of trust (the first found wins):
+
+1. a visible "Last modified:" / "Last updated:" label followed by a date (PEER's Drupal field),
+   with the exact instant from a ``<time datetime>`` inside the same field when there is one;
+2. machine-readable modification dates: ``article:modified_time``, ``og:updated_time``,
+   ``dcterms.modified``, JSON-LD / microdata ``dateModified``;
+3. publication dates: ``article:published_time``, ``dcterms.issued``/``DC.date``, JSON-LD
+   ``datePublished``, then the first ``<time datetime>`` of the main content;
+4. htmldate restricted to structured markup (no guessing from years in the text).
+
+Nothing found means "no declared date", never a year taken from running text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+
+from lxml.html import HtmlElement
+
+from pipeline.dates import parse_date_text, parse_iso_datetime
+from pipeline.types import DeclaredDate
+
+LABEL_RE = re.compile(
+    r"\b(?:last[\s\u00a0]+(?:modified|updated|update|revised|reviewed)(?:[\s\u00a0]+on)?"
+    r"|(?:page|content)[\s\u00a0]+(?:last[\s\u00a0]+)?(?:modified|updated)"
+    r"|(?:date[\s\u00a0]+)?modified(?=[\s\u00a0]*:)|updated(?:[\s\u00a0]+on)?(?=[\s\u00a0]*:))"
+    r"[\s\u00a0]*:?[\s\u00a0]*",
+    re.I,
+)
+# How far after the label the date may start (labels sit right before their value).
+MAX_LABEL_GAP = 40
+# How many ancestors up from the label to look for the value (label and value in sibling divs).
+MAX_LABEL_CLIMB = 3
+
+MODIFIED_META = ("article:modified_time", "og:updated_time", "dcterms.modified", "dc.date.modified",
+                 "last-modified", "lastmod", "revised")
+PUBLISHED_META = ("article:published_time", "og:published_time", "dcterms.issued",
+                  "dcterms.created", "dc.date.issued", "dc.date", "date", "pubdate",
+                  "publish-date", "citation_publication_date")
+SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "textarea"})
+BOILERPLATE_ANCESTORS = ("nav", "aside", "footer", "header")
+
+
+def _itertext(element: HtmlElement) -> str:
+    chunks: list[str] = []
+
+    def walk(node: HtmlElement) -> None:
+        if isinstance(node.tag, str) and node.tag in SKIP_TAGS:
+            return
+        if node.text:
+            chunks.append(node.text)
+        for child in node:
+            walk(child)
+            if child.tail:
+                chunks.append(child.tail)
+
+    walk(element)
+    return " ".join(" ".join(chunks).split())
+
+
+def _label_candidates(tree: HtmlElement) -> Iterator[HtmlElement]:
+    for node in tree.iter():
+        if not isinstance(node.tag, str) or node.tag in SKIP_TAGS:
+            continue
+        own = (node.text or "") + " " + " ".join(c.tail or "" for c in node)
+        if LABEL_RE.search(own):
+            yield node
+
+
+def _from_label(tree: HtmlElement) -> DeclaredDate | None:
+    for node in _label_candidates(tree):
+        block: HtmlElement | None = node
+        for _ in range(MAX_LABEL_CLIMB + 1):
+            if block is None:
+                break
+            text = _itertext(block)
+            for label in LABEL_RE.finditer(text):
+                rest = text[label.end():]
+                parsed = parse_date_text(rest[:MAX_LABEL_GAP + 40], search=True)
+                if parsed is None or parsed.start > MAX_LABEL_GAP:
+                    continue
+                literal_match = rest[parsed.start:parsed.end].strip()
+                value = parsed.value
+                flags = parsed.flags
+                stamp = _time_datetime(block)
+                if stamp and parsed.value is not None:
+                    value = stamp
+                return DeclaredDate(text=literal_match, value=value, origin="last-modified-line",
+                                    kind="modified", flags=flags)
+            block = block.getparent()
+    return None
+
+
+def _time_datetime(block: HtmlElement) -> str | None:
+    for element in block.iter("time"):
+        stamp = element.get("datetime")
+        if stamp:
+            return parse_iso_datetime(stamp)
+    return None
+
+
+def _meta(tree: HtmlElement, names: tuple[str, ...]) -> tuple[str, str] | None:
+    for element in tree.iter("meta"):
+        key = (element.get("property") or element.get("name") or element.get("itemprop") or "")
+        if key.strip().lower() in names:
+            content = (element.get("content") or "").strip()
+            if content and parse_iso_datetime(content):
+                return key, content
+    return None
+
+
+def _json_ld_dates(tree: HtmlElement) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for script in tree.iter("script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json" or not script.text:
+            continue
+        try:
+            data = json.loads(script.text)
+        except ValueError:
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                for key in ("dateModified", "datePublished"):
+                    value = item.get(key)
+                    if isinstance(value, str) and key not in found and parse_iso_datetime(value):
+                        found[key] = value
+                stack.extend(v for v in item.values() if isinstance(v, dict | list))
+    return found
+
+
+def _in_boilerplate(element: HtmlElement) -> bool:
+    return any(True for _ in element.iterancestors(*BOILERPLATE_ANCESTORS))
+
+
+def _main_time(tree: HtmlElement) -> DeclaredDate | None:
+    roots = tree.xpath("//main|//*[@role='main']|//article") or [tree]
+    for root in roots:
+        for element in root.iter("time"):
+            stamp = element.get("datetime")
+            if not stamp or _in_boilerplate(element):
+                continue
+            value = parse_iso_datetime(stamp)
+            if value:
+                literal = " ".join(element.text_content().split()) or stamp
+                return DeclaredDate(text=literal, value=value, origin="time", kind="published")
+    return None
+
+
+def _visible_literal(tree: HtmlElement, value: str) -> str | None:
+    """The text of a ``<time>`` element showing the same day as ``value`` (what a reader sees)."""
+    for element in tree.iter("time"):
+        stamp = element.get("datetime")
+        if stamp and (parse_iso_datetime(stamp) or "")[:10] == value[:10] and not _in_boilerplate(element):
+            text = " ".join(element.text_content().split())
+            if text:
+                return text
+    return None
+
+
+def find_declared_date(tree: HtmlElement) -> DeclaredDate | None:
+    """The page's own modification or publication date, or None (see the module docstring)."""
+    labelled = _from_label(tree)
+    if labelled is not None:
+        return labelled
+    json_ld = _json_ld_dates(tree)
+    modified = _meta(tree, MODIFIED_META)
+    if modified:
+        return DeclaredDate(text=modified[1], value=parse_iso_datetime(modified[1]),
+                            origin=f"meta:{modified[0]}", kind="modified")
+    if "dateModified" in json_ld:
+        text = json_ld["dateModified"]
+        return DeclaredDate(text=text, value=parse_iso_datetime(text), origin="json-ld",
+                            kind="modified")
+    published = _meta(tree, PUBLISHED_META)
+    origin, text = (f"meta:{published[0]}", published[1]) if published else (
+        ("json-ld", json_ld["datePublished"]) if "datePublished" in json_ld else ("", ""))
+    if text:
+        value = parse_iso_datetime(text)
+        literal = _visible_literal(tree, value) if value else None
+        return DeclaredDate(text=literal or text, value=value, origin=origin, kind="published")
+    timed = _main_time(tree)
+    if timed is not None:
+        return timed
+    return _from_htmldate(tree)
+
+
+def _from_htmldate(tree: HtmlElement) -> DeclaredDate | None:
+    from htmldate import find_date  # local: only pages with no structured date reach this
+
+    try:
+        found = find_date(tree, extensive_search=False, original_date=True, outputformat="%Y-%m-%d")
+    except Exception:  # htmldate has no documented exception contract; a miss is "no date"
+        return None
+    if not found:
+        return None
+    return DeclaredDate(text=found, value=found, origin="htmldate", kind="published")
+
+
+def strip_declared_lines(text: str) -> str:
+    """Remove "Last modified: …" lines (and a date alone on the line after a bare label).
+
+    The declared date is metadata: it must not be part of the compared text, or a metadata-only
+    bump would look like a content change.
+    """
+    out: list[str] = []
+    drop_next_date = False
+    for original in text.split("\n"):
+        line = original
+        stripped = line.strip()
+        if drop_next_date and stripped:
+            drop_next_date = False
+            parsed = parse_date_text(stripped)
+            if parsed is not None and len(stripped) - parsed.end < 3:
+                continue
+        label = LABEL_RE.search(line)
+        if label:
+            rest = line[label.end():]
+            head = line[:label.start()]
+            parsed = parse_date_text(rest, search=True) if rest.strip() else None
+            if not rest.strip():
+                drop_next_date = True
+                line = head.rstrip(" |-–—·,;")
+            elif parsed is not None and rest.strip()[:1].isalnum() and len(rest.strip()) <= 60:
+                line = head.rstrip(" |-–—·,;") + rest[parsed.end:]
+        if line.strip():
+            out.append(line)
+    return "\n".join(out)

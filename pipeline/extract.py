@@ -1,0 +1,153 @@
+"""Extraction: one parsed document → main text, title, language.
+
+The document is parsed once (:func:`parse_html`); metadata is read from that tree first, then the
+boilerplate pruning and the user's ``css:``/``xpath:`` ignores edit it, then trafilatura extracts the
+main text from it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import lxml.html
+from lxml import etree
+from lxml.html import HtmlElement
+from trafilatura import bare_extraction
+
+from pipeline.ignore import IgnoreFilter
+
+logger = logging.getLogger(__name__)
+
+# Elements that are boilerplate wherever they sit; removed before extraction so that neither
+# trafilatura nor its small-page fallback can pick up a menu or a cookie banner.
+BOILERPLATE_XPATH = etree.XPath(
+    "//nav | //aside | //footer | //script | //style | //noscript | //template"
+    " | //form[not(descendant::main or descendant::article or descendant::h1 or descendant::h2)]"
+    " | //*[@role='navigation' or @role='contentinfo' or @role='complementary' or @role='banner'"
+    " or @role='search' or @role='alertdialog' or @aria-hidden='true' or @hidden]"
+    " | //header[not(ancestor::article) and not(ancestor::main)]"
+    " | //*[contains(translate(concat(' ', @id, ' ', @class), 'COKIENST', 'cokienst'), 'cookie')"
+    "      or contains(translate(concat(' ', @id, ' ', @class), 'ONETRUS', 'onetrus'), 'onetrust')"
+    "      or contains(translate(concat(' ', @id, ' ', @class), 'CONSET', 'conset'), 'consent')]"
+)
+MAIN_XPATH = etree.XPath("//main | //*[@role='main']")
+HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+TITLE_SEPARATORS_RE = re.compile(r"\s+")
+
+
+class ExtractionError(ValueError):
+    """The document cannot be parsed."""
+
+
+def parse_html(text: str) -> HtmlElement:
+    """Parse a whole document leniently (malformed markup is the norm)."""
+    try:
+        return lxml.html.document_fromstring(text)
+    except (etree.ParserError, ValueError) as exc:
+        raise ExtractionError(f"unparsable HTML: {exc}") from None
+
+
+def _flat(text: str | None) -> str | None:
+    if not text:
+        return None
+    flat = TITLE_SEPARATORS_RE.sub(" ", text).strip()
+    return flat or None
+
+
+def extract_title(tree: HtmlElement) -> str | None:
+    """``og:title``, else ``<title>``, else the first ``<h1>``."""
+    for meta in tree.iter("meta"):
+        if (meta.get("property") or meta.get("name") or "").lower() == "og:title":
+            title = _flat(meta.get("content"))
+            if title:
+                return title
+    for element in tree.iter("title"):
+        title = _flat(element.text_content())
+        if title:
+            return title
+    for element in tree.iter("h1"):
+        title = _flat(element.text_content())
+        if title:
+            return title
+    return None
+
+
+def extract_h1(tree: HtmlElement) -> str | None:
+    for element in tree.iter("h1"):
+        title = _flat(element.text_content())
+        if title:
+            return title
+    return None
+
+
+def extract_language(tree: HtmlElement) -> str | None:
+    """The primary language subtag declared by the page (``<html lang>`` or Content-Language)."""
+    lang = tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang")
+    if not lang:
+        for meta in tree.iter("meta"):
+            if (meta.get("http-equiv") or "").lower() == "content-language":
+                lang = meta.get("content")
+                break
+    if not lang:
+        return None
+    primary = lang.strip().split(",")[0].split("-")[0].split("_")[0].lower()
+    return primary if primary.isalpha() and 2 <= len(primary) <= 3 else None
+
+
+def prune_boilerplate(tree: HtmlElement, ignores: tuple[IgnoreFilter, ...] = ()) -> HtmlElement:
+    """Remove boilerplate and user-ignored elements; returns the subtree to extract from."""
+    for ignore in ignores:
+        ignore.apply_to_tree(tree)
+    for element in BOILERPLATE_XPATH(tree):
+        if isinstance(element, HtmlElement) and element.getparent() is not None:
+            element.drop_tree()
+    mains = MAIN_XPATH(tree)
+    if len(mains) == 1 and isinstance(mains[0], HtmlElement) and mains[0].text_content().strip():
+        body = lxml.html.Element("body")
+        body.append(mains[0])  # moves it: the rest of the tree is not needed any more
+        root = lxml.html.Element("html")
+        root.append(body)
+        return root
+    return tree
+
+
+def extract_main_text(tree: HtmlElement) -> tuple[str, tuple[str, ...]]:
+    """Main text (headings, paragraphs, lists, tables as lines) and the section headings."""
+    document = bare_extraction(
+        tree,
+        fast=True,              # no readability/jusText fallback: their choice flips with boilerplate
+        include_tables=True,
+        include_comments=False,
+        include_images=False,
+        include_links=False,
+        deduplicate=False,      # trafilatura's dedup cache spans documents: not reproducible
+        with_metadata=False,
+    )
+    if document is None or isinstance(document, dict) or not document.text:
+        return _fallback_text(tree), _headings_from_html(tree)
+    headings: tuple[str, ...] = ()
+    if document.body is not None:
+        headings = tuple(h for h in (_flat("".join(e.itertext())) for e in document.body.iter("head"))
+                         if h)
+    return document.text, headings
+
+
+def _fallback_text(tree: HtmlElement) -> str:
+    """Block-level text of what is left, for pages too small or odd for trafilatura."""
+    lines: list[str] = []
+    for element in tree.iter(*HEADING_TAGS, "p", "li", "td", "th", "dd", "dt", "pre", "blockquote"):
+        if any(a.tag in ("p", "li", "td", "th") for a in element.iterancestors()):
+            continue
+        text = _flat(element.text_content())
+        if text:
+            lines.append(f"- {text}" if element.tag == "li" else text)
+    if not lines:
+        body = tree.find("body")
+        text = (body if body is not None else tree).text_content()
+        lines = [line for line in (x.strip() for x in text.split("\n")) if line]
+    return "\n".join(lines)
+
+
+def _headings_from_html(tree: HtmlElement) -> tuple[str, ...]:
+    return tuple(h for h in (_flat(e.text_content()) for e in tree.iter(*HEADING_TAGS)) if h)

@@ -1,0 +1,110 @@
+"""The values that flow between pipeline stages. All are frozen, typed and picklable (they cross
+process boundaries to extraction workers)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Outcome(StrEnum):
+    """What a fetch amounts to, before it is compared with the store."""
+
+    OK = "ok"                      # usable page: extracted text and metadata
+    NOT_MODIFIED = "not_modified"  # 304 to a conditional request
+    MISSING = "missing"            # 404 / 410: counts toward ``gone``
+    FAILED = "failed"              # anything else: a failed check with a reason
+
+
+class ChangeKind(StrEnum):
+    """The event kinds of the contract, plus the two outcomes that make no event."""
+
+    NEW = "new"
+    CONTENT = "content"
+    METADATA = "metadata"
+    GONE = "gone"
+    UNCHANGED = "unchanged"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """One HTTP exchange (or failed attempt) for a watched page, as the crawler saw it."""
+
+    url: str                      # the watched URL: the key of the page
+    source: str
+    fetched_at: datetime          # when the response (or the failure) arrived, UTC
+    status: int | None = None     # None when no HTTP response arrived
+    final_url: str | None = None  # after redirects
+    headers: dict[str, str] = field(default_factory=dict)  # lower-case names, first value
+    body: bytes = b""
+    error: str | None = None      # transport failure (timeout, reset, robots, too large …)
+    duration_ms: int = 0
+    hints: dict[str, Any] = field(default_factory=dict)  # spider knowledge: site, country, theme …
+
+
+@dataclass(frozen=True, slots=True)
+class DeclaredDate:
+    """The page's own "Last modified" / publication date."""
+
+    text: str                     # the literal text, as on the page
+    value: str | None             # ISO-8601 (date, naive or UTC datetime); None when not trusted
+    origin: str                   # where it was found: ``last-modified-line``, ``meta``, ``json-ld``…
+    kind: str = "modified"        # ``modified`` or ``published``
+    flags: tuple[str, ...] = ()   # e.g. ``weekday-mismatch``
+
+    @property
+    def comparable(self) -> str:
+        """What two versions compare: the parsed value, else the literal."""
+        return self.value or self.text
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted:
+    """A usable page: normalised main text plus metadata."""
+
+    text: str
+    text_sha256: str
+    title: str | None = None
+    language: str | None = None
+    declared: DeclaredDate | None = None
+    headings: tuple[str, ...] = ()
+    metadata: dict[str, Any] = field(default_factory=dict)   # organisation, country, theme …
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """The result of the pure pipeline for one fetch."""
+
+    outcome: Outcome
+    reason: str | None = None
+    extracted: Extracted | None = None
+    body_sha256: str | None = None
+    content_type: str | None = None
+    encoding: str | None = None
+    compressed_body: bytes | None = None   # body compressed in the worker (storage codec)
+    codec: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LatestState:
+    """What the store knows of a page before this check: its latest version and streaks."""
+
+    version: int | None = None
+    text_sha256: str | None = None
+    title: str | None = None
+    declared: str | None = None       # DeclaredDate.comparable of the latest version
+    missing_streak: int = 0           # consecutive 404/410 checks
+    gone: bool = False                # a ``gone`` event was recorded and the page has not returned
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What the decision table says about one check."""
+
+    kind: ChangeKind
+    new_version: bool
+    event: bool
+    reason: str | None = None

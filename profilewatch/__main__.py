@@ -1,0 +1,3 @@
+from profilewatch.cli import main
+
+main()

@@ -1,0 +1,76 @@
+"""Every error profilewatch raises on purpose.
+
+The tree::
+
+    ProfilewatchError                 base; the CLI prints ``str(exc)`` on one line, no traceback
+    ├── ConfigError                   bad config file, source or key (exit 2)
+    ├── UsageError                    a bad argument on the command line (exit 2)
+    ├── NotFoundError                 an unknown page, version or event (exit 1)
+    ├── StoreError                    the store cannot be used (exit 1)
+    │   ├── StoreUnavailable          cannot connect / open / migrate
+    │   └── IntegrityProblem          ``verify`` found a mismatch
+    └── LockHeld                      another run of the same source holds the lock (exit 0)
+
+Failed fetches are *not* exceptions: they are data (a failed check with a reason).
+"""
+
+from __future__ import annotations
+
+
+class ProfilewatchError(Exception):
+    """Base class; ``exit_code`` is what the CLI exits with."""
+
+    exit_code = 1
+
+
+class ConfigError(ProfilewatchError):
+    """The config file (or an option standing in for it) is invalid."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, path: str | None = None, source: str | None = None,
+                 key: str | None = None) -> None:
+        self.path = path
+        self.source = source
+        self.key = key
+        where = []
+        if path:
+            where.append(str(path))
+        if source:
+            where.append(f"source {source!r}")
+        if key:
+            where.append(f"key {key!r}")
+        prefix = ": ".join(where)
+        super().__init__(f"{prefix}: {message}" if prefix else message)
+
+
+class UsageError(ProfilewatchError):
+    """A command-line argument cannot be understood."""
+
+    exit_code = 2
+
+
+class NotFoundError(ProfilewatchError):
+    """The page, version or event asked for does not exist."""
+
+    exit_code = 1
+
+
+class StoreError(ProfilewatchError):
+    """The store cannot be used."""
+
+    exit_code = 1
+
+
+class StoreUnavailable(StoreError):
+    """The database cannot be opened, reached or migrated."""
+
+
+class IntegrityProblem(StoreError):
+    """A stored digest or hash chain does not match its data."""
+
+
+class LockHeld(ProfilewatchError):
+    """Another process is running the same source."""
+
+    exit_code = 0

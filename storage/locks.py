@@ -1,0 +1,74 @@
+"""Cross-process locks held for the length of a run: a file lock beside a SQLite database, a
+session-level advisory lock on PostgreSQL. Both vanish with the process that held them, so a killed
+run never leaves a stale lock behind."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from pathlib import Path
+from typing import Protocol
+
+from filelock import FileLock, Timeout
+from sqlalchemy import Connection, Engine, text
+
+from storage.engine import sqlite_path
+
+
+class HeldLock(Protocol):
+    def release(self) -> None: ...
+
+
+class _FileHeld:
+    def __init__(self, lock: FileLock) -> None:
+        self._lock = lock
+
+    def release(self) -> None:
+        self._lock.release()
+
+
+class _AdvisoryHeld:
+    def __init__(self, connection: Connection, key: int) -> None:
+        self._connection = connection
+        self._key = key
+
+    def release(self) -> None:
+        try:
+            self._connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self._key})
+            self._connection.commit()
+        finally:
+            self._connection.close()
+
+
+def lock_key(name: str) -> int:
+    """A stable signed 64-bit key for an advisory lock name."""
+    digest = hashlib.sha256(f"profilewatch:{name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def _lock_path(engine: Engine, name: str) -> Path:
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
+    path = sqlite_path(engine)
+    if path is not None:
+        return path.with_name(f"{path.name}.{safe}.lock")
+    digest = hashlib.sha256(str(engine.url).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"profilewatch-{digest}.{safe}.lock"
+
+
+def try_lock(engine: Engine, name: str) -> HeldLock | None:
+    """Take the lock ``name`` without waiting; None when another process holds it."""
+    if engine.dialect.name == "postgresql":
+        connection = engine.connect()
+        key = lock_key(name)
+        got = connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
+        connection.commit()
+        if got:
+            return _AdvisoryHeld(connection, key)
+        connection.close()
+        return None
+    lock = FileLock(str(_lock_path(engine, name)), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        return None
+    return _FileHeld(lock)

@@ -1,0 +1,23 @@
+"""Alembic environment: the engine comes from :mod:`storage.engine` (no alembic.ini)."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from storage.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run_migrations_online() -> None:
+    engine = config.attributes["engine"]
+    with engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=target_metadata,
+                          render_as_batch=engine.dialect.name == "sqlite")
+        with context.begin_transaction():
+            context.run_migrations()
+        connection.commit()
+
+
+run_migrations_online()

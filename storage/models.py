@@ -1,0 +1,240 @@
+"""The versioned store's schema (SQLAlchemy 2 typed models).
+
+::
+
+    sources ─< pages ─< checks          every fetch attempt: time, status, duration, outcome, reason
+                     ─< versions        distinct (text, title, declared date); raw capture by digest
+                     ─< events          new / content / metadata / gone
+    blobs                               content-addressed, compressed bodies and texts
+    runs                                one per source per cycle (status, next-run bookkeeping)
+    deliveries                          report deliveries (target redacted, ok/error)
+    zstd_dicts                          trained compression dictionaries
+
+Times are timezone-aware UTC in Python on every backend (:class:`UtcDateTime`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in Python; UTC on disk (naive on SQLite, timestamptz on PostgreSQL)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use UTC-aware datetimes")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+IntPk = Annotated[int, mapped_column(Integer, primary_key=True, autoincrement=True)]
+Sha256 = Annotated[str, mapped_column(String(64))]
+Url = Annotated[str, mapped_column(String(2048))]
+ShortText = Annotated[str, mapped_column(String(255))]
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UtcDateTime,
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+        bytes: LargeBinary,
+        str: Text,
+    }
+
+
+class SourceRow(Base):
+    __tablename__ = "sources"
+
+    id: Mapped[IntPk]
+    name: Mapped[ShortText] = mapped_column(unique=True)
+    spider: Mapped[ShortText]
+    organisation: Mapped[str | None]
+    created_at: Mapped[datetime]
+
+    pages: Mapped[list[PageRow]] = relationship(back_populates="source")
+    runs: Mapped[list[RunRow]] = relationship(back_populates="source")
+
+
+class PageRow(Base):
+    __tablename__ = "pages"
+
+    id: Mapped[IntPk]
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), index=True)
+    url: Mapped[Url] = mapped_column(unique=True)
+    discovered_at: Mapped[datetime]
+    discovered_via: Mapped[ShortText] = mapped_column(default="config")  # config | discovery
+    last_listed_at: Mapped[datetime | None]
+    info: Mapped[dict[str, Any]] = mapped_column(default=dict)   # discovery facts: country, theme …
+    # conditional-request validators of the last accepted 200 response
+    etag: Mapped[str | None]
+    http_last_modified: Mapped[str | None]
+    # streaks
+    missing_streak: Mapped[int] = mapped_column(default=0)
+    gone_at: Mapped[datetime | None]
+    failing_since: Mapped[datetime | None]
+    fail_count: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None]
+    last_checked_at: Mapped[datetime | None]
+    last_ok_at: Mapped[datetime | None]
+    last_final_url: Mapped[str | None]
+
+    source: Mapped[SourceRow] = relationship(back_populates="pages")
+    versions: Mapped[list[VersionRow]] = relationship(back_populates="page",
+                                                      order_by="VersionRow.number")
+    checks: Mapped[list[CheckRow]] = relationship(back_populates="page")
+    events: Mapped[list[EventRow]] = relationship(back_populates="page")
+
+
+class RunRow(Base):
+    __tablename__ = "runs"
+
+    id: Mapped[IntPk]
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), index=True)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    status: Mapped[ShortText] = mapped_column(default="running")  # running|completed|interrupted|failed
+    trigger: Mapped[ShortText] = mapped_column(default="manual")   # manual | schedule | cluster
+    pages_ok: Mapped[int] = mapped_column(default=0)
+    pages_failed: Mapped[int] = mapped_column(default=0)
+    counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    host: Mapped[str | None]
+    pid: Mapped[int | None]
+
+    source: Mapped[SourceRow] = relationship(back_populates="runs")
+
+
+class CheckRow(Base):
+    __tablename__ = "checks"
+    __table_args__ = (Index("ix_checks_page_time", "page_id", "fetched_at"),)
+
+    id: Mapped[IntPk]
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), index=True)
+    fetched_at: Mapped[datetime]
+    duration_ms: Mapped[int] = mapped_column(default=0)
+    http_status: Mapped[int | None]
+    final_url: Mapped[str | None]
+    outcome: Mapped[ShortText]       # new|content|metadata|gone|unchanged|failed
+    reason: Mapped[str | None]
+    body_sha256: Mapped[str | None] = mapped_column(String(64))
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id"))
+
+    page: Mapped[PageRow] = relationship(back_populates="checks")
+
+
+class BlobRow(Base):
+    """Content-addressed storage: ``sha256`` of the uncompressed bytes is the key."""
+
+    __tablename__ = "blobs"
+
+    sha256: Mapped[Sha256] = mapped_column(primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    codec: Mapped[ShortText]               # raw | zstd | zstd-dict:<id>
+    data: Mapped[bytes]
+    created_at: Mapped[datetime]
+
+
+class ZstdDictRow(Base):
+    __tablename__ = "zstd_dicts"
+
+    id: Mapped[IntPk]
+    created_at: Mapped[datetime]
+    data: Mapped[bytes]
+
+
+class VersionRow(Base):
+    __tablename__ = "versions"
+    __table_args__ = (UniqueConstraint("page_id", "number", name="uq_versions_page_number"),
+                      Index("ix_versions_page_fetched", "page_id", "fetched_at"))
+
+    id: Mapped[IntPk]
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"))
+    number: Mapped[int]
+    fetched_at: Mapped[datetime]
+    http_status: Mapped[int]
+    final_url: Mapped[str | None]
+    headers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    body_sha256: Mapped[Sha256] = mapped_column(ForeignKey("blobs.sha256"))
+    content_sha256: Mapped[Sha256] = mapped_column(ForeignKey("blobs.sha256"))
+    content_type: Mapped[str | None]
+    encoding: Mapped[str | None]
+    title: Mapped[str | None]
+    language: Mapped[str | None]
+    declared_text: Mapped[str | None]
+    declared_value: Mapped[str | None]
+    declared_origin: Mapped[str | None]
+    declared_kind: Mapped[str | None]
+    declared_flags: Mapped[list[Any]] = mapped_column(default=list)
+    headings: Mapped[list[Any]] = mapped_column(default=list)
+    meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    chain_sha256: Mapped[Sha256]
+
+    page: Mapped[PageRow] = relationship(back_populates="versions")
+
+
+class EventRow(Base):
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_detected", "detected_at"),)
+
+    id: Mapped[IntPk]
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"), index=True)
+    check_id: Mapped[int | None] = mapped_column(ForeignKey("checks.id"))
+    kind: Mapped[ShortText]
+    detected_at: Mapped[datetime]
+    from_version: Mapped[int | None]
+    to_version: Mapped[int | None]
+    last_modified_before: Mapped[str | None]
+    last_modified_after: Mapped[str | None]
+    title: Mapped[str | None]
+    summary: Mapped[str]
+    lines_added: Mapped[int] = mapped_column(default=0)
+    lines_removed: Mapped[int] = mapped_column(default=0)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)   # sections changed, word counts …
+
+    page: Mapped[PageRow] = relationship(back_populates="events")
+
+
+class DeliveryRow(Base):
+    __tablename__ = "deliveries"
+
+    id: Mapped[IntPk]
+    created_at: Mapped[datetime]
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+    target: Mapped[str]                 # secrets redacted
+    ok: Mapped[bool]
+    error: Mapped[str | None]
+    attempts: Mapped[int] = mapped_column(default=1)
+    subject: Mapped[str | None]
+    event_ids: Mapped[list[Any]] = mapped_column(default=list)
+    report: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -1,0 +1,307 @@
+"""A local HTTP server for tests (modelled on Scrapy's ``tests/mockserver``).
+
+Started once per test session on port 0 of 127.0.0.1 (see ``conftest.py``). Tests program it:
+
+- ``server.page(path, html, ...)`` serves a body (with ETag/Last-Modified and 304s by default) and
+  can be changed between runs; ``server.sample(path, name, variant=...)`` serves a bundled sample
+  page in a variant (``base``, ``churn:N``, ``edit:N``, ``meta:N`` …);
+- built-in behaviours: ``/status/<code>``, ``/slow?seconds=``, ``/drip``, ``/challenge``,
+  ``/maintenance``, ``/huge?mb=``, ``/endless``, ``/binary``, ``/gzip-bomb``, ``/reset``,
+  ``/redirect?to=``, ``/redirect-loop``, ``/robots.txt`` (programmable);
+- ``server.requests`` logs every request (path and headers) for assertions.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from profilewatch import samples
+
+CHALLENGE_HTML = """<!DOCTYPE html><html lang="en"><head><title>Just a moment...</title>
+<script src="/cdn-cgi/challenge-platform/h/g/orchestrate/chl_page/v1"></script></head>
+<body><div id="cf-browser-verification"><h1>Checking if the site connection is secure</h1>
+<p>Enable JavaScript and cookies to continue</p></div></body></html>"""
+MAINTENANCE_HTML = """<!DOCTYPE html><html lang="en"><head><title>Site under maintenance</title>
+</head><body><main><h1>We'll be back soon!</h1><p>The site is undergoing scheduled maintenance.
+Please check back later.</p></main></body></html>"""
+
+
+@dataclass
+class Route:
+    body: bytes
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    conditional: bool = True        # answer If-None-Match / If-Modified-Since with 304
+    last_modified: float = field(default_factory=time.time)
+
+
+@dataclass
+class Seen:
+    path: str
+    headers: dict[str, str]
+
+
+class MockServer:
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        self.requests: list[Seen] = []
+        self.robots: str | None = None
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> MockServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def reset(self) -> None:
+        with self._lock:
+            self.routes.clear()
+            self.requests.clear()
+            self.robots = None
+
+    # --- programming ------------------------------------------------------------------------------
+
+    def page(self, path: str, body: str | bytes, *, status: int = 200,
+             content_type: str = "text/html; charset=utf-8", headers: dict[str, str] | None = None,
+             conditional: bool = True) -> str:
+        """Serve ``body`` at ``path``; returns the full URL. Replacing a body bumps Last-Modified."""
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        all_headers = {"Content-Type": content_type, **(headers or {})}
+        with self._lock:
+            previous = self.routes.get(path)
+            stamp = time.time()
+            if previous is not None and previous.body == data:
+                stamp = previous.last_modified
+            elif previous is not None and stamp <= previous.last_modified + 1:
+                stamp = previous.last_modified + 1   # HTTP dates have 1 s resolution
+            self.routes[path] = Route(data, status, all_headers, conditional, stamp)
+        return self.url + path
+
+    def sample(self, path: str, name: str, variant: str = "base", **kw: Any) -> str:
+        return self.page(path, render_variant(name, variant), **kw)
+
+    def paths_requested(self) -> list[str]:
+        with self._lock:
+            return [r.path for r in self.requests]
+
+
+def render_variant(name: str, variant: str) -> str:
+    """``base``, ``churn:N``, ``edit:N``, ``meta:N``, ``title:T`` or ``+``-joined combinations."""
+    html = samples.load_sample(name)
+    for part in variant.split("+"):
+        kind, _, arg = part.partition(":")
+        if kind == "base":
+            continue
+        if kind == "churn":
+            html = samples.churn(html, int(arg or 1))
+        elif kind == "edit":
+            html = samples.edit_text(html, int(arg or 1))
+        elif kind == "meta":
+            day = int(arg or 1)
+            html = samples.bump_last_modified(html, f"2025-01-{day:02d}T10:00:00Z",
+                                              f"{_weekday(2025, 1, day)}, {day:02d}/01/2025 - 11:00")
+        elif kind == "title":
+            html = samples.set_title(html, arg)
+        else:
+            raise ValueError(f"unknown variant {part!r}")
+    return html
+
+
+def _weekday(year: int, month: int, day: int) -> str:
+    import datetime
+
+    return datetime.date(year, month, day).strftime("%a")
+
+
+def _etag(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+
+
+def _handler_for(server: MockServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def do_HEAD(self) -> None:
+            self.do_GET()
+
+        def do_GET(self) -> None:
+            parts = urlsplit(self.path)
+            with server._lock:
+                server.requests.append(Seen(self.path, {k.lower(): v for k, v in self.headers.items()}))
+                route = server.routes.get(self.path) or server.routes.get(parts.path)
+            query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+            if route is not None:
+                return self._route(route)
+            if parts.path == "/robots.txt":
+                if server.robots is None:
+                    return self._send(404, b"not found", "text/plain")
+                return self._send(200, server.robots.encode(), "text/plain")
+            behaviour = BEHAVIOURS.get(parts.path.split("/")[1] if "/" in parts.path else "")
+            if behaviour is not None:
+                return behaviour(self, parts.path, query)
+            return self._send(404, b"<html><body><h1>Not found</h1></body></html>", "text/html")
+
+        def _route(self, route: Route) -> None:
+            etag = _etag(route.body)
+            modified = formatdate(route.last_modified, usegmt=True)
+            if route.conditional and route.status == 200:
+                if self.headers.get("If-None-Match") == etag or (
+                        self.headers.get("If-Modified-Since") == modified
+                        and "If-None-Match" not in self.headers):
+                    self.send_response(304)
+                    self.send_header("ETag", etag)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+            headers = dict(route.headers)
+            if route.conditional:
+                headers.setdefault("ETag", etag)
+                headers.setdefault("Last-Modified", modified)
+            self._send(route.status, route.body, headers.pop("Content-Type", "text/html"), headers)
+
+        def _send(self, status: int, body: bytes, content_type: str,
+                  headers: dict[str, str] | None = None) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            for key, value in (headers or {}).items():
+                self.send_header(key, value)
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+    return Handler
+
+
+Behaviour = Callable[[Any, str, dict[str, str]], None]
+
+
+def _status(h: Any, path: str, query: dict[str, str]) -> None:
+    code = int(path.split("/")[2])
+    h._send(code, f"<html><body><h1>Error {code}</h1></body></html>".encode(), "text/html",
+            {"Retry-After": query["retry_after"]} if "retry_after" in query else None)
+
+
+def _slow(h: Any, path: str, query: dict[str, str]) -> None:
+    time.sleep(float(query.get("seconds", "5")))
+    h._send(200, samples.load_sample("ngo-news").encode(), "text/html")
+
+
+def _drip(h: Any, path: str, query: dict[str, str]) -> None:
+    """Headers at once, then one byte every ``interval`` seconds: never completes in time."""
+    h.send_response(200)
+    h.send_header("Content-Type", "text/html")
+    h.send_header("Content-Length", "100000")
+    h.end_headers()
+    try:
+        for _ in range(100000):
+            h.wfile.write(b" ")
+            h.wfile.flush()
+            time.sleep(float(query.get("interval", "0.5")))
+    except OSError:
+        pass
+
+
+def _challenge(h: Any, path: str, query: dict[str, str]) -> None:
+    h._send(200, CHALLENGE_HTML.encode(), "text/html")
+
+
+def _maintenance(h: Any, path: str, query: dict[str, str]) -> None:
+    h._send(200, MAINTENANCE_HTML.encode(), "text/html")
+
+
+def _huge(h: Any, path: str, query: dict[str, str]) -> None:
+    size = int(float(query.get("mb", "50")) * 1024 * 1024)
+    h.send_response(200)
+    h.send_header("Content-Type", "text/html")
+    h.send_header("Content-Length", str(size))
+    h.end_headers()
+    chunk = b"<p>" + b"x" * 65530 + b"</p>"
+    sent = 0
+    try:
+        while sent < size:
+            piece = chunk[: size - sent]
+            h.wfile.write(piece)
+            sent += len(piece)
+    except OSError:
+        pass
+
+
+def _endless(h: Any, path: str, query: dict[str, str]) -> None:
+    h.send_response(200)
+    h.send_header("Content-Type", "text/html")
+    h.send_header("Transfer-Encoding", "chunked")
+    h.end_headers()
+    chunk = b"<p>" + b"y" * 65530 + b"</p>"
+    try:
+        while True:
+            h.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+    except OSError:
+        pass
+
+
+def _binary(h: Any, path: str, query: dict[str, str]) -> None:
+    body = bytes(range(256)) * 64
+    h._send(200, body, query.get("type", "text/html"))
+
+
+def _gzip_bomb(h: Any, path: str, query: dict[str, str]) -> None:
+    body = gzip.compress(b"<html><body>" + b"0" * (int(query.get("mb", "200")) * 1024 * 1024), 9)
+    h._send(200, body, "text/html", {"Content-Encoding": "gzip"})
+
+
+def _reset(h: Any, path: str, query: dict[str, str]) -> None:
+    h.send_response(200)
+    h.send_header("Content-Type", "text/html")
+    h.send_header("Content-Length", "50000")
+    h.end_headers()
+    h.wfile.write(b"<html><body><p>partial")
+    h.wfile.flush()
+    h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    h.connection.close()
+
+
+def _redirect(h: Any, path: str, query: dict[str, str]) -> None:
+    h.send_response(int(query.get("code", "301")))
+    h.send_header("Location", query.get("to", "/"))
+    h.send_header("Content-Length", "0")
+    h.end_headers()
+
+
+def _redirect_loop(h: Any, path: str, query: dict[str, str]) -> None:
+    n = int(query.get("n", "0"))
+    h.send_response(302)
+    h.send_header("Location", f"/redirect-loop?n={(n + 1) % 2}")
+    h.send_header("Content-Length", "0")
+    h.end_headers()
+
+
+BEHAVIOURS: dict[str, Behaviour] = {
+    "status": _status, "slow": _slow, "drip": _drip, "challenge": _challenge,
+    "maintenance": _maintenance, "huge": _huge, "endless": _endless, "binary": _binary,
+    "gzip-bomb": _gzip_bomb, "reset": _reset, "redirect": _redirect, "redirect-loop": _redirect_loop,
+}
