@@ -31,6 +31,7 @@ from pipeline.extract import (
     extract_h1,
     extract_language,
     extract_main_text,
+    extract_site_name,
     extract_title,
     parse_html,
     prune_boilerplate,
@@ -106,9 +107,9 @@ def analyse_fetch(fetched: Fetched, profile: Profile) -> Analysis:
     if profile.organisation:
         hints.setdefault("organisation", profile.organisation)
     metadata = site.metadata(tree, fetched.url, hints)
-    h1 = extract_h1(tree)
-    if h1:
-        metadata.setdefault("h1", h1)
+    for key, value in (("h1", extract_h1(tree)), ("site_name", extract_site_name(tree))):
+        if value:
+            metadata.setdefault(key, value)
     # 8. prune
     ignores = _compiled(profile.ignores)
     root = prune_boilerplate(tree, ignores)

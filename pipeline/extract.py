@@ -81,6 +81,17 @@ def extract_h1(tree: HtmlElement) -> str | None:
     return None
 
 
+def extract_site_name(tree: HtmlElement) -> str | None:
+    """The site's own name (``og:site_name`` / ``application-name``), for citations."""
+    for meta in tree.iter("meta"):
+        key = (meta.get("property") or meta.get("name") or "").lower()
+        if key in ("og:site_name", "application-name"):
+            name = _flat(meta.get("content"))
+            if name:
+                return name
+    return None
+
+
 def extract_language(tree: HtmlElement) -> str | None:
     """The primary language subtag declared by the page (``<html lang>`` or Content-Language)."""
     lang = tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang")

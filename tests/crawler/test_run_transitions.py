@@ -103,7 +103,7 @@ def test_every_transition_is_classified(server: MockServer, cli: Cli) -> None:
     assert edit_events[0]["lines_added"] >= 1 and edit_events[0]["lines_removed"] >= 1
     assert (edit_events[0]["from_version"], edit_events[0]["to_version"]) == (1, 2)
 
-    gone = [e for e in events if e["kind"] == "gone"][0]
+    gone = next(e for e in events if e["kind"] == "gone")
     assert gone["from_version"] == 1 and gone["to_version"] is None
 
 
