@@ -133,7 +133,7 @@ def test_a_failure_inside_the_transaction_leaves_nothing(peer: Store,
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("killed mid-transaction")
 
-    monkeypatch.setattr(recording, "_update_page", broken)
+    monkeypatch.setattr(recording, "_add_event", broken)
     with pytest.raises(RuntimeError):
         peer.record(check(URL, samples.edit_text(html, 1), T0 + timedelta(hours=1)))
     monkeypatch.undo()
