@@ -141,7 +141,9 @@ def extract_main_text(tree: HtmlElement) -> tuple[str, tuple[str, ...]]:
     """Main text (headings, paragraphs, lists, tables as lines) and the section headings."""
     document = bare_extraction(
         tree,
-        fast=True,              # no readability/jusText fallback: their choice flips with boilerplate
+        fast=True,              # no readability/jusText comparison: its pick flips with boilerplate
+        favor_precision=True,   # no whole-page "baseline" rescue on short pages: it dumps menus
+                                # and rotating sidebars into the text, a false change every run
         include_tables=True,
         include_comments=False,
         include_images=False,

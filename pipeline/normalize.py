@@ -18,6 +18,24 @@ SPACES_RE = re.compile(r"[^\S\n]+")
 BLANK_LINES_RE = re.compile(r"\n{2,}")
 
 
+# Text that changes on every fetch without the page changing: view/visit counters and relative
+# times. Only these exact shapes (a counter word next to a number, "N units ago") are removed, so a
+# sentence such as "112 students benefited" is never touched.
+VOLATILE_RES = (
+    re.compile(r"\b(?:page\s+)?(?:views?|visits?|visitors|hits|reads|downloads)\s*:\s*\d[\d,.\u00a0 ]*",
+               re.I),
+    re.compile(r"\b\d[\d,.]*\s+(?:views|visits|visitors|reads|hits)\b", re.I),
+    re.compile(r"\b(?:\d+|an?|one)\s+(?:second|minute|hour|day|week|month|year)s?\s+ago\b", re.I),
+)
+
+
+def strip_volatile(text: str) -> str:
+    """Remove counters and relative times (see :data:`VOLATILE_RES`)."""
+    for pattern in VOLATILE_RES:
+        text = pattern.sub("", text)
+    return text
+
+
 def normalize_text(text: str) -> str:
     """NFC, drop invisible characters, collapse spaces, trim lines, drop empty lines."""
     text = INVISIBLE_RE.sub("", unicodedata.normalize("NFC", text))

@@ -129,3 +129,29 @@ def test_small_pages_keep_their_text_and_drop_menus() -> None:
                      "<p>Hello v1</p><footer>Footer 2024</footer></body></html>").extracted
     assert result is not None
     assert result.text == "Hello v1"
+
+
+SIDEBAR = ("<div class='sidebar'><h3>Latest news</h3><ul>{}</ul></div>"
+           "<div class='footer'>Copyright {}. Contact us.</div>")
+
+
+@pytest.mark.parametrize("body", [
+    "<p>Hello v1</p>",
+    "<p>The ministry adopted a new strategy on inclusive education.</p><p>Teachers trained.</p>",
+    "<div>Version 2 of the page text, with some words.</div>",
+    "<ul><li>Fact one</li><li>Fact two</li></ul>",
+])
+def test_small_pages_ignore_rotating_sidebars(body: str) -> None:
+    def page(items: list[str], year: int) -> str:
+        menu = "<div class='header'><a href='/'>Home</a> | <a href='/about'>About</a></div>"
+        side = SIDEBAR.format("".join(f"<li><a href='/{i}'>{i}</a></li>" for i in items), year)
+        return f"<html><body>{menu}<div class='content'><h1>Report</h1>{body}</div>{side}</body></html>"
+
+    first = analyse(page(["Minister visits school", "New textbooks"], 2023)).extracted
+    second = analyse(page(["Conference on rights held in Baku", "Minister visits school",
+                           "Summer camp"], 2024)).extracted
+    assert first is not None and second is not None
+    assert first.text_sha256 == second.text_sha256
+    assert "Latest news" not in first.text and "Home" not in first.text
+    edited = analyse(page(["New textbooks"], 2023).replace("Report", "Report (revised)")).extracted
+    assert edited is not None and edited.text_sha256 != first.text_sha256

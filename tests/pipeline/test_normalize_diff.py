@@ -53,3 +53,12 @@ def test_diff_applied_to_the_old_text_gives_the_new_one(old: list[str], new: lis
 def test_normalisation_is_idempotent(text: str) -> None:
     once = normalize_text(text)
     assert normalize_text(once) == once
+
+
+def test_counters_and_relative_times_are_not_text() -> None:
+    from pipeline.normalize import strip_volatile
+
+    assert normalize_text(strip_volatile("Views: 1,234\nPosted 3 hours ago\nBody")) == "Posted\nBody"
+    assert strip_volatile("Read more (5,321 views)") == "Read more ()"
+    kept = "As a result of the project, 112 students with disabilities benefited; 50 video lessons."
+    assert strip_volatile(kept) == kept
