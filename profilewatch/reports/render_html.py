@@ -80,7 +80,8 @@ def _archived(c: Change) -> str:
     return " · ".join(links)
 
 
-def _change(c: Change) -> str:
+def change_html(c: Change) -> str:
+    """One change as an HTML fragment (also the content of its Atom entry)."""
     rows = [_row("What", f"{_badge(c.kind, KIND_LABELS.get(c.kind, c.kind))} {h(c.versions)}"),
             _row("Detected", h(iso(c.detected_at)))]
     if c.declared:
@@ -159,7 +160,7 @@ class HtmlReport(ReportFormat):
             if kind == "metadata":
                 parts.append(_metadata(changes))
             else:
-                parts.extend(_change(c) for c in changes)
+                parts.extend(change_html(c) for c in changes)
         if report.problems:
             parts.append(_section(PROBLEMS_TITLE))
             parts.append('<ul style="padding-left:18px;margin:8px 0">'
