@@ -19,7 +19,7 @@ from typing import Any
 from profilewatch.errors import StoreError
 from profilewatch.reports.formats import render
 from profilewatch.reports.model import Report
-from profilewatch.reports.targets import AppriseLog, Target, quiet_apprise
+from profilewatch.reports.targets import AppriseLog, Target, load_apprise, quiet_apprise
 from storage.records import iso
 from storage.reporting import DeliveryInput
 from storage.store import Store
@@ -61,8 +61,7 @@ def make_subject(template: str, report: Report) -> str:
 
 def _send_once(target: Target, report: Report, subject: str, log: AppriseLog) -> str | None:
     """One attempt; None on success, else the (unscrubbed) reason."""
-    import apprise
-
+    apprise = load_apprise()
     client = apprise.Apprise()
     if not client.add(target.url):
         return "not a usable Apprise URL (unknown scheme or missing parts)"

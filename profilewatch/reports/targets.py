@@ -9,13 +9,16 @@ Apprise cannot parse is hidden whole.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
+import warnings
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
@@ -51,10 +54,23 @@ class Target:
         return self.redacted
 
 
+@functools.cache
+def load_apprise() -> ModuleType:
+    """Apprise, with its service plugins loaded (once, from the main thread)."""
+    with warnings.catch_warnings():
+        # its e-mail plugin imports the stdlib ``imghdr``, deprecated since Python 3.11
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import apprise
+        from apprise.plugins import N_MGR
+
+        manager: Any = N_MGR
+        manager.load_modules()
+    return apprise
+
+
 def _privacy_url(url: str) -> str | None:
     """Apprise's own redacted rendering of ``url``; None when Apprise cannot use it."""
-    import apprise
-
+    apprise = load_apprise()
     with quiet_apprise():
         client = apprise.Apprise()
         if not client.add(url):
