@@ -1,7 +1,7 @@
 """Atom feed of change events (``/feed.atom``, ``/feed/{source}.atom``, ``report --format atom``).
 
 Newest first. Each entry links the archived version (the memento URL when ``[serve] public_url``
-is configured, else the live page), names the organisation as author and the kind as category,
+is configured, else the live page, which the entry's content links in any case), names the organisation as author and the kind as category,
 and carries the one-line summary plus the change as HTML (sections changed, word-level diff
 excerpt, citation).
 """
@@ -60,10 +60,9 @@ def atom_feed(store: Store, *, source: str | None = None, base_url: str | None =
         entry.published(change.detected_at)
         entry.author({"name": clean(change.who)})
         entry.category(term=change.kind, label=KIND_LABELS.get(change.kind, change.kind))
-        archived = change.archived_after or change.archived_before
-        entry.link(href=archived or change.url, rel="alternate")
-        if archived:
-            entry.link(href=change.url, rel="related", title="live page")
+        # one link per entry: feedgen 1.0 drops the ``rel`` of entry links, so a second one
+        # (the live page) would read as another alternate; the content links the live page
+        entry.link(href=change.archived_after or change.archived_before or change.url)
         entry.summary(clean(change.summary))
         entry.content(change_html(change), type="html")
     xml: bytes = feed.atom_str(pretty=True)
