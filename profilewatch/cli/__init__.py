@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "profilewatch.cli.run",
     "profilewatch.cli.query",
     "profilewatch.cli.report",
+    "profilewatch.cli.demo",
 )
 
 

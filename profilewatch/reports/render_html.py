@@ -52,7 +52,9 @@ def _excerpt(words: tuple[tuple[str, str], ...]) -> str:
     paragraphs = []
     for line in excerpt_lines(words):
         parts = []
-        for op, text in line:
+        for index, (op, text) in enumerate(line):
+            if op == "+" and index and line[index - 1][0] == "-":
+                parts.append(" ")         # a replacement reads "old new", not "oldnew"
             if op == "-":
                 parts.append(f'<del style="{DEL_STYLE}">{h(text)}</del>')
             elif op == "+":

@@ -44,7 +44,9 @@ def _excerpt(words: tuple[tuple[str, str], ...]) -> list[str]:
     out = []
     for line in excerpt_lines(words):
         parts = []
-        for op, text in line:
+        for index, (op, text) in enumerate(line):
+            if op == "+" and index and line[index - 1][0] == "-":
+                parts.append(" ")
             if op == "-":
                 parts.append(f"~~{md(text)}~~")
             elif op == "+":
