@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, func, select, true
 from sqlalchemy.orm import Session, aliased
 
 from storage.models import (
@@ -104,11 +104,7 @@ def window_events(s: Session, window: ReportWindow, *, kinds: Sequence[str] | No
              .join(PageRow, EventRow.page_id == PageRow.id)
              .join(SourceRow, PageRow.source_id == SourceRow.id))
     if window.run_ids is not None:
-        # an event is linked to its check by ``check_id``; events recorded without one are matched
-        # by page and time (an event's ``detected_at`` is its check's ``fetched_at``)
-        by_time = and_(EventRow.check_id.is_(None), CheckRow.page_id == EventRow.page_id,
-                       CheckRow.fetched_at == EventRow.detected_at)
-        query = query.join(CheckRow, or_(EventRow.check_id == CheckRow.id, by_time)).where(
+        query = query.join(CheckRow, EventRow.check_id == CheckRow.id).where(
             CheckRow.run_id.in_(list(window.run_ids)))
     if window.since is not None:
         query = query.where(EventRow.detected_at >= window.since)
