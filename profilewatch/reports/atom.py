@@ -1,9 +1,9 @@
 """Atom feed of change events (``/feed.atom``, ``/feed/{source}.atom``, ``report --format atom``).
 
 Newest first. Each entry links the archived version (the memento URL when ``[serve] public_url``
-is configured, else the live page, which the entry's content links in any case), names the organisation as author and the kind as category,
-and carries the one-line summary plus the change as HTML (sections changed, word-level diff
-excerpt, citation).
+is configured, else the live page, which the entry's content links in any case), names the
+organisation as author and the kind as category, and carries the one-line summary plus the
+change as HTML (sections changed, word-level diff excerpt, citation).
 """
 
 from __future__ import annotations
