@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
 import os
 from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
@@ -23,12 +21,13 @@ from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.spiders import Spider
 
+from crawler.procpool import ExtractionPool, WorkerDied
 from crawler.settings import build_settings
 from crawler.spiders import spider_class
 from crawler.work import analyse_in_worker, warm_up
 from crawler.writer import BatchWriter
 from pipeline.analyse import Profile
-from pipeline.types import Analysis, ChangeKind, Fetched
+from pipeline.types import Analysis, ChangeKind, Fetched, Outcome
 from profilewatch.config import Config, SourceConfig
 from profilewatch.errors import StoreError
 from storage.records import CheckInput, PageState, RecordOutcome
@@ -102,12 +101,10 @@ class RunContext:
         self.total_pages = total
         if workers is None:
             workers = 0 if total < AUTO_POOL_MIN_PAGES else (os.cpu_count() or 1)
-        self.executor: Executor | None = None
+        self.pool: ExtractionPool | None = None
         if workers > 0:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["crawler.work", "pipeline.analyse"])
-            self.executor = ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                                                initializer=warm_up)
+            self.pool = ExtractionPool(workers, initializer=warm_up,
+                                       preload=["crawler.work", "pipeline.analyse"])
         self.writer = BatchWriter(store, all_states, config.settings.gone_after)
 
     # --- what spiders ask ------------------------------------------------------------------------
@@ -128,10 +125,13 @@ class RunContext:
         state = self.writer.states.get(fetched.url)
         known = state.content_sha256 if state is not None else None
         trivial = fetched.error is not None or not (200 <= (fetched.status or 0) < 300)
-        if self.executor is None or trivial:   # 304s, errors: nothing to extract
+        if self.pool is None or trivial:   # 304s, errors: nothing to extract
             return analyse_in_worker(fetched, profile, known)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, analyse_in_worker, fetched, profile, known)
+        try:
+            analysis: Analysis = await self.pool.run(analyse_in_worker, fetched, profile, known)
+        except WorkerDied as exc:
+            return Analysis(Outcome.FAILED, reason=str(exc))
+        return analysis
 
     async def record(self, fetched: Fetched, analysis: Analysis) -> RecordOutcome:
         report = self.reports[fetched.source]
@@ -162,8 +162,8 @@ class RunContext:
 
     def close(self) -> None:
         self.writer.close()
-        if self.executor is not None:
-            self.executor.shutdown(wait=True, cancel_futures=True)
+        if self.pool is not None:
+            self.pool.close()
 
 
 def run_sources(config: Config, store: Store, sources: Sequence[SourceConfig], *,

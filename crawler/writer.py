@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from concurrent.futures import Future
 
 from profilewatch.errors import StoreError
@@ -58,9 +59,10 @@ class BatchWriter:
             if item is _STOP:
                 break
             batch = [item]
+            deadline = time.monotonic() + MAX_WAIT     # from the batch's first result, not the last
             try:
                 while len(batch) < MAX_BATCH:
-                    more = self._queue.get(timeout=MAX_WAIT)
+                    more = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
                     if more is _STOP:
                         stopping = True
                         break
