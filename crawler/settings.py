@@ -14,6 +14,8 @@ ITEM_PIPELINES = {
     "crawler.pipelines.RecordPipeline": 800,    # decision table + one store transaction
 }
 DOWNLOADER_MIDDLEWARES = {
+    # after RobotsTxtMiddleware (100): the host's Crawl-delay is known when a request waits its turn
+    "crawler.politeness.PolitenessMiddleware": 120,
     "crawler.middlewares.ConditionalRequestMiddleware": 560,
 }
 # Transient statuses retried inside a run (Scrapy's RetryMiddleware); 404/410 are never retried:
