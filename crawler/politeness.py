@@ -1,14 +1,23 @@
-"""Politeness: per-host spacing shared by every source, raised to robots.txt ``Crawl-delay``.
+"""Politeness: one pace per host for every source of a run, robots.txt ``Crawl-delay`` included.
 
-Scrapy obeys robots.txt ``Disallow`` (``RobotsTxtMiddleware``, ``ROBOTSTXT_OBEY``) but not
-``Crawl-delay``, and its per-domain delay belongs to one crawler: a run starts one crawler per
-source, so two sources on one host would each keep their own pace. This middleware spaces the
-request *starts* to each host across all crawlers of the process by the larger of the configured
-``delay`` and the host's ``Crawl-delay`` (capped, see :data:`MAX_CRAWL_DELAY`). Per-host
-concurrency stays Scrapy's ``CONCURRENT_REQUESTS_PER_DOMAIN``.
+Scrapy obeys robots.txt ``Disallow`` but not ``Crawl-delay``, and its per-domain delay belongs to
+one crawler: a run starts one crawler per source, so two sources on one host would each keep their
+own pace. Here:
 
-Retries after 429/503 and their ``Retry-After`` are another middleware's business; it may ask
-:func:`min_delay` for the floor this one keeps.
+- :class:`RobotsTxtMiddleware` (Scrapy's, replacing it) records each host's ``Crawl-delay``
+  (capped at :data:`MAX_CRAWL_DELAY`). It also mends a Scrapy bug: since ``robot_parser`` became a
+  coroutine (scrapy/scrapy#6802) only the first request waiting for a host's robots.txt receives
+  the rules; the others receive ``None`` and are let through, so the first pages of a run ignored
+  ``Disallow``;
+- :class:`PoliteDownloadHandler` (Scrapy's HTTP handler) waits for the host's turn right before
+  the request goes on the wire: starts to one host are at least the larger of the configured
+  ``delay`` and its ``Crawl-delay`` apart, across all crawlers of the process (:data:`GATE`).
+  Waiting at the wire, not earlier, matters: a wait taken before Scrapy's own slot queue is undone
+  when the queue releases requests in a burst.
+
+Per-host concurrency stays Scrapy's ``CONCURRENT_REQUESTS_PER_DOMAIN``. Retries after 429/503 and
+their ``Retry-After`` are another middleware's business; it may ask :func:`min_delay` for the floor
+this module keeps.
 """
 
 from __future__ import annotations
@@ -19,8 +28,12 @@ import time
 from typing import Any
 
 from scrapy import Request, signals
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares import robotstxt
+from scrapy.http import Response
 from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
 
 logger = logging.getLogger(__name__)
 
@@ -43,10 +56,6 @@ class HostGate:
         self._next[host] = start + delay
         return start - now
 
-    def reset(self) -> None:
-        self._next.clear()
-        self.crawl_delays.clear()
-
 
 # One gate per process: every crawler of a run shares it.
 GATE = HostGate()
@@ -57,46 +66,56 @@ def min_delay(host: str, configured: float = 0.0) -> float:
     return max(configured, GATE.crawl_delays.get(host.lower(), 0.0))
 
 
-class PolitenessMiddleware:
-    """Downloader middleware: wait for the host's turn (configured delay, robots Crawl-delay)."""
+class PoliteDownloadHandler(HTTP11DownloadHandler):
+    """Scrapy's HTTP(S) handler, waiting for the host's turn before each request is sent."""
 
     def __init__(self, crawler: Crawler) -> None:
-        settings = crawler.settings
-        self.delay = settings.getfloat("DOWNLOAD_DELAY")
-        self.user_agent: str = settings.get("ROBOTSTXT_USER_AGENT") or settings.get("USER_AGENT")
-        self.crawler = crawler
-        if settings.getbool("ROBOTSTXT_OBEY"):
-            crawler.signals.connect(self.robots_parsed, signal=signals.robots_parsed)
+        super().__init__(crawler)
+        self._delay = crawler.settings.getfloat("DOWNLOAD_DELAY")
+        self._stats = crawler.stats
 
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> PolitenessMiddleware:
-        return cls(crawler)
+    async def download_request(self, request: Request) -> Response:
+        host = (urlparse_cached(request).hostname or "").lower()
+        delay = min_delay(host, self._delay)
+        if delay > 0:
+            wait = GATE.reserve(host, delay)
+            if wait > 0:
+                if self._stats is not None:
+                    self._stats.inc_value("politeness/waited_ms", int(wait * 1000))
+                await asyncio.sleep(wait)
+        return await super().download_request(request)
+
+
+class RobotsTxtMiddleware(robotstxt.RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware: every waiting request gets the rules; Crawl-delay kept."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        crawler.signals.connect(self.robots_parsed, signal=signals.robots_parsed)
+
+    async def robot_parser(self, request: Request) -> Any:
+        parser = await super().robot_parser(request)
+        if parser is None:
+            # the parser is stored before the waiters are woken; a waiter past the first one was
+            # handed None by the Deferred chain (see the module docstring)
+            stored = self._parsers.get(urlparse_cached(request).netloc)
+            if stored is not None and not isinstance(stored, Deferred):
+                return stored
+        return parser
 
     def robots_parsed(self, robotparser: Any, request: Request) -> None:
         host = (urlparse_cached(request).hostname or "").lower()
-        reader = getattr(robotparser, "crawl_delay", None)
+        agent = self._robotstxt_useragent or self._default_useragent
         try:
-            delay = reader(self.user_agent) if reader is not None else None
-        except (TypeError, ValueError):
-            delay = None
-        if not delay or delay <= 0:
+            delay = float(robotparser.crawl_delay(agent) or 0)
+        except (AttributeError, TypeError, ValueError):
+            delay = 0.0
+        if delay <= 0:
             return
         if delay > MAX_CRAWL_DELAY:
             logger.warning("%s asks for Crawl-delay %s s; using %s s", host, delay, MAX_CRAWL_DELAY)
             delay = MAX_CRAWL_DELAY
-        GATE.crawl_delays[host] = max(float(delay), GATE.crawl_delays.get(host, 0.0))
-        if self.crawler.stats is not None:
-            self.crawler.stats.set_value(f"politeness/crawl_delay/{host}", delay)
+        GATE.crawl_delays[host] = max(delay, GATE.crawl_delays.get(host, 0.0))
+        if self._stats is not None:
+            self._stats.set_value(f"politeness/crawl_delay/{host}", delay)
         logger.info("%s: Crawl-delay %s s", host, delay)
-
-    async def process_request(self, request: Request) -> None:
-        host = (urlparse_cached(request).hostname or "").lower()
-        delay = min_delay(host, self.delay)
-        if delay <= 0:
-            return None
-        wait = GATE.reserve(host, delay)
-        if wait > 0:
-            if self.crawler.stats is not None:
-                self.crawler.stats.inc_value("politeness/waited_ms", int(wait * 1000))
-            await asyncio.sleep(wait)
-        return None

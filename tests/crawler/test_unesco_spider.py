@@ -3,6 +3,7 @@ home country list → theme tabs → language versions, robots.txt Disallow and 
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -57,7 +58,7 @@ def test_unesco_discovers_every_theme_and_language(server: MockServer, cli: Cli)
     assert DISALLOWED not in requested and all(not p.startswith("/print/") for p in requested)
     assert requested.count("/robots.txt") == 1 and requested.count("/") == 1
     times = [r.at for r in server.requests if r.path != "/robots.txt"]
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in pairwise(times)]
     assert len(gaps) >= 10 and min(gaps) >= CRAWL_DELAY * 0.9
 
     store = Store.open(cli.db)
