@@ -23,7 +23,7 @@ def test_host_gate_spaces_starts_per_host() -> None:
 
 @pytest.mark.slow
 def test_two_sources_on_one_host_share_its_pace(server: MockServer, cli: Cli) -> None:
-    delay = 0.3
+    delay = 0.2
     for n in range(6):
         server.sample(f"/p{n}", "ngo-news")
     server.robots = "User-agent: *\nDisallow: /private/\n"

@@ -16,7 +16,8 @@ from tests.mockserver import MockServer
 REAL_UN = "https://azerbaijan.un.org"
 UNDP_LISTING = "/azerbaijan/press-releases"
 UN_LISTING = "/en/press-centre/press-releases"
-UN_SEED = "/en/127239-eu-funded-inclusive-vocational-arts-and-crafts-training-centre-successfully-relocated-bakus"
+UN_SEED = ("/en/127239-eu-funded-inclusive-vocational-arts-and-crafts-training-centre-successfully-"
+           "relocated-bakus")
 UNDP_ITEMS = [f"{UNDP_LISTING}/release-{n}" for n in range(1, 7)]
 UN_ITEMS = [UN_SEED, "/en/186090-agency-state-support-ngos", "/en/205438-speech-un-day"]
 FROM_SITEMAP = f"{UNDP_LISTING}/from-sitemap"

@@ -38,7 +38,7 @@ def listing(title: str, path: str, items: list[str], number: int, pages: int) ->
     rows = "\n".join(f'<div class="views-row"><a href="{href}">Item {href}</a></div>' for href in items)
     pager = ""
     if pages > 1:
-        links = [f'<li><a href="?page=0">First</a></li>'] + [
+        links = ['<li><a href="?page=0">First</a></li>'] + [
             f'<li><a href="{path}?page={n}">{n + 1}</a></li>' for n in range(pages)]
         if number + 1 < pages:
             links.append(f'<li><a href="?page={number + 1}" rel="next">Next</a></li>')
