@@ -5,6 +5,7 @@
   the URL it is watched under (the configured spelling);
 - a listing (or sitemap) is fetched at most once per cycle (:meth:`Discovery.claim_listing`);
 - new pages stop at ``max_pages`` pages per source; pages already known are never dropped;
+- a page another source watches stays that source's;
 - found pages are written to the store through the run's single writer thread, before they are
   fetched, with their discovery time, source and facts (country, theme, section, language …);
   known pages are marked as listed again.
@@ -46,7 +47,8 @@ class Discovery:
     """The pages of one source and the listings read in this cycle (one per spider)."""
 
     def __init__(self, source: str, context: RunContext, max_pages: int,
-                 known: Iterable[str] = (), info: dict[str, dict[str, Any]] | None = None) -> None:
+                 known: Iterable[str] = (), info: dict[str, dict[str, Any]] | None = None,
+                 elsewhere: Iterable[str] = ()) -> None:
         self.source = source
         self.context = context
         self.max_pages = max_pages
@@ -58,6 +60,8 @@ class Discovery:
         self.added = 0
         for url in known:
             self.pages.setdefault(page_key(url), url)
+        # pages other sources watch: a link to one is theirs, not a new page of this source
+        self.elsewhere = {page_key(url) for url in elsewhere}
 
     def watched(self, url: str) -> str | None:
         """The URL a page is watched under, if the source has it."""
@@ -96,6 +100,9 @@ class Discovery:
         facts: dict[str, dict[str, Any]] = {}
         for url, page_facts in found.items():
             existing = self.watched(url)
+            if existing is None and page_key(url) in self.elsewhere:
+                logger.debug("%s: %s is watched by another source", self.source, url)
+                continue
             info = dict(page_facts)
             if existing is not None:
                 for key in FIRST_FIND_KEYS:   # a known page keeps where it was first found

@@ -62,9 +62,11 @@ class SiteSpider(WatchSpider):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         watched = self.watched_urls()
-        stored = {page.url: page.info for page in self.context.store.pages(self.source.name)}
-        self.discovery = Discovery(self.source.name, self.context, self.source.max_pages,
-                                   known=watched, info=stored)
+        stored = self.context.store.pages()
+        self.discovery = Discovery(
+            self.source.name, self.context, self.source.max_pages, known=watched,
+            info={p.url: p.info for p in stored if p.source == self.source.name},
+            elsewhere=[p.url for p in stored if p.source != self.source.name])
         for url in watched:
             if self.is_listing(url):
                 self.discovery.claim_listing(url)

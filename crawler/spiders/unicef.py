@@ -9,7 +9,12 @@ from lxml.html import HtmlElement
 
 from crawler.spiders.site import Found, SiteSpider
 from pipeline.sites.pages import content_links, pagination_links
-from pipeline.sites.unicef import is_section_item, parse_unicef_url, section_listing_url
+from pipeline.sites.unicef import (
+    UnicefPage,
+    is_section_item,
+    parse_unicef_url,
+    section_listing_url,
+)
 
 
 class UnicefSpider(SiteSpider):
@@ -20,7 +25,7 @@ class UnicefSpider(SiteSpider):
 
     kind = "unicef"
 
-    def _page(self, url: str) -> Any:
+    def _page(self, url: str) -> UnicefPage | None:
         return parse_unicef_url(url, self.source.sections)
 
     def is_listing(self, url: str) -> bool:
