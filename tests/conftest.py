@@ -122,7 +122,8 @@ def source_toml(name: str, urls: list[str], **extra: Any) -> str:
     return "\n".join(lines) + "\n"
 
 
-FAST_SETTINGS = '[settings]\ndelay = 0\nretries = 0\ntimeout = 5\nconcurrency = 16\nper_domain_concurrency = 8\n'
+FAST_SETTINGS = ("[settings]\ndelay = 0\nretries = 0\ntimeout = 5\nconcurrency = 16\n"
+                 "per_domain_concurrency = 8\n")
 
 
 def now() -> datetime:

@@ -169,10 +169,10 @@ def _handler_for(server: MockServer) -> type[BaseHTTPRequestHandler]:
         def _route(self, route: Route) -> None:
             etag = _etag(route.body)
             modified = formatdate(route.last_modified, usegmt=True)
-            if route.conditional and route.status == 200:
-                if self.headers.get("If-None-Match") == etag or (
+            if route.conditional and route.status == 200 and (
+                    self.headers.get("If-None-Match") == etag or (
                         self.headers.get("If-Modified-Since") == modified
-                        and "If-None-Match" not in self.headers):
+                        and "If-None-Match" not in self.headers)):
                     self.send_response(304)
                     self.send_header("ETag", etag)
                     self.send_header("Content-Length", "0")
