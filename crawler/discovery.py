@@ -6,9 +6,9 @@
 - a listing (or sitemap) is fetched at most once per cycle (:meth:`Discovery.claim_listing`);
 - new pages stop at ``max_pages`` pages per source; pages already known are never dropped;
 - a page another source watches stays that source's;
-- found pages are written to the store through the run's single writer thread, before they are
-  fetched, with their discovery time, source and facts (country, theme, section, language …);
-  known pages are marked as listed again.
+- found pages are written to the store by one writer thread, before they are fetched, with their
+  discovery time, source and facts (country, theme, section, language …); known pages are marked
+  as listed again.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable
-from functools import partial
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -137,8 +138,11 @@ class Discovery:
 
     async def _write(self, urls: list[str], info: dict[str, dict[str, Any]]) -> None:
         call = partial(self.context.store.add_pages, self.source, urls, via="discovery", info=info)
-        writer = getattr(self.context, "writer", None)
-        if writer is None:
-            call()
-            return
-        await asyncio.get_running_loop().run_in_executor(writer, call)
+        await asyncio.get_running_loop().run_in_executor(discovery_writer(), call)
+
+
+@lru_cache(maxsize=1)
+def discovery_writer() -> ThreadPoolExecutor:
+    """One thread writes every source's discovered pages, in order: two listings naming the same new
+    page are two transactions one after the other, never two inserts racing."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="discovery-writer")

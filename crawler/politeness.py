@@ -43,18 +43,27 @@ MAX_CRAWL_DELAY = 60.0
 
 
 class HostGate:
-    """Reserves start times per host: each request starts ``delay`` after the previous one."""
+    """Takes turns per host: a request goes when the previous one to its host went ``delay`` ago.
+
+    Turns are taken one at a time per host and measured from when the previous request actually
+    left (not from when it was scheduled to), so a late start, e.g. while the reactor thread was
+    busy extracting a page, never shortens the next gap.
+    """
 
     def __init__(self) -> None:
-        self._next: dict[str, float] = {}
+        self._last: dict[str, float] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
         self.crawl_delays: dict[str, float] = {}
 
-    def reserve(self, host: str, delay: float, now: float | None = None) -> float:
-        """Seconds to wait before the request to ``host`` may start (0 when it may start now)."""
-        now = time.monotonic() if now is None else now
-        start = max(now, self._next.get(host, now))
-        self._next[host] = start + delay
-        return start - now
+    async def wait_turn(self, host: str, delay: float) -> float:
+        """Wait for ``host``'s turn; returns the seconds waited."""
+        lock = self._locks.setdefault(host, asyncio.Lock())
+        async with lock:
+            wait = self._last.get(host, -delay) + delay - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self._last[host] = time.monotonic()
+        return max(wait, 0.0)
 
 
 # One gate per process: every crawler of a run shares it.
@@ -76,13 +85,11 @@ class PoliteDownloadHandler(HTTP11DownloadHandler):
 
     async def download_request(self, request: Request) -> Response:
         host = (urlparse_cached(request).hostname or "").lower()
-        delay = min_delay(host, self._delay)
-        if delay > 0:
-            wait = GATE.reserve(host, delay)
-            if wait > 0:
-                if self._stats is not None:
-                    self._stats.inc_value("politeness/waited_ms", int(wait * 1000))
-                await asyncio.sleep(wait)
+        # every request takes a turn (robots.txt too, before any Crawl-delay is known): the next
+        # request's wait counts from it
+        waited = await GATE.wait_turn(host, min_delay(host, self._delay))
+        if waited > 0 and self._stats is not None:
+            self._stats.inc_value("politeness/waited_ms", int(waited * 1000))
         return await super().download_request(request)
 
 

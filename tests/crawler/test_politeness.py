@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from itertools import pairwise
 
 import pytest
@@ -12,13 +13,28 @@ from tests.conftest import Cli, source_toml
 from tests.mockserver import MockServer
 
 
-def test_host_gate_spaces_starts_per_host() -> None:
+def test_host_gate_takes_turns_per_host() -> None:
     gate = HostGate()
-    assert gate.reserve("a.org", 2.0, now=100.0) == 0.0
-    assert gate.reserve("a.org", 2.0, now=100.5) == pytest.approx(1.5)   # waits for its turn
-    assert gate.reserve("a.org", 2.0, now=100.5) == pytest.approx(3.5)   # queued behind it
-    assert gate.reserve("b.org", 2.0, now=100.5) == 0.0                  # other hosts run freely
-    assert gate.reserve("a.org", 2.0, now=200.0) == 0.0                  # idle host: no wait
+
+    async def turns() -> list[float]:
+        return list(await asyncio.gather(gate.wait_turn("a.org", 0.1), gate.wait_turn("a.org", 0.1),
+                                         gate.wait_turn("b.org", 0.1), gate.wait_turn("a.org", 0.1)))
+
+    waited = asyncio.run(turns())
+    assert waited[0] == 0.0 and waited[2] == 0.0          # first turns, and other hosts, go at once
+    assert 0.09 <= waited[1] <= 0.3 and 0.09 <= waited[3] <= 0.3   # each a.org request waits its turn
+
+
+def gaps(times: list[float]) -> list[float]:
+    return [b - a for a, b in pairwise(times)]
+
+
+def assert_paced(times: list[float], delay: float) -> None:
+    """Requests to one host started ``delay`` apart. Measured where they arrive: connection set-up
+    and a reactor busy extracting a page shift single arrivals by some tens of milliseconds."""
+    spaced = gaps(times)
+    assert min(spaced) >= delay * 0.5, spaced
+    assert sum(spaced) / len(spaced) >= delay * 0.95, spaced
 
 
 @pytest.mark.slow
@@ -36,7 +52,7 @@ def test_two_sources_on_one_host_share_its_pace(server: MockServer, cli: Cli) ->
     assert "/private/page" not in server.paths_requested()
     times = [r.at for r in server.requests]
     assert len(times) == 8                  # robots.txt once per source, and the 6 pages
-    assert min(b - a for a, b in pairwise(times)) >= delay * 0.95
+    assert_paced(times, delay)
     store = Store.open(cli.db)
     try:
         assert store.checks(server.url + "/private/page")[0]["reason"] == "disallowed by robots.txt"
