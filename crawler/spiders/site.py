@@ -40,8 +40,9 @@ from pipeline.urls import normalize_url, page_key, same_site
 logger = logging.getLogger(__name__)
 
 # Page facts passed to the extraction as hints (they win over what the page itself says): what a
-# listing told about a page that its URL may not (the UN site's section).
-HINT_KEYS = ("country", "region", "theme", "section")
+# listing or the page's original told about a page that its URL may not (the UN site's section,
+# the English country, theme or topic of a translated page).
+HINT_KEYS = ("country", "region", "theme", "section", "topic")
 # Largest sitemap read (decompressed): the sitemap protocol's own limit is 50 MB.
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024
 

@@ -48,6 +48,8 @@ class UnicefPage:
 
     def facts(self) -> dict[str, Any]:
         return {"country": self.country, "language": self.language, "section": self.section,
+                # a topic page (no section) is known by its slug: "inclusive-education"
+                "topic": self.slug if self.section is None else None,
                 "page_type": "listing" if self.is_listing else "page"}
 
 

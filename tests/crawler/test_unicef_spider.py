@@ -49,8 +49,10 @@ def test_unicef_follows_sections_pagination_and_languages(server: MockServer, cl
             "UNICEF Azerbaijan", "azerbaijan", "en")
         assert "declared" not in meta                        # topic pages declare no date
         assert store.history(topic)[0].last_modified is None
+        assert meta["topic"] == "inclusive-education"
         az = store.history(server.url + TOPIC_AZ)[0]
-        assert (az.language, az.metadata["language"]) == ("az", "az")
+        assert (az.language, az.metadata["language"], az.metadata["topic"]) == (
+            "az", "az", "inclusive-education")           # the original's topic, not the translation
         first = store.history(server.url + story_path(1))[0]
         assert (first.last_modified_text, first.last_modified) == ("12 March 2021", "2021-03-12")
         assert first.metadata["section"] == "stories" and first.title == "Story 1 | UNICEF Azerbaijan"
