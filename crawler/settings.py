@@ -14,7 +14,16 @@ ITEM_PIPELINES = {
     "crawler.pipelines.RecordPipeline": 800,    # decision table + one store transaction
 }
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's, with its waiters mended and Crawl-delay recorded (see crawler.politeness)
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.politeness.RobotsTxtMiddleware": 100,
     "crawler.middlewares.ConditionalRequestMiddleware": 560,
+}
+# Every HTTP(S) request waits for its host's turn (configured delay, robots.txt Crawl-delay) across
+# all the sources of a run, right before it is sent (see crawler.politeness).
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.politeness.PoliteDownloadHandler",
+    "https": "crawler.politeness.PoliteDownloadHandler",
 }
 # Transient statuses retried inside a run (Scrapy's RetryMiddleware); 404/410 are never retried:
 # they feed the ``gone`` rule.
@@ -49,6 +58,7 @@ def build_settings(config: Config, *, log_level: str = "WARNING") -> dict[str, A
         "LOGSTATS_INTERVAL": 0,
         "ITEM_PIPELINES": ITEM_PIPELINES,
         "DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES,
+        "DOWNLOAD_HANDLERS": DOWNLOAD_HANDLERS,
         # a slow extraction must not let fetched bodies pile up: at most this many items in flight
         "CONCURRENT_ITEMS": 32,
         "DEFAULT_REQUEST_HEADERS": {

@@ -30,6 +30,7 @@ EVENT_KINDS = ("new", "content", "metadata", "gone")
 SOURCE_NAME_RE = re.compile(r"^[a-z0-9-]+$")
 INTERVAL_RE = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 INTERVAL_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,4})?$")
 ENV_REF_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -87,6 +88,8 @@ class SourceConfig:
     allowed_domains: tuple[str, ...] = ()
     notify: tuple[str, ...] = ()
     organisation: str | None = None
+    languages: tuple[str, ...] = ()   # language versions to watch besides each page's own (all if empty)
+    sitemaps: tuple[str, ...] = ()    # sitemap.xml URLs to discover pages from (never watched themselves)
 
     @property
     def hosts(self) -> frozenset[str]:
@@ -247,6 +250,13 @@ def _domain(value: Any, key: str, where: _Where) -> str:
     return text
 
 
+def _language(value: Any, key: str, where: _Where) -> str:
+    text = _str(value, key, where).lower()
+    if not LANGUAGE_RE.match(text):
+        raise where.error(key, f"{text!r} is not a language code (en, fr, kk, zh-hans …)")
+    return text
+
+
 def _slug(value: Any, key: str, where: _Where) -> str:
     text = _str(value, key, where).lower()
     if not SOURCE_NAME_RE.match(text):
@@ -328,6 +338,8 @@ SOURCE_KEYS: dict[str, Converter] = {
     "allowed_domains": _str_list(_domain),
     "notify": _str_list(_notify),
     "organisation": _str,
+    "languages": _str_list(_language),
+    "sitemaps": _str_list(_url),
 }
 
 REPORT_KEYS: dict[str, Converter] = {

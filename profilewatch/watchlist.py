@@ -2,6 +2,13 @@
 
 Used when there is no config file. Plain data (the same shape as a TOML ``[[source]]``), validated by
 :mod:`profilewatch.config` like any user config.
+
+- UNESCO PEER: the two seed profiles, and through the ``unesco`` spider every theme profile of
+  Azerbaijan and Kazakhstan (theme tabs) with their language versions (hreflang);
+- UNICEF Azerbaijan: the "Inclusive Education" page and its Azerbaijani version;
+- UN in Azerbaijan: the seed press release, which lives on the UN Country Team site, not undp.org
+  (``../shared/sites/README.md`` §3); the ``undp`` spider reads both sites;
+- Caucasus Network for Children: the seed news page (no site spider: ``generic``).
 """
 
 from __future__ import annotations

@@ -49,6 +49,7 @@ class Route:
 class Seen:
     path: str
     headers: dict[str, str]
+    at: float = field(default_factory=time.monotonic)   # when the request arrived
 
 
 class MockServer:

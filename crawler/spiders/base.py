@@ -18,6 +18,7 @@ from twisted.python.failure import Failure
 
 from crawler.failures import failure_reason
 from pipeline.types import Fetched
+from pipeline.urls import page_key
 
 if TYPE_CHECKING:
     from crawler.runner import RunContext
@@ -46,7 +47,8 @@ class WatchSpider(scrapy.Spider):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        WatchSpider.registry[cls.kind] = cls
+        if "kind" in cls.__dict__:   # shared bases that name no kind of their own stay out
+            WatchSpider.registry[cls.kind] = cls
 
     def __init__(self, source: SourceConfig, context: RunContext, **kwargs: Any) -> None:
         super().__init__(name=f"{self.kind}:{source.name}", **kwargs)
@@ -67,11 +69,19 @@ class WatchSpider(scrapy.Spider):
         return
         yield  # pragma: no cover - makes this an async generator
 
-    def watched_urls(self) -> Iterable[str]:
-        """Configured URLs first, then every page of the source the store knows."""
-        urls = list(dict.fromkeys(self.source.urls))
-        urls.extend(u for u in self.context.known_urls(self.source.name) if u not in urls)
-        return urls
+    def watched_urls(self) -> list[str]:
+        """Configured URLs first, then every page of the source the store knows; one URL per page
+        (two spellings of one page, see :func:`pipeline.urls.page_key`, are fetched once, under the
+        first)."""
+        urls: dict[str, str] = {}
+        for url in (*self.source.urls, *self.context.known_urls(self.source.name)):
+            key = page_key(url)
+            if key not in urls:
+                urls[key] = url
+            elif urls[key] != url and url in self.source.urls:
+                logger.warning("%s: %s is the same page as %s; watching it once", self.source.name,
+                               url, urls[key])
+        return list(urls.values())
 
     def hints(self, url: str) -> dict[str, Any]:
         """Facts the spider knows about a page from its URL or listing (country, theme …)."""
