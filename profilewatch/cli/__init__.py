@@ -17,6 +17,7 @@ from profilewatch.logs import configure_logging
 COMMAND_MODULES = (
     "profilewatch.cli.run",
     "profilewatch.cli.query",
+    "profilewatch.cli.archive",
 )
 
 
