@@ -115,14 +115,16 @@ class Memento:
         out = [f'<{self.url}>; rel="original"', f'<{self.timegate}>; rel="timegate"',
                f'<{self.timemap}>; rel="timemap"; type="{LINK_FORMAT}"']
         last = len(self.versions) - 1
-        rels: dict[int, list[str]] = {0: ["first"]}
-        rels.setdefault(last, []).append("last")
+        shown = {0, last}
         if selected is not None:
-            if selected > 0:
-                rels.setdefault(selected - 1, []).insert(0, "prev")
-            rels.setdefault(selected, [])
-            if selected < last:
-                rels.setdefault(selected + 1, []).append("next")
+            shown |= {i for i in (selected - 1, selected, selected + 1) if 0 <= i <= last}
+        rels: dict[int, list[str]] = {}
+        for i in shown:
+            rels[i] = [name for name, applies in (
+                ("first", i == 0),
+                ("prev", selected is not None and i == selected - 1),
+                ("next", selected is not None and i == selected + 1),
+                ("last", i == last)) if applies]
         out += [self._memento_link(i, rels[i]) for i in sorted(rels)]
         return ", ".join(out)
 

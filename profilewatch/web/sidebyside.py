@@ -17,6 +17,8 @@ from pipeline.diff import TextDiff, word_diff
 
 # Unchanged lines shown above and below each change (the rest collapse into a "gap" row).
 CONTEXT = 2
+# Fewer hidden lines than this are shown rather than collapsed (a gap row would save nothing).
+MIN_GAP = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,8 @@ def _same_rows(old_lines: list[str], old_at: int, new_at: int, count: int, *, le
 
     head = 0 if leading else min(CONTEXT, count)
     tail = 0 if trailing else min(CONTEXT, count - head)
+    if count - head - tail <= MIN_GAP:
+        head, tail = count, 0
     rows = [row(i) for i in range(head)]
     if count - head - tail > 0:
         rows.append(Row("gap", None, Markup(""), None, Markup(""), skipped=count - head - tail))

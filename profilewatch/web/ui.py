@@ -48,7 +48,7 @@ def make_environment() -> Environment:
                       autoescape=select_autoescape(default=True, default_for_string=True),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["when"] = _when
-    env.globals.update(q=_q, quote=quote, stamp=stamp, STYLE_NAMES=STYLE_NAMES)
+    env.globals.update(qs=_q, quote=quote, stamp=stamp, STYLE_NAMES=STYLE_NAMES)
     return env
 
 
