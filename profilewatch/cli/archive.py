@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -58,6 +61,22 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def server_class(base: type[Any]) -> type[Any]:
+    """uvicorn's server, except that SIGINT/SIGTERM end the command cleanly (exit 0): uvicorn
+    re-raises the signal after its graceful shutdown, which click would report as "Aborted!"."""
+
+    class ArchiveServer(base):
+        @contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            with super().capture_signals():
+                try:
+                    yield
+                finally:
+                    self._captured_signals.clear()
+
+    return ArchiveServer
+
+
 @click.command()
 @click.option("--host", metavar="HOST", help="Interface to bind (default [serve] host, 127.0.0.1).")
 @click.option("--port", type=click.IntRange(0, 65535), metavar="PORT",
@@ -81,7 +100,8 @@ def serve(app: App, host: str | None, port: int | None) -> None:
     notice(f"serving http://{shown}:{bound[1]}/ (Ctrl-C to stop)")
     config = uvicorn.Config(web, log_config=None, access_log=app.verbosity > 0,
                             server_header=False, proxy_headers=False)
-    uvicorn.Server(config).run(sockets=[sock])
+    server_class(uvicorn.Server)(config).run(sockets=[sock])
+    notice("stopped")
 
 
 @click.command()
