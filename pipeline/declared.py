@@ -19,6 +19,7 @@ import json
 import re
 from collections.abc import Iterator
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 from pipeline.dates import parse_date_text, parse_iso_datetime
@@ -62,12 +63,22 @@ def _itertext(element: HtmlElement) -> str:
     return " ".join(" ".join(chunks).split())
 
 
+# Text nodes that may hold a label (a C-level prefilter; LABEL_RE decides).
+LABEL_TEXT_XPATH = etree.XPath(
+    "//text()[contains(., 'odified') or contains(., 'pdated') or contains(., 'ODIFIED')"
+    " or contains(., 'PDATED') or contains(., 'evised') or contains(., 'eviewed')]")
+
+
 def _label_candidates(tree: HtmlElement) -> Iterator[HtmlElement]:
-    for node in tree.iter():
-        if not isinstance(node.tag, str) or node.tag in SKIP_TAGS:
+    seen: set[int] = set()
+    for text in LABEL_TEXT_XPATH(tree):
+        if not LABEL_RE.search(str(text)):
             continue
-        own = (node.text or "") + " " + " ".join(c.tail or "" for c in node)
-        if LABEL_RE.search(own):
+        node = text.getparent()
+        if node is None or not isinstance(node.tag, str) or node.tag in SKIP_TAGS:
+            continue
+        if id(node) not in seen:
+            seen.add(id(node))
             yield node
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,15 +18,17 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from profilewatch.errors import NotFoundError, StoreError, StoreUnavailable
+from storage.blobstore import read_blob
 from storage.engine import make_engine, migrate, redact_url
 from storage.locks import HeldLock, try_lock
 from storage.models import CheckRow, EventRow, PageRow, RunRow, SourceRow, VersionRow
-from storage.recording import read_blob, record_check
+from storage.recording import load_states, record_batch
 from storage.records import (
     CheckInput,
     EventInfo,
     FetchState,
     PageInfo,
+    PageState,
     RecordOutcome,
     RunInfo,
     VersionInfo,
@@ -112,21 +114,17 @@ class Store:
         s.flush()
         return added
 
-    def fetch_states(self, source: str) -> list[FetchState]:
-        """Every page of ``source`` with its validators and latest text fingerprint."""
+    def page_states(self, source: str) -> dict[str, PageState]:
+        """Every page of ``source`` with its validators, streaks and latest version."""
         with self.session() as s:
-            latest = (select(VersionRow.page_id, func.max(VersionRow.number).label("n"))
-                      .group_by(VersionRow.page_id).subquery())
-            rows = s.execute(
-                select(PageRow.url, PageRow.id, PageRow.etag, PageRow.http_last_modified,
-                       VersionRow.content_sha256)
-                .join(SourceRow, PageRow.source_id == SourceRow.id)
-                .outerjoin(latest, latest.c.page_id == PageRow.id)
-                .outerjoin(VersionRow, (VersionRow.page_id == PageRow.id)
-                           & (VersionRow.number == latest.c.n))
-                .where(SourceRow.name == source).order_by(PageRow.id)).all()
-        return [FetchState(url=r[0], page_id=r[1], etag=r[2], http_last_modified=r[3],
-                           has_version=r[4] is not None, content_sha256=r[4]) for r in rows]
+            return load_states(s, source=source)
+
+    def fetch_states(self, source: str) -> list[FetchState]:
+        """Every page of ``source`` with its conditional-request validators."""
+        return [FetchState(url=st.url, page_id=st.page_id, etag=st.etag,
+                           http_last_modified=st.http_last_modified,
+                           has_version=st.version is not None, content_sha256=st.content_sha256)
+                for st in self.page_states(source).values()]
 
     def pages(self, source: str | None = None) -> list[PageInfo]:
         with self.session() as s:
@@ -193,7 +191,17 @@ class Store:
     def record(self, check: CheckInput, gone_after: int = 2) -> RecordOutcome:
         """Record one analysed fetch in one transaction."""
         with self._write() as s:
-            return record_check(s, check, gone_after)
+            states = load_states(s, urls=[check.url])
+            return record_batch(s, [check], states, gone_after)[0][0]
+
+    def record_batch(self, checks: Sequence[CheckInput], states: Mapping[str, PageState],
+                     gone_after: int = 2) -> list[tuple[RecordOutcome, PageState]]:
+        """Record several analysed fetches in one transaction (see :mod:`storage.recording`).
+
+        ``states`` are the pages' states before the batch (from :meth:`page_states`); the returned
+        states are the pages' states after it, valid once this method has returned."""
+        with self._write() as s:
+            return record_batch(s, checks, states, gone_after)
 
     # --- queries ---------------------------------------------------------------------------------
 

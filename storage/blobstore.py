@@ -1,0 +1,47 @@
+"""Content-addressed blob rows: written once under the SHA-256 of their uncompressed bytes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from storage.blobs import compress, decompress
+from storage.models import BlobRow, ZstdDictRow
+
+
+def insert_blob(session: Session, sha256: str, data: bytes, *, codec: str | None = None,
+                payload: bytes | None = None, now: datetime, size: int | None = None) -> None:
+    """Store ``data`` (or its already compressed ``payload``) unless the digest is stored."""
+    if session.get(BlobRow, sha256) is not None:
+        return
+    if codec is None or payload is None:
+        codec, payload = compress(data)
+    values = {"sha256": sha256, "size": len(data) if size is None else size, "codec": codec,
+              "data": payload, "created_at": now}
+    dialect = session.get_bind().dialect.name
+    statement: Any
+    if dialect == "postgresql":
+        statement = postgresql.insert(BlobRow).values(**values).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        statement = sqlite.insert(BlobRow).values(**values).on_conflict_do_nothing()
+    else:
+        session.add(BlobRow(**values))
+        return
+    session.execute(statement)
+
+
+def read_blob(session: Session, sha256: str) -> bytes:
+    row = session.get(BlobRow, sha256)
+    if row is None:
+        raise LookupError(f"blob {sha256} is missing")
+    return decompress(row.codec, row.data, lambda key: _dictionary(session, key))
+
+
+def _dictionary(session: Session, key: int) -> bytes:
+    row = session.get(ZstdDictRow, key)
+    if row is None:
+        raise LookupError(f"compression dictionary {key} is missing")
+    return row.data
