@@ -85,11 +85,13 @@ def http_response_headers(version: VersionInfo, stored: dict[str, str], length: 
     return StatusAndHeaders(f"{status} {phrase}", headers, protocol="HTTP/1.1")
 
 
-def http_request_headers(url: str) -> StatusAndHeaders:
+def http_request_headers(url: str, user_agent: str) -> StatusAndHeaders:
+    """The GET a capture answered (the store keeps responses, not requests: method, target, host
+    and the configured User-Agent are what profilewatch sends)."""
     parts = urlsplit(url)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return StatusAndHeaders(f"GET {target} HTTP/1.1",
-                            [("Host", parts.netloc), ("User-Agent", f"profilewatch/{__version__}"),
+                            [("Host", parts.netloc), ("User-Agent", user_agent),
                              ("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8")],
                             is_http_request=True)
 
@@ -97,8 +99,10 @@ def http_request_headers(url: str) -> StatusAndHeaders:
 class WarcExporter:
     """Writes versions as WARC records; remembers payloads to write repeats as revisits."""
 
-    def __init__(self, store: Store, stream: BinaryIO, *, gzip: bool, filename: str) -> None:
+    def __init__(self, store: Store, stream: BinaryIO, *, gzip: bool, filename: str,
+                 user_agent: str) -> None:
         self.store = store
+        self.user_agent = user_agent
         self.writer = WARCWriter(stream, gzip=gzip, warc_version=WARC_VERSION)
         self.filename = filename
         self.first: dict[str, _FirstCapture] = {}
@@ -120,7 +124,7 @@ class WarcExporter:
         response_headers = http_response_headers(version, stored, len(body))
 
         request = self.writer.create_warc_record(url, "request",
-                                                 http_headers=http_request_headers(url),
+                                                 http_headers=http_request_headers(url, self.user_agent),
                                                  warc_headers_dict={"WARC-Date": date})
         first = self.first.get(digest)
         if first is None:
@@ -170,7 +174,8 @@ class WarcExporter:
         }
 
 
-def export_warc(store: Store, path: Path, urls: Iterable[str] | None = None) -> ExportStats:
+def export_warc(store: Store, path: Path, urls: Iterable[str] | None = None, *,
+                user_agent: str = f"profilewatch/{__version__}") -> ExportStats:
     """Write the archive (or the pages ``urls``) to ``path``; see the module docstring."""
     wanted = list(urls) if urls else [page.url for page in store.pages()]
     histories = [(url, store.history(url)) for url in wanted]   # unknown URLs fail before writing
@@ -178,7 +183,7 @@ def export_warc(store: Store, path: Path, urls: Iterable[str] | None = None) -> 
     try:
         with partial.open("wb") as stream:
             exporter = WarcExporter(store, stream, gzip=path.name.endswith(".gz"),
-                                    filename=path.name)
+                                    filename=path.name, user_agent=user_agent)
             exporter.write_warcinfo(f"profilewatch archive of {len(histories)} watched page(s)")
             for url, versions in histories:
                 exporter.stats.pages += 1 if versions else 0

@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from profilewatch import __version__
 from profilewatch.citation import STYLES, cite
 from profilewatch.cli.app import App, pass_app
 from profilewatch.cli.output import notice, print_json
@@ -121,7 +122,11 @@ def export(app: App, warc_path: Path, urls: tuple[str, ...]) -> None:
     if not warc_path.parent.exists():
         raise UsageError(f"cannot write {warc_path}: directory {warc_path.parent} does not exist")
     try:
-        stats = export_warc(app.store(), warc_path, urls or None)
+        user_agent = app.config.settings.user_agent
+    except ProfilewatchError:    # a broken config must not stop an export of the archive
+        user_agent = f"profilewatch/{__version__}"
+    try:
+        stats = export_warc(app.store(), warc_path, urls or None, user_agent=user_agent)
     except OSError as exc:
         raise UsageError(f"cannot write {warc_path}: {exc.strerror or exc}") from None
     notice(f"wrote {warc_path}: {stats.versions} captures of {stats.pages} pages "

@@ -40,6 +40,11 @@ ORIGINAL_HEADERS = ("last-modified", "etag", "date", "server", "content-language
                     "cache-control")
 
 
+def header_url(url: str) -> str:
+    """A URL fit for a Link or Location header: non-ASCII and unsafe characters %-encoded."""
+    return quote(url, safe="!#$%&'()*+,/:;=?@[]~")
+
+
 def http_date(moment: datetime) -> str:
     return format_datetime(second(moment), usegmt=True)
 
@@ -95,15 +100,19 @@ class Memento:
         self.base, self.url, self.versions = base, url, versions
 
     @property
+    def original(self) -> str:
+        return header_url(self.url)
+
+    @property
     def timegate(self) -> str:
-        return f"{self.base}/timegate/{self.url}"
+        return f"{self.base}/timegate/{self.original}"
 
     @property
     def timemap(self) -> str:
-        return f"{self.base}/timemap/link/{self.url}"
+        return f"{self.base}/timemap/link/{self.original}"
 
     def uri(self, version: VersionInfo, mode: str = "") -> str:
-        return f"{self.base}/web/{stamp(version)}{mode}/{self.url}"
+        return f"{self.base}/web/{stamp(version)}{mode}/{self.original}"
 
     def _memento_link(self, index: int, rels: list[str]) -> str:
         version = self.versions[index]
@@ -112,7 +121,7 @@ class Memento:
 
     def links(self, selected: int | None = None) -> str:
         """Original, timegate, timemap, and first/prev/(selected)/next/last mementos."""
-        out = [f'<{self.url}>; rel="original"', f'<{self.timegate}>; rel="timegate"',
+        out = [f'<{self.original}>; rel="original"', f'<{self.timegate}>; rel="timegate"',
                f'<{self.timemap}>; rel="timemap"; type="{LINK_FORMAT}"']
         last = len(self.versions) - 1
         shown = {0, last}
@@ -130,7 +139,7 @@ class Memento:
 
     def timemap_body(self) -> str:
         first, last = self.versions[0], self.versions[-1]
-        lines = [f'<{self.url}>; rel="original"', f'<{self.timegate}>; rel="timegate"',
+        lines = [f'<{self.original}>; rel="original"', f'<{self.timegate}>; rel="timegate"',
                  f'<{self.timemap}>; rel="self"; type="{LINK_FORMAT}"; '
                  f'from="{http_date(first.fetched_at)}"; until="{http_date(last.fetched_at)}"']
         last_index = len(self.versions) - 1
@@ -191,7 +200,7 @@ def web(request: Request) -> Response:
     stored = archive.store.headers(version)
     headers = {"Memento-Datetime": http_date(version.fetched_at), "Link": memento.links(index)}
     headers.update({f"X-Archive-Orig-{k.title()}": v for k, v in stored.items()
-                    if k in ORIGINAL_HEADERS})
+                    if k in ORIGINAL_HEADERS and v.isascii() and v.isprintable()})
     if mode == "id_":
         content_type = stored.get("content-type") or version.content_type or "text/html"
         headers["Content-Security-Policy"] = RAW_CSP
@@ -201,7 +210,8 @@ def web(request: Request) -> Response:
     banner = None if mode == "if_" else Banner(version.title, memento.url, iso(version.fetched_at)
                                                or "", version.version, page)
     html = rewrite_html(body, stored.get("content-type") or version.content_type,
-                        base=version.final_url or version.url, stamp=stamp(version), banner=banner)
+                        base=version.final_url or version.url,
+                        prefix=f"/web/{stamp(version)}{mode}/", banner=banner)
     headers["Content-Security-Policy"] = REPLAY_CSP
     headers["X-Frame-Options"] = "SAMEORIGIN"
     return etag_response(request, html, "text/html; charset=utf-8", headers)

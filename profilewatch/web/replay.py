@@ -8,7 +8,8 @@ every reference to a live resource is removed. The rewrite, on the lxml tree:
    ``iframe``, ``frame``, ``object``, ``embed``, ``applet``, ``base``, ``link``, ``portal``,
    ``meta`` refresh, cookies and policies), comments and processing instructions;
 2. remove every event-handler attribute (``on*``), ``srcdoc``, ``ping``, form actions, ``target``;
-3. rewrite links (``a``/``area`` ``href``) to the archive's own ``/web/{timestamp}/{URL}`` (a link
+3. rewrite links (``a``/``area`` ``href``) to the archive's own ``/web/{timestamp}/{URL}`` (in the
+   mode of the page shown, so a framed page's links stay framed; a link
    to a page that is not archived answers 404 there), drop ``javascript:`` and other non-web
    schemes;
 4. drop resource URLs (``src``, ``srcset``, ``poster``, ``background``, SVG ``href``) unless they are
@@ -51,7 +52,7 @@ def clean_css(css: str) -> str:
     return CSS_URL_RE.sub("none", CSS_IMPORT_RE.sub("", css))
 
 
-def archive_link(href: str, base: str, stamp: str) -> str | None:
+def archive_link(href: str, base: str, prefix: str) -> str | None:
     """Where a link in an archived page should point; None to drop it."""
     href = href.strip()
     if not href or href.startswith("#"):
@@ -59,7 +60,7 @@ def archive_link(href: str, base: str, stamp: str) -> str | None:
     absolute = urljoin(base, href)
     scheme = urlsplit(absolute).scheme.lower()
     if scheme in ("http", "https"):
-        return f"/web/{stamp}/{absolute}"
+        return prefix + absolute
     if scheme in SAFE_SCHEMES:
         return absolute
     return None
@@ -72,7 +73,7 @@ def _is_live_resource(attribute: str, value: str) -> bool:
     return not (attribute in ("src", "href", "xlink:href") and DATA_IMAGE_RE.match(value))
 
 
-def _clean_element(element: lxml.html.HtmlElement, base: str, stamp: str) -> None:
+def _clean_element(element: lxml.html.HtmlElement, base: str, prefix: str) -> None:
     tag = element.tag if isinstance(element.tag, str) else ""
     for name in list(element.attrib):
         lowered = name.lower()
@@ -82,7 +83,7 @@ def _clean_element(element: lxml.html.HtmlElement, base: str, stamp: str) -> Non
         elif lowered == "style":
             element.attrib[name] = clean_css(value)
         elif tag in NAVIGATION and lowered == "href":
-            target = archive_link(value, base, stamp)
+            target = archive_link(value, base, prefix)
             if target is None:
                 del element.attrib[name]
             else:
@@ -115,9 +116,9 @@ def _banner(b: Banner) -> str:
     )
 
 
-def rewrite_html(body: bytes, content_type: str | None, *, base: str, stamp: str,
+def rewrite_html(body: bytes, content_type: str | None, *, base: str, prefix: str,
                  banner: Banner | None = None) -> bytes:
-    """Steps 1-5 of the module docstring."""
+    """Steps 1-5 of the module docstring; links become ``prefix`` + absolute URL."""
     try:
         text = decode_body(body, content_type).text
     except UndecodableBody:
@@ -137,7 +138,7 @@ def rewrite_html(body: bytes, content_type: str | None, *, base: str, stamp: str
     for element in list(document.iter("noscript")):
         element.drop_tag()      # scripts never run here: show what a script-less browser shows
     for element in document.iter(etree.Element):
-        _clean_element(element, base, stamp)
+        _clean_element(element, base, prefix)
     for element in document.iter("style"):
         element.text = clean_css(element.text or "")
     head = document.find("head")

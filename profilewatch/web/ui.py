@@ -20,6 +20,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from profilewatch.citation import STYLES
+from profilewatch.errors import UsageError
 from profilewatch.render import words_html
 from profilewatch.web.archive import Archive, int_param, page_status
 from profilewatch.web.memento import stamp
@@ -56,6 +57,13 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     env: Environment = request.app.state.templates
     html = env.get_template(template).render(request=request, **context)
     return HTMLResponse(html, status_code=status_code)
+
+
+def _url(request: Request) -> str:
+    url = request.query_params.get("url")
+    if not url:
+        raise UsageError("the url parameter is required")
+    return url
 
 
 def _archive(request: Request) -> Archive:
@@ -96,7 +104,7 @@ def page_list(request: Request) -> Response:
 
 def page_timeline(request: Request) -> Response:
     archive = _archive(request)
-    url, versions = archive.history(request.query_params.get("url") or "")
+    url, versions = archive.history(_url(request))
     events = archive.store.events(url=url)
     by_number = {v.version: v for v in versions}
     entries = [TimelineEntry(e.detected_at, e.kind, by_number.get(e.to_version or 0), e)
@@ -115,7 +123,7 @@ def version_view(request: Request) -> Response:
     archive = _archive(request)
     params = request.query_params
     number = int_param(params.get("version"), "version", minimum=1)
-    version = archive.version(params.get("url") or "", number, params.get("at") or None)
+    version = archive.version(_url(request), number, params.get("at") or None)
     versions = archive.versions(version.url)
     text = archive.store.text(version)
     headings = frozenset(version.headings)
@@ -128,7 +136,7 @@ def version_view(request: Request) -> Response:
 def diff_view(request: Request) -> Response:
     archive = _archive(request)
     params = request.query_params
-    url = params.get("url") or ""
+    url = _url(request)
     comparison = archive.compare(url, int_param(params.get("from"), "from", minimum=1),
                                  int_param(params.get("to"), "to", minimum=1))
     words = [(hunk.section, Markup(words_html("\n".join(hunk.old), "\n".join(hunk.new))))
@@ -141,7 +149,7 @@ def archived_view(request: Request) -> Response:
     archive = _archive(request)
     params = request.query_params
     number = int_param(params.get("version"), "version", minimum=1)
-    version = archive.version(params.get("url") or "", number, params.get("at") or None)
+    version = archive.version(_url(request), number, params.get("at") or None)
     return render(request, "archived.html", v=version)
 
 

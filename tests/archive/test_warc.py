@@ -86,7 +86,7 @@ def test_export_is_valid_warc_1_1_with_revisits(store: Store, tmp_path: Path) ->
 
 def test_responses_hold_the_archived_capture_and_metadata(store: Store, tmp_path: Path) -> None:
     path = tmp_path / "peer.warc"
-    export_warc(store, path, [PEER, BACK])
+    export_warc(store, path, [PEER, BACK], user_agent="research-bot/2.0 (+https://example.org)")
     assert path.read_bytes().startswith(b"WARC/1.1\r\n")
     versions = store.history(PEER) + store.history(BACK)
     responses, metadata, requests = [], [], []
@@ -98,6 +98,8 @@ def test_responses_hold_the_archived_capture_and_metadata(store: Store, tmp_path
                 assert "software: profilewatch/" in info and "format: WARC File Format 1.1" in info
             elif kind == "request":
                 requests.append(rec.http_headers.protocol + " " + rec.http_headers.statusline)
+                assert rec.http_headers.get_header("User-Agent") == \
+                    "research-bot/2.0 (+https://example.org)"
             elif kind == "response":
                 responses.append((rec.rec_headers.get_header("WARC-Target-URI"),
                                   rec.rec_headers.get_header("WARC-Date"), dict(rec.http_headers.headers),

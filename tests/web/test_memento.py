@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx2 as httpx
 from memento_client import MementoClient
 from starlette.testclient import TestClient
 
+from profilewatch.web.app import create_app
+from storage.store import Store
+from tests.archive.builder import T0, add_sources, record
+from tests.mockserver import render_variant
 from tests.web.conftest import LiveServer, WebArchive
 
 SECOND = timedelta(seconds=1)
@@ -146,3 +151,20 @@ def test_uri_r_is_taken_raw_from_the_path(client: TestClient, web_archive: WebAr
     collapsed = url.replace("http://", "http:/")                       # a proxy merged the "//"
     assert client.get(f"/timegate/{collapsed}").status_code == 302
     assert client.get(f"/timegate/{url}&extra=1").status_code == 404   # another URI-R
+
+
+def test_non_ascii_urls_are_percent_encoded_in_headers(tmp_path: Path) -> None:
+    url = "https://kk.example.org/білім/~инклюзия?тіл=kk"
+    store = Store.open(f"sqlite:///{tmp_path / 'store.db'}")
+    add_sources(store, {url: ("kk", None)})
+    record(store, url, "kk", render_variant("unesco-profile", "base"), T0)
+    encoded = "https://kk.example.org/%D0%B1%D1%96%D0%BB%D1%96%D0%BC/~%D0%B8%D0%BD%D0%BA%D0%BB%D1" \
+              "%8E%D0%B7%D0%B8%D1%8F?%D1%82%D1%96%D0%BB=kk"
+    with TestClient(create_app(store), follow_redirects=False) as client:
+        gate = client.get(f"/timegate/{encoded}")
+        assert gate.status_code == 302
+        assert gate.headers["location"] == f"http://testserver/web/20240601123045/{encoded}"
+        assert f"<{encoded}>; rel=\"original\"" in gate.headers["link"]
+        memento = client.get(gate.headers["location"])
+        assert memento.status_code == 200 and memento.headers["memento-datetime"]
+    store.close()

@@ -50,6 +50,11 @@ def test_timeline_version_diff_and_archived_pages(client: TestClient, web_archiv
     assert '<tr class="gap">' in diff and "unchanged lines" in diff
     archived = client.get(f"/archived?url={q(url)}&version=2").text
     stamp = web_archive.peer_times[1].strftime("%Y%m%d%H%M%S")
+    # links inside the replayed page stay in the archive, framed ones in the frame
+    about = url.split("/peer/")[0] + "/about"
+    assert f'href="/web/{stamp}if_/{about}"' in client.get(f"/web/{stamp}if_/{url}").text
+    assert f'href="/web/{stamp}/{about}"' in client.get(f"/web/{stamp}/{url}").text
+    assert client.get("/version").status_code == 400
     assert f'<iframe class="replay" sandbox="" referrerpolicy="no-referrer" src="/web/{stamp}if_/{url}"' \
         in archived
 
