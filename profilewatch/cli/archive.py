@@ -90,6 +90,8 @@ def serve(app: App, host: str | None, port: int | None) -> None:
     from profilewatch.web.app import create_app
 
     settings = app.config.serve
+    if not app.store_exists():
+        raise NotFoundError(f"no archive at {app.db_url}: run `profilewatch run` first")
     host = host or settings.host
     port = settings.port if port is None else port
     sock = bind_socket(host, port)
