@@ -185,7 +185,8 @@ def run_sources(config: Config, store: Store, sources: Sequence[SourceConfig], *
         def closed(spider: Spider, reason: str, _report: SourceReport = source_report) -> None:
             _report.status = "completed" if reason == "finished" else "interrupted"
 
-        crawler.signals.connect(closed, signal=signals.spider_closed)
+        # weak=False: the closure is referenced nowhere else and would be collected
+        crawler.signals.connect(closed, signal=signals.spider_closed, weak=False)
         process.crawl(crawler, source=source, context=context)
     progress.start(context.total_pages)
     try:

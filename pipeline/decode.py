@@ -18,7 +18,7 @@ from w3lib.encoding import (
 # under 0.1 % with the right one; 2 % leaves room for a few genuinely broken bytes.
 MAX_BAD_CHAR_RATIO = 0.02
 # How much of the body to sample when judging a decoding (the start is representative of a page).
-SAMPLE_CHARS = 200_000
+SAMPLE_CHARS = 32_768
 
 
 # Detection scores closer than this count as a tie (charset-normalizer reports 0.0 chaos for every

@@ -29,18 +29,27 @@ VOLATILE_RES = (
 )
 
 
+# Words one of which must occur for the matching pattern above to be worth running.
+VOLATILE_HINTS = (("view", "visit", "hits", "reads", "download"),
+                  ("views", "visits", "visitors", "reads", "hits"),
+                  (" ago",))
+
+
 def strip_volatile(text: str) -> str:
     """Remove counters and relative times (see :data:`VOLATILE_RES`)."""
-    for pattern in VOLATILE_RES:
-        text = pattern.sub("", text)
+    lowered = text.lower()
+    for pattern, hints in zip(VOLATILE_RES, VOLATILE_HINTS, strict=True):
+        if any(hint in lowered for hint in hints):
+            text = pattern.sub("", text)
     return text
 
 
 def normalize_text(text: str) -> str:
     """NFC, drop invisible characters, collapse spaces, trim lines, drop empty lines."""
-    text = INVISIBLE_RE.sub("", unicodedata.normalize("NFC", text))
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = (SPACES_RE.sub(" ", line).strip() for line in text.split("\n"))
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    text = INVISIBLE_RE.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
+    lines = (line.strip() for line in SPACES_RE.sub(" ", text).split("\n"))
     return "\n".join(line for line in lines if line)
 
 

@@ -113,15 +113,20 @@ def _clean_title(title: str | None, site: str, version: VersionInfo) -> str:
 
 
 def _declared_date(version: VersionInfo) -> date | None:
-    """The day the page declares, as the page shows it (``23/07/2021 - 00:01`` is July 23 even
-    when its UTC value falls on July 22); None when the pipeline did not trust the date."""
+    """The day the page declares, as the page shows it: ``23/07/2021 - 00:01`` is July 23 even when
+    its UTC value falls on July 22. The shown day wins only when it is within a day of the value
+    (a time-zone shift); otherwise the value the pipeline trusted stands. None when the pipeline
+    did not trust the date."""
     value = version.last_modified
     if not value or not re.match(r"^\d{4}-\d{2}-\d{2}", value):
         return None
+    trusted = date.fromisoformat(value[:10])
     shown = parse_date_text(version.last_modified_text or "")
     if shown is not None and shown.value and not shown.value.endswith("Z"):
-        return date.fromisoformat(shown.value[:10])
-    return date.fromisoformat(value[:10])
+        day = date.fromisoformat(shown.value[:10])
+        if abs((day - trusted).days) <= 1:
+            return day
+    return trusted
 
 
 def citation_data(version: VersionInfo, base_url: str | None = None) -> CitationData:

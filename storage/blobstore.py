@@ -3,34 +3,37 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from functools import lru_cache
+from typing import Any, cast
 
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.blobs import compress, decompress
 from storage.models import BlobRow, ZstdDictRow
 
+BLOBS = cast(Table, BlobRow.__table__)
+
 
 def insert_blob(session: Session, sha256: str, data: bytes, *, codec: str | None = None,
                 payload: bytes | None = None, now: datetime, size: int | None = None) -> None:
     """Store ``data`` (or its already compressed ``payload``) unless the digest is stored."""
-    if session.get(BlobRow, sha256) is not None:
-        return
     if codec is None or payload is None:
         codec, payload = compress(data)
     values = {"sha256": sha256, "size": len(data) if size is None else size, "codec": codec,
               "data": payload, "created_at": now}
-    dialect = session.get_bind().dialect.name
-    statement: Any
+    session.connection().execute(_insert_ignore(session.get_bind().dialect.name), values)
+
+
+@lru_cache(maxsize=4)
+def _insert_ignore(dialect: str) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING, compiled once per dialect."""
     if dialect == "postgresql":
-        statement = postgresql.insert(BlobRow).values(**values).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        statement = sqlite.insert(BlobRow).values(**values).on_conflict_do_nothing()
-    else:
-        session.add(BlobRow(**values))
-        return
-    session.execute(statement)
+        return postgresql.insert(BLOBS).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        return sqlite.insert(BLOBS).on_conflict_do_nothing()
+    return BLOBS.insert().prefix_with("IGNORE")
 
 
 def read_blob(session: Session, sha256: str) -> bytes:

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
 
 from pipeline.classify import classify_change
@@ -24,6 +24,14 @@ from storage.blobstore import insert_blob, read_blob
 from storage.integrity import chain_fields, chain_hash
 from storage.models import CheckRow, EventRow, PageRow, SourceRow, VersionRow
 from storage.records import CheckInput, PageState, RecordOutcome
+
+CHECKS = cast(Table, CheckRow.__table__)
+VERSIONS = cast(Table, VersionRow.__table__)
+EVENTS = cast(Table, EventRow.__table__)
+# Statements built once: building a statement per row costs more than executing it.
+INSERT_CHECK_RETURNING_ID = CHECKS.insert().returning(CHECKS.c.id)
+INSERT_VERSION_RETURNING_ID = VERSIONS.insert().returning(VERSIONS.c.id)
+INSERT_EVENT_RETURNING_ID = EVENTS.insert().returning(EVENTS.c.id)
 
 # Response headers kept with a version (for replay, WARC export and citations); the rest (cookies,
 # tracking, per-request ids) are dropped.
@@ -106,7 +114,7 @@ def record_batch(session: Session, checks: Sequence[CheckInput], states: Mapping
             version_state = _add_version(session, state, check, analysis.extracted)
             row["version_id"] = version_state.version_id
         if decision.event:
-            check_id = session.execute(insert(CheckRow).values(**row).returning(CheckRow.id)).scalar_one()
+            check_id = session.connection().execute(INSERT_CHECK_RETURNING_ID, row).scalar_one()
             event_id = _add_event(session, state, version_state, decision, check, check_id)
         else:
             plain_checks.append(row)
@@ -116,7 +124,7 @@ def record_batch(session: Session, checks: Sequence[CheckInput], states: Mapping
                                 event_id, decision.reason)
         results.append((outcome, new_state))
     if plain_checks:
-        session.execute(insert(CheckRow), plain_checks)
+        session.connection().execute(CHECKS.insert(), plain_checks)
     touched = {state.page_id: state for _, state in results}
     session.execute(update(PageRow), [s.page_row() for s in touched.values()])
     return results
@@ -149,19 +157,20 @@ def _add_version(session: Session, state: PageState, check: CheckInput,
         url=state.url, number=number, fetched_at=check.fetched_at, body_sha256=body_digest,
         content_sha256=extracted.text_sha256, title=extracted.title, declared_text=declared_text,
         declared_value=declared_value))
-    version_id = session.execute(insert(VersionRow).values(
-        page_id=state.page_id, number=number, fetched_at=check.fetched_at,
-        http_status=check.status or 200, final_url=check.final_url,
-        headers={k: v for k, v in check.headers.items() if k in KEPT_HEADERS},
-        body_sha256=body_digest, content_sha256=extracted.text_sha256,
-        content_type=analysis.content_type, encoding=analysis.encoding,
-        title=extracted.title, language=extracted.language,
-        declared_text=declared_text, declared_value=declared_value,
-        declared_origin=declared.origin if declared else None,
-        declared_kind=declared.kind if declared else None,
-        declared_flags=list(declared.flags) if declared else [],
-        headings=list(extracted.headings), meta=dict(extracted.metadata), chain_sha256=chain,
-    ).returning(VersionRow.id)).scalar_one()
+    version_id = session.connection().execute(INSERT_VERSION_RETURNING_ID, {
+        "page_id": state.page_id, "number": number, "fetched_at": check.fetched_at,
+        "http_status": check.status or 200, "final_url": check.final_url,
+        "headers": {k: v for k, v in check.headers.items() if k in KEPT_HEADERS},
+        "body_sha256": body_digest, "content_sha256": extracted.text_sha256,
+        "content_type": analysis.content_type, "encoding": analysis.encoding,
+        "title": extracted.title, "language": extracted.language,
+        "declared_text": declared_text, "declared_value": declared_value,
+        "declared_origin": declared.origin if declared else None,
+        "declared_kind": declared.kind if declared else None,
+        "declared_flags": list(declared.flags) if declared else [],
+        "headings": list(extracted.headings), "meta": dict(extracted.metadata),
+        "chain_sha256": chain,
+    }).scalar_one()
     return replace(state, version=number, version_id=version_id,
                    content_sha256=extracted.text_sha256, title=extracted.title,
                    declared_text=declared_text, declared_value=declared_value,
@@ -210,7 +219,7 @@ def _add_event(session: Session, before: PageState, after: PageState, decision: 
     elif kind is ChangeKind.GONE:
         values["summary"] = (f"gone: {decision.reason or 'missing'} on {before.missing_streak + 1} "
                              "consecutive checks")
-    event_id: int = session.execute(insert(EventRow).values(**values).returning(EventRow.id)).scalar_one()
+    event_id: int = session.connection().execute(INSERT_EVENT_RETURNING_ID, values).scalar_one()
     return event_id
 
 

@@ -14,10 +14,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, func, select
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from profilewatch.errors import NotFoundError, StoreError, StoreUnavailable
+from storage import reporting
 from storage.blobstore import read_blob
 from storage.engine import make_engine, migrate, redact_url
 from storage.locks import HeldLock, try_lock
@@ -309,6 +310,53 @@ class Store:
             return [{"fetched_at": c.fetched_at, "http_status": c.http_status,
                      "outcome": c.outcome, "reason": c.reason, "final_url": c.final_url,
                      "duration_ms": c.duration_ms} for c in rows]
+
+    # --- reports (queries in storage/reporting.py) -----------------------------------------------
+
+    def window_events(self, window: reporting.ReportWindow, *, kinds: Sequence[str] | None = None,
+                      newest_first: bool = False, limit: int | None = None) -> list[EventInfo]:
+        with self.session() as s:
+            return reporting.window_events(s, window, kinds=kinds, newest_first=newest_first,
+                                           limit=limit)
+
+    def page_transitions(self, window: reporting.ReportWindow) -> list[reporting.PageTransition]:
+        with self.session() as s:
+            return reporting.page_transitions(s, window)
+
+    def add_delivery(self, delivery: reporting.DeliveryInput) -> int:
+        with self._write() as s:
+            return reporting.add_delivery(s, delivery, utcnow())
+
+    def delivery(self, delivery_id: int) -> reporting.DeliveryInfo:
+        with self.session() as s:
+            found = reporting.get_delivery(s, delivery_id)
+        if found is None:
+            raise NotFoundError(f"no delivery {delivery_id} (see `profilewatch report --deliveries`)")
+        return found
+
+    def deliveries(self, limit: int = 50) -> list[reporting.DeliveryInfo]:
+        with self.session() as s:
+            return reporting.list_deliveries(s, limit)
+
+    def last_digest_end(self, prefix: str) -> datetime | None:
+        with self.session() as s:
+            return reporting.last_digest_end(s, prefix)
+
+    def claim_digest(self, key: str, start: datetime, end: datetime) -> bool:
+        """Mark the digest ``key`` as taken; False when another process took it first."""
+        with self.session() as s:
+            try:
+                with s.begin():
+                    reporting.claim_digest(s, key, start, end, utcnow())
+            except IntegrityError:
+                return False
+            except OperationalError as error:
+                raise StoreUnavailable(f"store {self.url}: {_first_line(error)}") from None
+        return True
+
+    def runs_in_progress(self, started_before: datetime, started_after: datetime) -> int:
+        with self.session() as s:
+            return reporting.runs_in_progress(s, started_before, started_after)
 
     # --- plumbing --------------------------------------------------------------------------------
 

@@ -132,6 +132,10 @@ def test_declared_date_is_the_day_the_page_shows(versions: dict[str, VersionInfo
     assert "(2021, July 23)" in cite(kazakhstan, "apa")
     assert "Last modified July 23, 2021." in cite(kazakhstan, "chicago")
     assert "23 July 2021" in cite(kazakhstan, "mla")
+    # a literal that disagrees with the trusted value by more than a time-zone shift: the value
+    muddled = replace(kazakhstan, last_modified="2026-11-01T09:30:00Z",
+                      last_modified_text="Sun, 11/01/2026 - 10:30")
+    assert "(2026, November 1)" in cite(muddled, "apa")
     # a date the pipeline did not trust (weekday contradicts it) is not cited
     untrusted = replace(kazakhstan, last_modified=None, last_modified_text="Mon, 23/07/2021 - 00:01")
     assert "(n.d.)" in cite(untrusted, "apa")
