@@ -1,9 +1,25 @@
-"""Citations of archived versions: APA 7, MLA 9, Chicago (notes-bibliography), BibTeX, CSL-JSON.
+"""Citations of archived versions: APA 7, MLA 9, Chicago 17 (notes-bibliography), BibLaTeX, CSL-JSON.
 
-Each names the organisation as author, the page title, the site, the page-declared date when there
-is one, the capture time (as the access date), the original URL, the archived (memento) URL when a
-public base URL is configured, and the version's SHA-256. Styles are registered by ``style`` key;
-the class docstring is the help text.
+Each names the organisation (as author; MLA 9 names an organisation that is both author and
+publisher as publisher only), the page title, the site, the page-declared date when there is one
+(the day the page shows, not shifted to UTC), the capture time (as the access date), the original
+URL, the archived (memento) URL when a public base URL is configured, and the version's SHA-256.
+Styles are registered by ``style`` key; the class docstring is the help text.
+
+What each style gets right (hand-checked against the manuals):
+
+- APA 7 (§10.16): ``Org. (2024, August 5). Title. Site. Retrieved June 1, 2024, from URL``; the
+  site is left out when it is the author; ``n.d.`` when undated; no period after a URL.
+- MLA 9 (pp. 119, 165): an organisation that is author and publisher is not repeated as author;
+  ``"Title." Site, Publisher, 5 Aug. 2024, URL-without-scheme. Accessed 1 June 2024.``; the
+  publisher is left out when the site is named after it; months of five letters or more abbreviated.
+- Chicago 17 (14.206-207): ``Org. "Title." Site. Last modified August 5, 2024. URL.``; an access
+  date only when the page declares no date; the site is left out when it is the author.
+- BibLaTeX ``@online``: ``author`` braced as a corporate name, ``date``, ``url``, ``urldate``;
+  all-capital words of the title braced so styles keep their case.
+- CSL-JSON ``webpage``: ``issued``, ``accessed``, ``URL``, ``archive`` and ``archive_location``.
+
+Every style ends with the archival note (version, capture time, SHA-256, archived URL).
 """
 
 from __future__ import annotations
@@ -15,11 +31,13 @@ from datetime import date, datetime
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from storage.records import VersionInfo
+from pipeline.dates import parse_date_text
+from storage.records import VersionInfo, iso
 
 MLA_MONTHS = ("Jan.", "Feb.", "Mar.", "Apr.", "May", "June", "July", "Aug.", "Sept.", "Oct.",
               "Nov.", "Dec.")
 TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ")
+ARCHIVE_NAME = "profilewatch"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,11 +55,29 @@ class CitationData:
     version: int
     archived_url: str | None
 
+    @property
+    def site_is_author(self) -> bool:
+        return _same_name(self.site, self.author)
+
+    @property
+    def archival_note(self) -> str:
+        """``Archived version 1, captured 2024-06-01T12:30:45Z, SHA-256 …[, URL]``."""
+        note = f"Archived version {self.version}, captured {iso(self.accessed)}, SHA-256 {self.sha256}"
+        return note + (f", {self.archived_url}" if self.archived_url else "")
+
 
 def memento_url(base_url: str, version: VersionInfo) -> str:
     """The version's URL in ``profilewatch serve`` (``/web/YYYYMMDDhhmmss/URI-R``)."""
     stamp = version.fetched_at.strftime("%Y%m%d%H%M%S")
     return f"{base_url.rstrip('/')}/web/{stamp}/{version.url}"
+
+
+def _compact(name: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "", name.casefold())
+
+
+def _same_name(a: str, b: str) -> bool:
+    return _compact(a) == _compact(b)
 
 
 def _site_name(version: VersionInfo) -> str:
@@ -56,6 +92,10 @@ def _site_name(version: VersionInfo) -> str:
             if head and tail and head.strip().casefold() == h1.strip().casefold():
                 return tail.strip()
     host = (urlsplit(version.url).hostname or "").removeprefix("www.")
+    organisation = version.organisation
+    # unicef.org is UNICEF's own site: name it as its owner does rather than by its host
+    if organisation and host and _compact(host.split(".")[0]) == _compact(organisation):
+        return organisation
     return host or version.url
 
 
@@ -73,10 +113,20 @@ def _clean_title(title: str | None, site: str, version: VersionInfo) -> str:
 
 
 def _declared_date(version: VersionInfo) -> date | None:
+    """The day the page declares, as the page shows it: ``23/07/2021 - 00:01`` is July 23 even when
+    its UTC value falls on July 22. The shown day wins only when it is within a day of the value
+    (a time-zone shift); otherwise the value the pipeline trusted stands. None when the pipeline
+    did not trust the date."""
     value = version.last_modified
     if not value or not re.match(r"^\d{4}-\d{2}-\d{2}", value):
         return None
-    return date.fromisoformat(value[:10])
+    trusted = date.fromisoformat(value[:10])
+    shown = parse_date_text(version.last_modified_text or "")
+    if shown is not None and shown.value and not shown.value.endswith("Z"):
+        day = date.fromisoformat(shown.value[:10])
+        if abs((day - trusted).days) <= 1:
+            return day
+    return trusted
 
 
 def citation_data(version: VersionInfo, base_url: str | None = None) -> CitationData:
@@ -119,28 +169,24 @@ class CitationStyle:
     def format(self, data: CitationData) -> str:
         raise NotImplementedError
 
-    @staticmethod
-    def integrity(data: CitationData) -> str:
-        archived = f" Archived copy: {data.archived_url}." if data.archived_url else ""
-        return f"{archived} Version {data.version}, SHA-256 {data.sha256}."
-
 
 class Apa(CitationStyle):
-    """APA 7th edition: Author. (Year, Month Day). *Title*. Site. Retrieved Month Day, Year, from URL"""
+    """APA 7th edition: Org. (Year, Month Day). Title. Site. Retrieved Month Day, Year, from URL"""
 
     style = "apa"
 
     def format(self, data: CitationData) -> str:
         when = (f"{data.declared.year}, {data.declared.strftime('%B')} {data.declared.day}"
                 if data.declared else "n.d.")
-        site = "" if data.site.casefold() == data.author.casefold() else f" {_end(data.site)}"
+        site = "" if data.site_is_author else f" {_end(data.site)}"
         accessed = _long_date(data.accessed.date())
+        # APA ends with the URL (no period): the archival note follows in brackets
         return (f"{_end(data.author)} ({when}). {_end(data.title)}{site} Retrieved {accessed}, "
-                f"from {data.url}" + self.integrity(data))
+                f"from {data.url} [{data.archival_note}]")
 
 
 class Mla(CitationStyle):
-    """MLA 9th edition: Author. "Title." *Site*, Day Mon. Year, URL. Accessed Day Mon. Year."""
+    """MLA 9th edition: "Title." Site, Publisher, Day Mon. Year, URL. Accessed Day Mon. Year."""
 
     style = "mla"
 
@@ -149,10 +195,15 @@ class Mla(CitationStyle):
         return f"{day.day} {MLA_MONTHS[day.month - 1]} {day.year}"
 
     def format(self, data: CitationData) -> str:
-        location = re.sub(r"^https?://", "", data.url)
-        declared = f" {self._date(data.declared)}," if data.declared else ""
-        return (f'{_end(data.author)} "{_end(data.title)}" {data.site},{declared} {location}. '
-                f"Accessed {self._date(data.accessed.date())}." + self.integrity(data))
+        # The organisation wrote and published the page: MLA 9 names it as publisher only.
+        parts = [data.site]
+        if not data.site_is_author:
+            parts.append(data.author)
+        if data.declared:
+            parts.append(self._date(data.declared))
+        parts.append(re.sub(r"^https?://", "", data.url))
+        return (f'"{_end(data.title)}" {", ".join(parts)}. '
+                f"Accessed {self._date(data.accessed.date())}. {data.archival_note}.")
 
 
 class Chicago(CitationStyle):
@@ -161,16 +212,29 @@ class Chicago(CitationStyle):
     style = "chicago"
 
     def format(self, data: CitationData) -> str:
-        declared = ""
-        if data.declared:
-            label = "Last modified" if data.declared_kind != "published" else "Published"
-            declared = f" {label} {_long_date(data.declared)}."
-        return (f'{_end(data.author)} "{_end(data.title)}" {_end(data.site)}{declared} '
-                f"Accessed {_long_date(data.accessed.date())}. {data.url}." + self.integrity(data))
+        site = "" if data.site_is_author else f" {_end(data.site)}"
+        if data.declared is None:
+            when = f" Accessed {_long_date(data.accessed.date())}."
+        elif data.declared_kind == "published":
+            when = f" {_long_date(data.declared)}."
+        else:
+            when = f" Last modified {_long_date(data.declared)}."
+        return (f'{_end(data.author)} "{_end(data.title)}"{site}{when} {data.url}. '
+                f"{data.archival_note}.")
+
+
+_BIBTEX_SPECIALS = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
+                    "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+                    "\\": r"\textbackslash{}"}
 
 
 def _bibtex_escape(text: str) -> str:
-    return re.sub(r"([&%$#_{}])", r"\\\1", text)
+    return "".join(_BIBTEX_SPECIALS.get(c, c) for c in text)
+
+
+def _bibtex_title(title: str) -> str:
+    """Escaped, with all-capital words braced (``{EU}``) so sentence-casing styles keep them."""
+    return re.sub(r"\b([A-Z][A-Z0-9]+)\b", r"{\1}", _bibtex_escape(title))
 
 
 def citation_key(data: CitationData) -> str:
@@ -185,21 +249,25 @@ class Bibtex(CitationStyle):
     style = "bibtex"
 
     def format(self, data: CitationData) -> str:
-        fields = [
-            ("author", "{" + _bibtex_escape(data.author) + "}"),
-            ("title", _bibtex_escape(data.title)),
-            ("organization", _bibtex_escape(data.site)),
-        ]
+        fields = [("author", "{" + _bibtex_escape(data.author) + "}"),
+                  ("title", _bibtex_title(data.title))]
+        if not data.site_is_author:
+            fields.append(("organization", _bibtex_escape(data.site)))
         if data.declared:
             fields.append(("date", data.declared.isoformat()))
-        fields += [("url", data.url), ("urldate", data.accessed.date().isoformat())]
-        note = f"Version {data.version}, SHA-256 {data.sha256}"
+        fields += [("url", data.url), ("urldate", data.accessed.date().isoformat()),
+                   ("note", f"Archived version {data.version}, captured {iso(data.accessed)}, "
+                            f"SHA-256 {data.sha256}")]
         if data.archived_url:
-            fields.append(("howpublished", f"\\url{{{data.archived_url}}}"))
-            note = f"Archived copy captured {data.accessed.strftime('%Y-%m-%dT%H:%M:%SZ')}. " + note
-        fields.append(("note", note))
+            # \url in a field argument needs % and # escaped (url.sty)
+            escaped = data.archived_url.replace("%", r"\%").replace("#", r"\#")
+            fields.append(("addendum", f"Archived copy: \\url{{{escaped}}}"))
         body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
         return f"@online{{{citation_key(data)},\n{body}\n}}"
+
+
+def _date_parts(day: date) -> dict[str, Any]:
+    return {"date-parts": [[day.year, day.month, day.day]]}
 
 
 class CslJson(CitationStyle):
@@ -215,16 +283,15 @@ class CslJson(CitationStyle):
             "author": [{"literal": data.author}],
             "container-title": data.site,
             "URL": data.url,
-            "accessed": {"date-parts": [[data.accessed.year, data.accessed.month,
-                                         data.accessed.day]]},
-            "note": f"Version {data.version}, SHA-256 {data.sha256}",
         }
         if data.declared:
-            item["issued"] = {"date-parts": [[data.declared.year, data.declared.month,
-                                              data.declared.day]]}
+            item["issued"] = _date_parts(data.declared)
+        item["accessed"] = _date_parts(data.accessed.date())
         if data.archived_url:
-            item["archive"] = "profilewatch"
+            item["archive"] = ARCHIVE_NAME
             item["archive_location"] = data.archived_url
+        item["note"] = (f"Archived version {data.version}, captured {iso(data.accessed)}, "
+                        f"SHA-256 {data.sha256}")
         return json.dumps([item], ensure_ascii=False, indent=2)
 
 

@@ -34,6 +34,7 @@ from storage.records import (
     RunInfo,
     VersionInfo,
 )
+from storage.verify import VerifyReport, verify_store
 
 logger = logging.getLogger(__name__)
 
@@ -370,6 +371,38 @@ class Store:
                 raise StoreUnavailable(f"store {self.url}: {_first_line(error)}") from None
             except SQLAlchemyError as error:
                 raise StoreError(f"store {self.url}: {_first_line(error)}") from None
+
+    # --- the citable archive (issue 6): thin read methods ------------------------------------------
+
+    def sources(self) -> list[dict[str, Any]]:
+        """Every stored source: name, spider, organisation and page count."""
+        with self.session() as s:
+            rows = s.execute(select(SourceRow, func.count(PageRow.id))
+                             .outerjoin(PageRow, PageRow.source_id == SourceRow.id)
+                             .group_by(SourceRow.id).order_by(SourceRow.name)).all()
+        return [{"name": r.name, "spider": r.spider, "organisation": r.organisation,
+                 "pages": int(n)} for r, n in rows]
+
+    def latest_versions(self) -> dict[str, VersionInfo]:
+        """Each page's latest version by page URL, in one query (pages without one are absent)."""
+        with self.session() as s:
+            latest = (select(VersionRow.page_id, func.max(VersionRow.number).label("n"))
+                      .group_by(VersionRow.page_id).subquery())
+            rows = s.execute(
+                select(VersionRow, PageRow.url, SourceRow.name, SourceRow.organisation)
+                .join(latest, (latest.c.page_id == VersionRow.page_id)
+                      & (latest.c.n == VersionRow.number))
+                .join(PageRow, PageRow.id == VersionRow.page_id)
+                .join(SourceRow, PageRow.source_id == SourceRow.id)).all()
+        return {url: _version_info(url, name, org, v) for v, url, name, org in rows}
+
+    def verify(self) -> VerifyReport:
+        """Recompute every blob digest and every page's hash chain (see :mod:`storage.verify`)."""
+        with self.session() as s:
+            try:
+                return verify_store(s)
+            except OperationalError as error:
+                raise StoreUnavailable(f"store {self.url}: {_first_line(error)}") from None
 
 
 def _first_line(exc: BaseException) -> str:

@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "profilewatch.cli.query",
     "profilewatch.cli.report",
     "profilewatch.cli.demo",
+    "profilewatch.cli.archive",
 )
 
 

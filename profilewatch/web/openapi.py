@@ -1,0 +1,140 @@
+"""The OpenAPI 3.1 description of the JSON API (served at ``/openapi.json``).
+
+Written as data from a small table of endpoints, so the schema and :mod:`profilewatch.web.api`
+are reviewed side by side; a test checks every route here exists and answers as described.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from profilewatch import __version__
+from profilewatch.citation import STYLES
+from profilewatch.config import EVENT_KINDS
+
+
+def _param(name: str, description: str, *, required: bool = False,
+           schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": required, "description": description,
+            "schema": schema or {"type": "string"}}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+URL = _param("url", "The watched page's URL, as in the config.", required=True)
+LIMIT = _param("limit", "Items per page (1-1000, default 100).",
+               schema={"type": "integer", "minimum": 1, "maximum": 1000, "default": 100})
+OFFSET = _param("offset", "Items to skip.", schema={"type": "integer", "minimum": 0, "default": 0})
+VERSION = _param("version", "Version number (1, 2, 3 … per page).",
+                 schema={"type": "integer", "minimum": 1})
+AT = _param("at", "The version live at this time (ISO-8601; a bare date is the end of that day).")
+NULLABLE_STRING = {"type": ["string", "null"]}
+TIME = {"type": ["string", "null"], "format": "date-time"}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
+    "Source": {"type": "object", "properties": {
+        "name": {"type": "string"}, "spider": {"type": "string"},
+        "organisation": NULLABLE_STRING, "pages": {"type": "integer"}}},
+    "Page": {"type": "object", "properties": {
+        "url": {"type": "string"}, "source": {"type": "string"}, "title": NULLABLE_STRING,
+        "status": {"enum": ["ok", "failing", "gone", "unchecked"]},
+        "versions": {"type": "integer"}, "last_change_at": TIME, "last_checked_at": TIME,
+        "last_ok_at": TIME, "failing_since": TIME, "fail_count": {"type": "integer"},
+        "last_error": NULLABLE_STRING, "gone_at": TIME, "discovered_at": TIME,
+        "discovered_via": {"type": "string"}, "links": {"type": "object"}}},
+    "Version": {"type": "object", "properties": {
+        "url": {"type": "string"}, "version": {"type": "integer"}, "fetched_at": TIME,
+        "content_sha256": {"type": "string"}, "body_sha256": {"type": "string"},
+        "chain_sha256": {"type": "string"}, "last_modified": NULLABLE_STRING,
+        "last_modified_text": NULLABLE_STRING, "last_modified_kind": NULLABLE_STRING,
+        "title": NULLABLE_STRING, "http_status": {"type": "integer"},
+        "final_url": NULLABLE_STRING, "language": NULLABLE_STRING, "links": {"type": "object"},
+        "text": {"type": "string", "description": "Only in /api/version."}}},
+    "Event": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "url": {"type": "string"}, "source": {"type": "string"},
+        "kind": {"enum": list(EVENT_KINDS)}, "detected_at": TIME,
+        "from_version": {"type": ["integer", "null"]}, "to_version": {"type": ["integer", "null"]},
+        "last_modified_before": NULLABLE_STRING, "last_modified_after": NULLABLE_STRING,
+        "title": NULLABLE_STRING, "summary": {"type": "string"},
+        "lines_added": {"type": "integer"}, "lines_removed": {"type": "integer"}}},
+    "Diff": {"type": "object", "properties": {
+        "url": {"type": "string"}, "from": {"type": "object"}, "to": {"type": "object"},
+        "summary": {"type": "string"}, "lines_added": {"type": "integer"},
+        "lines_removed": {"type": "integer"}, "hunks": {"type": "array", "items": {"type": "object"}}}},
+    "Citation": {"type": "object", "properties": {
+        "url": {"type": "string"}, "version": {"type": "integer"}, "fetched_at": TIME,
+        "content_sha256": {"type": "string"}, "style": {"enum": list(STYLES)},
+        "citation": {"type": "string"},
+        "citations": {"type": "object", "additionalProperties": {"type": "string"}}}},
+}
+
+
+def _list_of(name: str, cursor: bool = False) -> dict[str, Any]:
+    properties: dict[str, Any] = {"items": {"type": "array", "items": _ref(name)},
+                                  "limit": {"type": "integer"},
+                                  "next": {"type": ["string", "null"], "format": "uri"}}
+    if not cursor:
+        properties.update({"total": {"type": "integer"}, "offset": {"type": "integer"}})
+    return {"type": "object", "properties": properties}
+
+
+# path: (summary, parameters, response schema)
+ENDPOINTS: dict[str, tuple[str, list[dict[str, Any]], dict[str, Any]]] = {
+    "/api/sources": ("Configured sources with their page counts.", [LIMIT, OFFSET],
+                     _list_of("Source")),
+    "/api/pages": ("Watched pages with their last change and status.",
+                   [_param("source", "Only pages of this source."), LIMIT, OFFSET],
+                   _list_of("Page")),
+    "/api/versions": ("A page's versions, oldest first.", [URL, LIMIT, OFFSET],
+                      _list_of("Version")),
+    "/api/version": ("One version with its main text (default: the latest).", [URL, VERSION, AT],
+                     _ref("Version")),
+    "/api/events": ("Change events, oldest first; page with after_id.", [
+        _param("url", "Only events of this page."), _param("source", "Only events of this source."),
+        _param("kind", "Only events of this kind.", schema={"enum": list(EVENT_KINDS)}),
+        _param("since", "Only events detected at or after this time (ISO-8601)."),
+        _param("after_id", "Only events with a larger id (the cursor of the next page).",
+               schema={"type": "integer", "minimum": 0}), LIMIT], _list_of("Event", cursor=True)),
+    "/api/diff": ("The diff between two versions (default: the last two).", [
+        URL, _param("from", "Old version.", schema={"type": "integer", "minimum": 1}),
+        _param("to", "New version.", schema={"type": "integer", "minimum": 1})], _ref("Diff")),
+    "/api/citation": ("Citations of a version (one style, or all).", [
+        URL, VERSION, AT, _param("style", "Citation style.", schema={"enum": list(STYLES)})],
+        _ref("Citation")),
+}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description,
+            "content": {"application/json": {"schema": _ref("Error")}}}
+
+
+def openapi_schema(base_url: str) -> dict[str, Any]:
+    paths: dict[str, Any] = {}
+    for path, (summary, parameters, schema) in ENDPOINTS.items():
+        paths[path] = {"get": {
+            "summary": summary,
+            "operationId": path.removeprefix("/api/"),
+            "parameters": parameters,
+            "responses": {
+                "200": {"description": "OK",
+                        "headers": {"ETag": {"schema": {"type": "string"}}},
+                        "content": {"application/json": {"schema": schema}}},
+                "304": {"description": "Not modified (If-None-Match matched the ETag)."},
+                "400": _error("A parameter is invalid."),
+                "404": _error("Unknown page or version."),
+            }}}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "profilewatch archive API", "version": __version__,
+                 "description": "Read-only access to watched pages, their archived versions, "
+                                "change events, diffs and citations. Memento (RFC 7089) "
+                                "TimeGate, TimeMap and mementos are served beside it at "
+                                "/timegate/{URL}, /timemap/link/{URL} and /web/{timestamp}/{URL}."},
+        "servers": [{"url": base_url}],
+        "paths": paths,
+        "components": {"schemas": SCHEMAS},
+    }

@@ -1,0 +1,141 @@
+"""WARC 1.1 export, read back by warcio itself (``warcio check``, ``warcio index`` and its
+ArchiveIterator): record order, archived bodies and headers, revisits, metadata, gzip members."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from profilewatch.warc import export_warc, payload_digest
+from storage.records import iso
+from storage.store import Store
+from tests.archive.builder import DAY, T0, add_sources, record, unesco_history
+from tests.conftest import Cli
+from tests.mockserver import render_variant
+
+PEER = "https://education-profiles.org/northern-africa-and-western-asia/azerbaijan/~technology"
+BACK = "https://www.unicef.org/azerbaijan/inclusive-education?lang=en"    # A, B, then A again
+MIRROR = "https://mirror.example.org/inclusive-education"                 # A as well
+
+
+def warcio(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "warcio.cli", *args], capture_output=True,
+                          text=True, check=False, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    opened = Store.open(f"sqlite:///{tmp_path_factory.mktemp('warc') / 'store.db'}")
+    add_sources(opened, {PEER: ("unesco-peer", "UNESCO"), BACK: ("unicef", "UNICEF"),
+                         MIRROR: ("mirror", None)})
+    unesco_history(opened, PEER)
+    a, b = render_variant("unicef-page", "base"), render_variant("unicef-page", "edit:1")
+    for days, html in ((0, a), (1, b), (2, a)):
+        record(opened, BACK, "unicef", html, T0 + days * DAY, organisation="UNICEF",
+               headers={"content-encoding": "gzip", "transfer-encoding": "chunked",
+                        "content-length": "999"})
+    record(opened, MIRROR, "mirror", a, T0 + 3 * DAY)
+    yield opened
+    opened.close()
+
+
+def test_export_is_valid_warc_1_1_with_revisits(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "archive.warc.gz"
+    stats = export_warc(store, path)
+    assert (stats.pages, stats.versions, stats.responses, stats.revisits) == (3, 8, 6, 2)
+    assert not (tmp_path / "archive.warc.gz.part").exists()
+
+    checked = warcio("check", "-v", str(path))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked.stdout.count("digest pass") == 1 + 8 * 3 - 2   # revisits carry no payload
+
+    fields = "offset,warc-type,warc-target-uri,warc-date,warc-profile,warc-refers-to-target-uri," \
+             "warc-refers-to-date,warc-payload-digest"
+    index = warcio("index", "-f", fields, str(path))
+    assert index.returncode == 0, index.stderr
+    entries = [json.loads(line) for line in index.stdout.splitlines()]
+    assert entries[0]["warc-type"] == "warcinfo" and len(entries) == 1 + 8 * 3
+    kinds = [e["warc-type"] for e in entries[1:]]
+    assert all(kinds[i:i + 3] in (["request", "response", "metadata"],
+                                  ["request", "revisit", "metadata"]) for i in range(0, 24, 3))
+    raw = path.read_bytes()
+    assert all(raw[int(e["offset"]):int(e["offset"]) + 2] == b"\x1f\x8b" for e in entries)
+
+    history = store.history(BACK)
+    revisits = [e for e in entries if e["warc-type"] == "revisit"]
+    assert revisits == [
+        {"offset": revisits[0]["offset"], "warc-type": "revisit", "warc-target-uri": BACK,
+         "warc-date": iso(history[2].fetched_at),
+         "warc-profile": "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest",
+         "warc-refers-to-target-uri": BACK, "warc-refers-to-date": iso(history[0].fetched_at),
+         "warc-payload-digest": payload_digest(store.body(history[0]))},
+        {"offset": revisits[1]["offset"], "warc-type": "revisit", "warc-target-uri": MIRROR,
+         "warc-date": iso(store.version(MIRROR).fetched_at),
+         "warc-profile": "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest",
+         "warc-refers-to-target-uri": BACK, "warc-refers-to-date": iso(history[0].fetched_at),
+         "warc-payload-digest": payload_digest(store.body(history[0]))},
+    ]
+
+
+def test_responses_hold_the_archived_capture_and_metadata(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "peer.warc"
+    export_warc(store, path, [PEER, BACK], user_agent="research-bot/2.0 (+https://example.org)")
+    assert path.read_bytes().startswith(b"WARC/1.1\r\n")
+    versions = store.history(PEER) + store.history(BACK)
+    responses, metadata, requests = [], [], []
+    with path.open("rb") as stream:
+        for rec in ArchiveIterator(stream):
+            kind = rec.rec_type
+            if kind == "warcinfo":
+                info = rec.content_stream().read().decode()
+                assert "software: profilewatch/" in info and "format: WARC File Format 1.1" in info
+            elif kind == "request":
+                requests.append(rec.http_headers.protocol + " " + rec.http_headers.statusline)
+                assert rec.http_headers.get_header("User-Agent") == \
+                    "research-bot/2.0 (+https://example.org)"
+            elif kind == "response":
+                responses.append((rec.rec_headers.get_header("WARC-Target-URI"),
+                                  rec.rec_headers.get_header("WARC-Date"), dict(rec.http_headers.headers),
+                                  rec.http_headers.get_statuscode(), rec.content_stream().read()))
+            elif kind == "metadata":
+                assert rec.rec_headers.get_header("Content-Type") == "application/json"
+                metadata.append(json.loads(rec.content_stream().read()))
+    assert requests[0] == "GET /northern-africa-and-western-asia/azerbaijan/~technology HTTP/1.1"
+    assert "GET /azerbaijan/inclusive-education?lang=en HTTP/1.1" in requests
+    assert len(responses) == 6 and len(metadata) == 7
+    for (uri, date, headers, status, body), version in zip(responses, versions, strict=False):
+        assert (uri, date, status) == (version.url, iso(version.fetched_at), "200")
+        assert body == store.body(version)
+        assert headers["Content-Length"] == str(len(body))
+        assert headers["Content-Type"] == "text/html; charset=utf-8"
+        assert "Content-Encoding" not in headers and "Transfer-Encoding" not in headers
+        assert hashlib.sha256(body).hexdigest() == version.body_sha256
+    for meta, version in zip(metadata, versions, strict=True):
+        assert meta["version"] == version.version and meta["url"] == version.url
+        assert hashlib.sha256(meta["text"].encode()).hexdigest() == meta["text_sha256"]
+        assert meta["text_sha256"] == version.content_sha256
+        assert meta["chain_sha256"] == version.chain_sha256
+    assert metadata[2]["declared_date_text"] == "Tue, 07/01/2025 - 11:00"   # the metadata version
+    assert metadata[0]["declared_date_text"] == "Mon, 05/08/2024 - 17:13"
+
+
+def test_export_command(store: Store, cli: Cli, tmp_path: Path) -> None:
+    cli.db = str(store.url)
+    out = tmp_path / "one.warc.gz"
+    done = cli("export", "--warc", str(out), "--url", PEER)
+    assert done.code == 0, done.stderr
+    assert done.stderr.strip() == (f"profilewatch: wrote {out}: 4 captures of 1 pages "
+                                   "(4 responses, 0 revisits)")
+    assert warcio("check", str(out)).returncode == 0
+    unknown = cli("export", "--warc", str(tmp_path / "none.warc"), "--url", "https://nowhere.example/")
+    assert unknown.code == 1
+    assert unknown.stderr == ("profilewatch: error: https://nowhere.example/ is not a watched page "
+                              "(see `profilewatch sources`)\n")
+    assert not (tmp_path / "none.warc").exists()
