@@ -20,7 +20,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 from profilewatch.errors import NotFoundError, ProfilewatchError, UsageError
-from profilewatch.web import api, memento, ui
+from profilewatch.web import api, feed, memento, ui
 from profilewatch.web.archive import Archive
 from profilewatch.web.security import SecurityHeaders
 from storage.store import Store
@@ -92,7 +92,7 @@ class ArchiveApp:
 
 def create_app(store: Store, *, public_url: str | None = None) -> ArchiveApp:
     """The ASGI app over ``store``; ``public_url`` makes absolute links and citation URLs."""
-    routes = [*memento.ROUTES, *api.ROUTES, *ui.ROUTES,
+    routes = [*memento.ROUTES, *api.ROUTES, *ui.ROUTES, *feed.ROUTES,
               Mount("/static", app=StaticFiles(packages=[("profilewatch.web", "static")]),
                     name="static")]
     app = Starlette(routes=routes, exception_handlers={
