@@ -15,6 +15,8 @@ ITEM_PIPELINES = {
 }
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.ConditionalRequestMiddleware": 560,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,   # replaced by ↓ (backoff)
+    "crawler.retry.BackoffRetryMiddleware": 550,
 }
 # Transient statuses retried inside a run (Scrapy's RetryMiddleware); 404/410 are never retried:
 # they feed the ``gone`` rule.
@@ -35,6 +37,8 @@ def build_settings(config: Config, *, log_level: str = "WARNING") -> dict[str, A
         "RETRY_ENABLED": s.retries > 0,
         "RETRY_TIMES": s.retries,
         "RETRY_HTTP_CODES": RETRY_HTTP_CODES,
+        # a page that stays failed is data (a failed check in the summary and `status`), not an error
+        "RETRY_GIVE_UP_LOG_LEVEL": "INFO",
         "DOWNLOAD_MAXSIZE": s.max_bytes,
         "DOWNLOAD_WARNSIZE": 0,
         "DOWNLOAD_FAIL_ON_DATALOSS": True,
