@@ -152,8 +152,10 @@ class BackoffRetryMiddleware(RetryMiddleware):
         return retry
 
     def _stopping(self) -> bool:
-        engine = getattr(self.crawler, "engine", None)
-        return engine is None or not engine.running
+        try:
+            return not self.crawler.engine.running
+        except RuntimeError:   # no engine yet
+            return True
 
     async def _sleep(self, seconds: float) -> bool:
         """Wait ``seconds``; False as soon as the run is being stopped."""

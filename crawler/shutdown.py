@@ -18,6 +18,7 @@ from types import FrameType
 from typing import Any, cast
 
 from scrapy.crawler import CrawlerProcess
+from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.ossignal import install_shutdown_handlers, signal_names
 
 logger = logging.getLogger(__name__)
@@ -26,6 +27,8 @@ logger = logging.getLogger(__name__)
 # one still downloading after this is abandoned. The daemon waits a little longer than this
 # (scheduler.daemon.STOP_TIMEOUT_SECONDS) before it kills a run.
 STOP_GRACE_SECONDS = 10.0
+# A crawl still opening when the signal comes is looked at again this often, to stop it.
+OPENING_POLL_SECONDS = 0.1
 
 
 class RunStopper:
@@ -35,6 +38,7 @@ class RunStopper:
         self.process = process
         self.grace = grace
         self.signals = 0
+        self.forced = False
 
     def install(self) -> None:
         install_shutdown_handlers(self._on_signal)
@@ -58,14 +62,31 @@ class RunStopper:
             reactor.callFromThread(self._force, signum)
 
     def _graceful(self, signum: int) -> None:
-        reactor = _reactor()
         logger.warning("received %s: finishing the pages in flight (at most %.0f s; send it "
                        "again to stop at once)", signal_names.get(signum, signum), self.grace)
-        self.process.stop()
-        reactor.callLater(self.grace, self._force, None)
+        _reactor().callLater(self.grace, self._force, None)
+        self._stop_crawlers()
+
+    def _stop_crawlers(self) -> None:
+        """Gracefully stop every running crawl; one still opening is stopped once it runs
+        (Scrapy ignores a stop that comes before its engine starts)."""
+        opening = False
+        for crawler in list(self.process.crawlers):
+            try:
+                engine = crawler.engine
+            except RuntimeError:   # not created yet
+                engine = None
+            if engine is not None and engine.running:
+                deferred_from_coro(crawler.stop_async()).addErrback(
+                    lambda failure: logger.error("stopping a crawl failed: %s", failure.value))
+            elif crawler.crawling:
+                opening = True
+        if opening and not self.forced:
+            _reactor().callLater(OPENING_POLL_SECONDS, self._stop_crawlers)
 
     def _force(self, signum: Any) -> None:
         reactor = _reactor()
+        self.forced = True
         if signum is not None:
             logger.warning("received %s again: abandoning the pages in flight",
                            signal_names.get(signum, signum))

@@ -52,14 +52,13 @@ def _check_counts(session: Session, run_ids: list[int]) -> dict[int, tuple[int, 
     if not run_ids:
         return {}
     rows = session.execute(
-        select(CheckRow.run_id, CheckRow.outcome == "failed", func.count())
-        .where(CheckRow.run_id.in_(run_ids))
-        .group_by(CheckRow.run_id, CheckRow.outcome == "failed")).all()
+        select(CheckRow.run_id, CheckRow.outcome, func.count())
+        .where(CheckRow.run_id.in_(run_ids)).group_by(CheckRow.run_id, CheckRow.outcome)).all()
     counts: dict[int, list[int]] = {}
-    for run_id, failed, n in rows:
+    for run_id, outcome, n in rows:
         if run_id is None:
             continue
-        counts.setdefault(run_id, [0, 0])[1 if failed else 0] += int(n)
+        counts.setdefault(run_id, [0, 0])[1 if outcome == "failed" else 0] += int(n)
     return {k: (v[0], v[1]) for k, v in counts.items()}
 
 
