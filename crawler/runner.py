@@ -14,7 +14,7 @@ import multiprocessing
 import os
 from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
@@ -27,11 +27,12 @@ from crawler.settings import build_settings
 from crawler.shutdown import RunStopper
 from crawler.spiders import spider_class
 from crawler.work import analyse_in_worker, warm_up
+from crawler.writer import BatchWriter
 from pipeline.analyse import Profile
 from pipeline.types import Analysis, ChangeKind, Fetched
 from profilewatch.config import Config, SourceConfig
 from profilewatch.errors import StoreError
-from storage.records import CheckInput, FetchState, RecordOutcome
+from storage.records import CheckInput, PageState, RecordOutcome
 from storage.store import Store
 
 logger = logging.getLogger(__name__)
@@ -90,10 +91,9 @@ class RunContext:
         self.config = config
         self.store = store
         self.progress = progress
-        self.states: dict[str, dict[str, FetchState]] = {
-            s.name: {st.url: st for st in store.fetch_states(s.name)} for s in sources}
-        self.known_sha: dict[str, str | None] = {
-            url: st.content_sha256 for states in self.states.values() for url, st in states.items()}
+        self.states: dict[str, dict[str, PageState]] = {s.name: store.page_states(s.name)
+                                                         for s in sources}
+        all_states = {url: st for states in self.states.values() for url, st in states.items()}
         self.profiles = {s.name: Profile(site=s.spider, ignores=s.ignore,
                                          organisation=s.organisation) for s in sources}
         self.reports: dict[str, SourceReport] = {}
@@ -109,8 +109,7 @@ class RunContext:
             context.set_forkserver_preload(["crawler.work", "pipeline.analyse"])
             self.executor = ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                                 initializer=warm_up)
-        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer")
-        self.gone_after = config.settings.gone_after
+        self.writer = BatchWriter(store, all_states, config.settings.gone_after)
 
     # --- what spiders ask ------------------------------------------------------------------------
 
@@ -118,18 +117,19 @@ class RunContext:
         return list(self.states.get(source, {}))
 
     def validators(self, url: str) -> tuple[str | None, str | None] | None:
-        for states in self.states.values():
-            state = states.get(url)
-            if state is not None and state.has_version and (state.etag or state.http_last_modified):
-                return state.etag, state.http_last_modified
+        state = self.writer.states.get(url)
+        if state is not None and state.version is not None and (state.etag or state.http_last_modified):
+            return state.etag, state.http_last_modified
         return None
 
     # --- what pipelines ask ----------------------------------------------------------------------
 
     async def analyse(self, fetched: Fetched) -> Analysis:
         profile = self.profiles[fetched.source]
-        known = self.known_sha.get(fetched.url)
-        if self.executor is None:
+        state = self.writer.states.get(fetched.url)
+        known = state.content_sha256 if state is not None else None
+        trivial = fetched.error is not None or not (200 <= (fetched.status or 0) < 300)
+        if self.executor is None or trivial:   # 304s, errors: nothing to extract
             return analyse_in_worker(fetched, profile, known)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.executor, analyse_in_worker, fetched, profile, known)
@@ -140,10 +140,8 @@ class RunContext:
                            analysis=analysis, status=fetched.status, final_url=fetched.final_url,
                            headers=fetched.headers, duration_ms=fetched.duration_ms,
                            run_id=report.run_id, body=fetched.body, body_size=len(fetched.body))
-        loop = asyncio.get_running_loop()
         try:
-            outcome = await loop.run_in_executor(self.writer, self.store.record, check,
-                                                 self.gone_after)
+            outcome = await asyncio.wrap_future(self.writer.submit(check))
         except StoreError as exc:
             self._fail(exc)
             raise
@@ -164,7 +162,7 @@ class RunContext:
                 self.process.stop()
 
     def close(self) -> None:
-        self.writer.shutdown(wait=True)
+        self.writer.close()
         if self.executor is not None:
             self.executor.shutdown(wait=True, cancel_futures=True)
 
@@ -190,7 +188,8 @@ def run_sources(config: Config, store: Store, sources: Sequence[SourceConfig], *
         def closed(spider: Spider, reason: str, _report: SourceReport = source_report) -> None:
             _report.status = "completed" if reason == "finished" else "interrupted"
 
-        crawler.signals.connect(closed, signal=signals.spider_closed)
+        # weak=False: the closure is referenced nowhere else and would be collected
+        crawler.signals.connect(closed, signal=signals.spider_closed, weak=False)
         process.crawl(crawler, source=source, context=context)
     progress.start(context.total_pages)
     try:

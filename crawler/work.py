@@ -15,7 +15,9 @@ def analyse_in_worker(fetched: Fetched, profile: Profile, known_sha256: str | No
     if (analysis.outcome is Outcome.OK and analysis.extracted is not None
             and analysis.extracted.text_sha256 != known_sha256):
         codec, payload = compress(fetched.body)
-        analysis = replace(analysis, compressed_body=payload, codec=codec)
+        text_codec, text_payload = compress(analysis.extracted.text.encode("utf-8"))
+        analysis = replace(analysis, compressed_body=payload, codec=codec,
+                           compressed_text=text_payload, text_codec=text_codec)
     return analysis
 
 

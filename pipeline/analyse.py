@@ -11,7 +11,8 @@ Stages, in order (each may end the pipeline with a failed outcome and its reason
 7. metadata — title, language, page-declared date, site fields (read before pruning edits the tree);
 8. prune — boilerplate elements and the source's ``css:``/``xpath:`` ignores are removed;
 9. main text — trafilatura on what is left;
-10. text clean-up — ``regex:`` ignores, "Last modified" lines removed, then normalisation;
+10. text clean-up — ``regex:`` ignores, "Last modified" lines, counters and relative times
+    removed, then normalisation;
 11. page screen — bot challenge, maintenance, error and "not in this language" pages are failed;
 12. fingerprint — SHA-256 of the normalised text (and of the raw body, for storage).
 
@@ -38,7 +39,7 @@ from pipeline.extract import (
 )
 from pipeline.fingerprint import body_sha256, text_sha256
 from pipeline.ignore import IgnoreFilter, compile_ignores
-from pipeline.normalize import normalize_text, normalize_title
+from pipeline.normalize import normalize_text, normalize_title, strip_volatile
 from pipeline.screen import looks_truncated, screen_page, screen_response
 from pipeline.sites import site_profile
 from pipeline.types import Analysis, Extracted, Fetched, Outcome
@@ -118,7 +119,7 @@ def analyse_fetch(fetched: Fetched, profile: Profile) -> Analysis:
     # 10. text clean-up
     for ignore in ignores:
         raw_text = ignore.apply_to_text(raw_text)
-    text = normalize_text(strip_declared_lines(raw_text))
+    text = normalize_text(strip_volatile(strip_declared_lines(raw_text)))
     # 11. page screen
     reason = screen_page(decoded.text, title, text) or site.no_content_reason(text)
     if reason:

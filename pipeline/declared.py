@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-
 from lxml.html import HtmlElement
 
 from pipeline.dates import parse_date_text, parse_iso_datetime
@@ -33,72 +31,44 @@ LABEL_RE = re.compile(
 )
 # How far after the label the date may start (labels sit right before their value).
 MAX_LABEL_GAP = 40
-# How many ancestors up from the label to look for the value (label and value in sibling divs).
-MAX_LABEL_CLIMB = 3
 
+# One of these occurs in every label LABEL_RE matches (a cheap test before the regex).
+LABEL_HINTS = ("modified", "update", "revised", "reviewed")
 MODIFIED_META = ("article:modified_time", "og:updated_time", "dcterms.modified", "dc.date.modified",
                  "last-modified", "lastmod", "revised")
 PUBLISHED_META = ("article:published_time", "og:published_time", "dcterms.issued",
                   "dcterms.created", "dc.date.issued", "dc.date", "date", "pubdate",
                   "publish-date", "citation_publication_date")
-SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "textarea"})
 BOILERPLATE_ANCESTORS = ("nav", "aside", "footer", "header")
 
 
-def _itertext(element: HtmlElement) -> str:
-    chunks: list[str] = []
-
-    def walk(node: HtmlElement) -> None:
-        if isinstance(node.tag, str) and node.tag in SKIP_TAGS:
-            return
-        if node.text:
-            chunks.append(node.text)
-        for child in node:
-            walk(child)
-            if child.tail:
-                chunks.append(child.tail)
-
-    walk(element)
-    return " ".join(" ".join(chunks).split())
-
-
-def _label_candidates(tree: HtmlElement) -> Iterator[HtmlElement]:
-    for node in tree.iter():
-        if not isinstance(node.tag, str) or node.tag in SKIP_TAGS:
-            continue
-        own = (node.text or "") + " " + " ".join(c.tail or "" for c in node)
-        if LABEL_RE.search(own):
-            yield node
-
-
 def _from_label(tree: HtmlElement) -> DeclaredDate | None:
-    for node in _label_candidates(tree):
-        block: HtmlElement | None = node
-        for _ in range(MAX_LABEL_CLIMB + 1):
-            if block is None:
-                break
-            text = _itertext(block)
-            for label in LABEL_RE.finditer(text):
-                rest = text[label.end():]
-                parsed = parse_date_text(rest[:MAX_LABEL_GAP + 40], search=True)
-                if parsed is None or parsed.start > MAX_LABEL_GAP:
-                    continue
-                literal_match = rest[parsed.start:parsed.end].strip()
-                value = parsed.value
-                flags = parsed.flags
-                stamp = _time_datetime(block)
-                if stamp and parsed.value is not None:
-                    value = stamp
-                return DeclaredDate(text=literal_match, value=value, origin="last-modified-line",
-                                    kind="modified", flags=flags)
-            block = block.getparent()
+    """A date right after a "Last modified:" label, anywhere in the page's text.
+
+    Searched in the document's text (one C-level call) rather than node by node: labels and values
+    sit in sibling elements (PEER's ``field__label`` / ``field__item``), which the text joins.
+    """
+    text = tree.text_content()
+    for label in LABEL_RE.finditer(text):
+        rest = text[label.end():label.end() + MAX_LABEL_GAP + 80]
+        parsed = parse_date_text(rest, search=True)
+        if parsed is None or parsed.start > MAX_LABEL_GAP:
+            continue
+        literal = " ".join(rest[parsed.start:parsed.end].split())
+        value = parsed.value
+        stamp = _time_datetime(tree, literal)
+        if stamp and value is not None:
+            value = stamp      # the machine-readable instant of the same date, with its zone
+        return DeclaredDate(text=literal, value=value, origin="last-modified-line",
+                            kind="modified", flags=parsed.flags)
     return None
 
 
-def _time_datetime(block: HtmlElement) -> str | None:
-    for element in block.iter("time"):
+def _time_datetime(tree: HtmlElement, literal: str) -> str | None:
+    """The ``datetime`` of the ``<time>`` element that shows ``literal``."""
+    for element in tree.iter("time"):
         stamp = element.get("datetime")
-        if stamp:
+        if stamp and " ".join(element.text_content().split()) == literal:
             return parse_iso_datetime(stamp)
     return None
 
@@ -210,6 +180,9 @@ def strip_declared_lines(text: str) -> str:
     The declared date is metadata: it must not be part of the compared text, or a metadata-only
     bump would look like a content change.
     """
+    lowered = text.lower()
+    if not any(hint in lowered for hint in LABEL_HINTS):
+        return text
     out: list[str] = []
     drop_next_date = False
     for original in text.split("\n"):

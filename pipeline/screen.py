@@ -17,6 +17,8 @@ HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "application/o
 # be mistaken for one.
 SHORT_PAGE_CHARS = 1500
 
+# Challenge interstitials are small; their markers sit in the first tens of kilobytes.
+CHALLENGE_SCAN_CHARS = 100_000
 # Markers of bot-challenge interstitials in the raw HTML: specific enough to appear on no real page.
 CHALLENGE_MARKERS = re.compile(
     r"cf-browser-verification|cf_chl_|challenges\.cloudflare\.com|/cdn-cgi/challenge-platform"
@@ -40,7 +42,8 @@ SOFT_FAILURE_PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"page (?:not found|cannot be found|could not be found|you requested (?:was|could) not)"
         r"|\b404\b.{0,40}\bnot found|internal server error|bad gateway|gateway time-?out"
         r"|an (?:unexpected )?error (?:has )?occurred|something went wrong|error \d{3}\b"
-        r"|the requested url was not found|database error|site error", re.I)),
+        r"|the requested url was not found|database error|site error|\b403 forbidden|access denied"
+        r"|too many requests|rate limit exceeded", re.I)),
     ("not available in this language", re.compile(
         r"not available in this language|n'est pas disponible dans cette langue"
         r"|no está disponible en este idioma", re.I)),
@@ -72,13 +75,14 @@ def looks_truncated(html: str) -> bool:
 
 def screen_page(raw_html: str, title: str | None, text: str) -> str | None:
     """Reject challenge, maintenance, error and "not in this language" pages served with 200."""
-    if CHALLENGE_MARKERS.search(raw_html[:200_000]):
+    if len(text) > SHORT_PAGE_CHARS:
+        return None      # a page with this much main text is not an interstitial
+    if CHALLENGE_MARKERS.search(raw_html[:CHALLENGE_SCAN_CHARS]):
         return "bot challenge page"
     if not text.strip():
         return "no main text"
     probe = f"{title or ''}\n{text}"
-    if len(text) <= SHORT_PAGE_CHARS:
-        for reason, pattern in SOFT_FAILURE_PHRASES:
-            if pattern.search(probe):
-                return reason
+    for reason, pattern in SOFT_FAILURE_PHRASES:
+        if pattern.search(probe):
+            return reason
     return None

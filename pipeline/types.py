@@ -86,6 +86,8 @@ class Analysis:
     encoding: str | None = None
     compressed_body: bytes | None = None   # body compressed in the worker (storage codec)
     codec: str | None = None
+    compressed_text: bytes | None = None   # extracted text, likewise
+    text_codec: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -360,10 +360,10 @@ def _convert_table(table: Any, keys: Mapping[str, Converter], where: _Where,
     out: dict[str, Any] = {}
     for key, value in table.items():
         converter = keys.get(key)
+        label = f"{section}.{key}" if section != "source" else key
         if converter is None:
-            label = f"{section}.{key}" if section != "source" else key
             raise where.error(label, f"unknown key (known: {', '.join(sorted(keys))})")
-        out[key] = converter(value, key, where)
+        out[key] = converter(value, label, where)
     return out
 
 

@@ -11,6 +11,9 @@ NOISY_LOGGERS = ("scrapy", "twisted", "trafilatura", "htmldate", "filelock", "al
                  "apscheduler", "py.warnings", "asyncio", "charset_normalizer", "courlan")
 
 
+HANDLER_NAME = "profilewatch"
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message (+ exception text)."""
 
@@ -50,9 +53,11 @@ def configure_logging(fmt: str = "text", verbosity: int = 0) -> None:
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s",
                                                "%Y-%m-%dT%H:%M:%S"))
+    handler.set_name(HANDLER_NAME)
     root = logging.getLogger()
     for existing in list(root.handlers):
-        root.removeHandler(existing)
+        if existing.get_name() == HANDLER_NAME:   # ours from an earlier call; others are kept
+            root.removeHandler(existing)
     root.addHandler(handler)
     root.setLevel(level)
     # per-page progress lines ("plain log lines" when not on a terminal) show unless --quiet

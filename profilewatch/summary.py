@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING
 
-from crawler.runner import RunReport
+if TYPE_CHECKING:    # the runner imports Scrapy: only `run` should pay for that
+    from crawler.runner import RunReport
 
 KINDS = ("new", "content", "metadata", "unchanged", "gone", "failed")
 # The summary lists at most this many failing pages (one screen); the rest are counted.

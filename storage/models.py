@@ -238,3 +238,16 @@ class DeliveryRow(Base):
     subject: Mapped[str | None]
     event_ids: Mapped[list[Any]] = mapped_column(default=list)
     report: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class DigestMarkRow(Base):
+    """Periodic digests already taken care of (a ``daily`` digest is sent once per day, whichever
+    process finishes a run first after the day ends claims it by inserting its unique key)."""
+
+    __tablename__ = "digest_marks"
+
+    id: Mapped[IntPk]
+    key: Mapped[ShortText] = mapped_column(unique=True)     # "daily:2026-11-01"
+    period_start: Mapped[datetime]
+    period_end: Mapped[datetime] = mapped_column(index=True)
+    created_at: Mapped[datetime]

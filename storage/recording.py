@@ -1,26 +1,37 @@
-"""Recording one check: the single transaction that turns an analysed fetch into rows.
+"""Recording checks: analysed fetches become rows, in as few statements as possible.
 
-Inside one transaction: read the page's latest version, apply the decision table, write the check,
-the blobs (content-addressed, written once), the version (with its hash-chain link), the event, and
-the page's validators and streaks. A process killed at any moment leaves either all of it or none.
+For each check of a batch: apply the decision table to the page's cached :class:`PageState`; a check
+that creates a version or an event writes its blobs (content-addressed, written once), the version
+(with its hash-chain link), the check and the event one by one; the plain checks (unchanged, failed)
+and every page's new validators and streaks are written with one multi-row statement each. The batch
+is one transaction: a process killed at any moment leaves every page of it recorded or none.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from pipeline.classify import classify_change
 from pipeline.diff import diff_texts, summarize_diff
-from pipeline.types import ChangeKind, Decision, Extracted, LatestState, Outcome
-from storage.blobs import compress, decompress
+from pipeline.types import ChangeKind, Decision, Extracted, Outcome
+from storage.blobstore import insert_blob, read_blob
 from storage.integrity import chain_fields, chain_hash
-from storage.models import BlobRow, CheckRow, EventRow, PageRow, SourceRow, VersionRow, ZstdDictRow
-from storage.records import CheckInput, RecordOutcome
+from storage.models import CheckRow, EventRow, PageRow, SourceRow, VersionRow
+from storage.records import CheckInput, PageState, RecordOutcome
+
+CHECKS = CheckRow.__table__
+VERSIONS = VersionRow.__table__
+EVENTS = EventRow.__table__
+# Statements built once: building a statement per row costs more than executing it.
+INSERT_CHECK_RETURNING_ID = CHECKS.insert().returning(CHECKS.c.id)
+INSERT_VERSION_RETURNING_ID = VERSIONS.insert().returning(VERSIONS.c.id)
+INSERT_EVENT_RETURNING_ID = EVENTS.insert().returning(EVENTS.c.id)
 
 # Response headers kept with a version (for replay, WARC export and citations); the rest (cookies,
 # tracking, per-request ids) are dropped.
@@ -28,97 +39,106 @@ KEPT_HEADERS = ("content-type", "content-language", "etag", "last-modified", "da
                 "cache-control", "expires", "content-location", "link", "x-robots-tag")
 
 
-def insert_blob(session: Session, sha256: str, data: bytes, *, codec: str | None = None,
-                payload: bytes | None = None, now: datetime, size: int | None = None) -> None:
-    """Store ``data`` under its digest unless it is already there (content addressing)."""
-    if session.get(BlobRow, sha256) is not None:
-        return
-    if codec is None or payload is None:
-        codec, payload = compress(data)
-    values = {"sha256": sha256, "size": len(data) if size is None else size, "codec": codec, "data": payload,
-              "created_at": now}
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        statement: Any = postgresql.insert(BlobRow).values(**values).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        statement = sqlite.insert(BlobRow).values(**values).on_conflict_do_nothing()
-    else:
-        session.add(BlobRow(**values))
-        return
-    session.execute(statement)
+# --- loading states ----------------------------------------------------------------------------
+
+def load_states(session: Session, *, source: str | None = None,
+                urls: Sequence[str] | None = None) -> dict[str, PageState]:
+    """Page states of a source (or of some URLs) with their latest versions, in one query."""
+    latest = (select(VersionRow.page_id, func.max(VersionRow.number).label("n"))
+              .group_by(VersionRow.page_id).subquery())
+    query = (select(PageRow, VersionRow)
+             .outerjoin(latest, latest.c.page_id == PageRow.id)
+             .outerjoin(VersionRow, (VersionRow.page_id == PageRow.id)
+                        & (VersionRow.number == latest.c.n)))
+    if source is not None:
+        query = query.join(SourceRow, PageRow.source_id == SourceRow.id).where(SourceRow.name == source)
+    if urls is not None:
+        query = query.where(PageRow.url.in_(list(urls)))
+    states: dict[str, PageState] = {}
+    for page, version in session.execute(query):
+        states[page.url] = _state(page, version)
+    return states
 
 
-def read_blob(session: Session, sha256: str) -> bytes:
-    row = session.get(BlobRow, sha256)
-    if row is None:
-        raise LookupError(f"blob {sha256} is missing")
-    return decompress(row.codec, row.data, lambda key: _dictionary(session, key))
+def _state(page: PageRow, version: VersionRow | None) -> PageState:
+    state = PageState(
+        page_id=page.id, url=page.url, etag=page.etag, http_last_modified=page.http_last_modified,
+        missing_streak=page.missing_streak, gone_at=page.gone_at, failing_since=page.failing_since,
+        fail_count=page.fail_count, last_error=page.last_error,
+        last_checked_at=page.last_checked_at, last_ok_at=page.last_ok_at,
+        last_final_url=page.last_final_url)
+    if version is None:
+        return state
+    return replace(state, version=version.number, version_id=version.id,
+                   content_sha256=version.content_sha256, title=version.title,
+                   declared_text=version.declared_text, declared_value=version.declared_value,
+                   declared_kind=version.declared_kind, chain_sha256=version.chain_sha256,
+                   headings=tuple(version.headings or ()))
 
 
-def _dictionary(session: Session, key: int) -> bytes:
-    row = session.get(ZstdDictRow, key)
-    if row is None:
-        raise LookupError(f"compression dictionary {key} is missing")
-    return row.data
-
-
-def latest_version(session: Session, page_id: int) -> VersionRow | None:
-    return session.scalars(select(VersionRow).where(VersionRow.page_id == page_id)
-                           .order_by(VersionRow.number.desc()).limit(1)).first()
-
-
-def _state(page: PageRow, latest: VersionRow | None) -> LatestState:
-    if latest is None:
-        return LatestState(missing_streak=page.missing_streak, gone=page.gone_at is not None)
-    declared = latest.declared_value or latest.declared_text
-    return LatestState(version=latest.number, text_sha256=latest.content_sha256, title=latest.title,
-                       declared=declared, missing_streak=page.missing_streak,
-                       gone=page.gone_at is not None)
-
-
-def ensure_page(session: Session, url: str, source: str, now: datetime) -> PageRow:
-    page = session.scalars(select(PageRow).where(PageRow.url == url)).first()
-    if page is not None:
-        return page
-    source_row = session.scalars(select(SourceRow).where(SourceRow.name == source)).one()
-    page = PageRow(source_id=source_row.id, url=url, discovered_at=now, discovered_via="config",
-                   info={})
+def ensure_page(session: Session, url: str, source: str, now: datetime) -> PageState:
+    """The state of ``url``, creating the page under ``source`` if it is new."""
+    found = load_states(session, urls=[url]).get(url)
+    if found is not None:
+        return found
+    source_id = session.scalars(select(SourceRow.id).where(SourceRow.name == source)).one()
+    page = PageRow(source_id=source_id, url=url, discovered_at=now, discovered_via="config", info={})
     session.add(page)
     session.flush()
-    return page
+    return _state(page, None)
 
 
-def record_check(session: Session, check: CheckInput, gone_after: int) -> RecordOutcome:
-    """Record one check (call inside ``session.begin()``); see the module docstring."""
-    analysis = check.analysis
-    page = ensure_page(session, check.url, check.source, check.fetched_at)
-    latest = latest_version(session, page.id)
-    decision = classify_change(_state(page, latest), analysis.outcome, analysis.extracted,
-                               gone_after, analysis.reason)
-    row = CheckRow(page_id=page.id, run_id=check.run_id, fetched_at=check.fetched_at,
-                   duration_ms=check.duration_ms, http_status=check.status,
-                   final_url=check.final_url, outcome=decision.kind.value,
-                   reason=decision.reason, body_sha256=analysis.body_sha256)
-    session.add(row)
-    version: VersionRow | None = None
-    if decision.new_version:
-        assert analysis.extracted is not None
-        version = _add_version(session, page, latest, check, analysis.extracted)
-        row.version_id = version.id
-    event_id = None
-    if decision.event:
-        event = _event(session, page, latest, version, decision, check)
-        session.add(event)
-        session.flush()
-        event_id = event.id
-    _update_page(page, decision, check)
-    session.flush()
-    return RecordOutcome(decision.kind, version.number if version else None, event_id,
-                         decision.reason)
+# --- recording ---------------------------------------------------------------------------------
+
+def record_batch(session: Session, checks: Sequence[CheckInput], states: Mapping[str, PageState],
+                 gone_after: int) -> list[tuple[RecordOutcome, PageState]]:
+    """Record ``checks`` (call inside ``session.begin()``); returns each outcome and new state.
+
+    ``states`` is read, never modified: the caller adopts the returned states once the
+    transaction has committed.
+    """
+    current = dict(states)
+    results: list[tuple[RecordOutcome, PageState]] = []
+    plain_checks: list[dict[str, Any]] = []
+    for check in checks:
+        state = current.get(check.url) or ensure_page(session, check.url, check.source,
+                                                      check.fetched_at)
+        analysis = check.analysis
+        decision = classify_change(state.latest(), analysis.outcome, analysis.extracted,
+                                   gone_after, analysis.reason)
+        row = _check_row(state, check, decision)
+        version_state = state
+        event_id = None
+        if decision.new_version:
+            assert analysis.extracted is not None
+            version_state = _add_version(session, state, check, analysis.extracted)
+            row["version_id"] = version_state.version_id
+        if decision.event:
+            check_id = session.connection().execute(INSERT_CHECK_RETURNING_ID, row).scalar_one()
+            event_id = _add_event(session, state, version_state, decision, check, check_id)
+        else:
+            plain_checks.append(row)
+        new_state = _updated(version_state, decision, check)
+        current[check.url] = new_state
+        outcome = RecordOutcome(decision.kind, version_state.version if decision.new_version else None,
+                                event_id, decision.reason)
+        results.append((outcome, new_state))
+    if plain_checks:
+        session.connection().execute(CHECKS.insert(), plain_checks)
+    touched = {state.page_id: state for _, state in results}
+    session.execute(update(PageRow), [s.page_row() for s in touched.values()])
+    return results
 
 
-def _add_version(session: Session, page: PageRow, latest: VersionRow | None, check: CheckInput,
-                 extracted: Extracted) -> VersionRow:
+def _check_row(state: PageState, check: CheckInput, decision: Decision) -> dict[str, Any]:
+    return {"page_id": state.page_id, "run_id": check.run_id, "fetched_at": check.fetched_at,
+            "duration_ms": check.duration_ms, "http_status": check.status,
+            "final_url": check.final_url, "outcome": decision.kind.value, "reason": decision.reason,
+            "body_sha256": check.analysis.body_sha256, "version_id": None}
+
+
+def _add_version(session: Session, state: PageState, check: CheckInput,
+                 extracted: Extracted) -> PageState:
     analysis = check.analysis
     body_digest = analysis.body_sha256
     assert body_digest is not None
@@ -127,112 +147,101 @@ def _add_version(session: Session, page: PageRow, latest: VersionRow | None, che
                     payload=analysis.compressed_body, now=check.fetched_at, size=check.body_size)
     else:
         insert_blob(session, body_digest, check.body, now=check.fetched_at)
-    text_bytes = extracted.text.encode("utf-8")
-    insert_blob(session, extracted.text_sha256, text_bytes, now=check.fetched_at)
-    number = (latest.number + 1) if latest else 1
+    insert_blob(session, extracted.text_sha256, extracted.text.encode("utf-8"),
+                codec=analysis.text_codec, payload=analysis.compressed_text, now=check.fetched_at)
+    number = (state.version or 0) + 1
     declared = extracted.declared
-    fields = chain_fields(url=page.url, number=number, fetched_at=check.fetched_at,
-                          body_sha256=body_digest, content_sha256=extracted.text_sha256,
-                          title=extracted.title,
-                          declared_text=declared.text if declared else None,
-                          declared_value=declared.value if declared else None)
-    version = VersionRow(
-        page_id=page.id, number=number, fetched_at=check.fetched_at,
-        http_status=check.status or 200, final_url=check.final_url,
-        headers={k: v for k, v in check.headers.items() if k in KEPT_HEADERS},
-        body_sha256=body_digest, content_sha256=extracted.text_sha256,
-        content_type=analysis.content_type, encoding=analysis.encoding,
-        title=extracted.title, language=extracted.language,
-        declared_text=declared.text if declared else None,
-        declared_value=declared.value if declared else None,
-        declared_origin=declared.origin if declared else None,
-        declared_kind=declared.kind if declared else None,
-        declared_flags=list(declared.flags) if declared else [],
-        headings=list(extracted.headings), meta=dict(extracted.metadata),
-        chain_sha256=chain_hash(latest.chain_sha256 if latest else None, fields),
-    )
-    session.add(version)
-    session.flush()
-    return version
+    declared_text = declared.text if declared else None
+    declared_value = declared.value if declared else None
+    chain = chain_hash(state.chain_sha256, chain_fields(
+        url=state.url, number=number, fetched_at=check.fetched_at, body_sha256=body_digest,
+        content_sha256=extracted.text_sha256, title=extracted.title, declared_text=declared_text,
+        declared_value=declared_value))
+    version_id = session.connection().execute(INSERT_VERSION_RETURNING_ID, {
+        "page_id": state.page_id, "number": number, "fetched_at": check.fetched_at,
+        "http_status": check.status or 200, "final_url": check.final_url,
+        "headers": {k: v for k, v in check.headers.items() if k in KEPT_HEADERS},
+        "body_sha256": body_digest, "content_sha256": extracted.text_sha256,
+        "content_type": analysis.content_type, "encoding": analysis.encoding,
+        "title": extracted.title, "language": extracted.language,
+        "declared_text": declared_text, "declared_value": declared_value,
+        "declared_origin": declared.origin if declared else None,
+        "declared_kind": declared.kind if declared else None,
+        "declared_flags": list(declared.flags) if declared else [],
+        "headings": list(extracted.headings), "meta": dict(extracted.metadata),
+        "chain_sha256": chain,
+    }).scalar_one()
+    return replace(state, version=number, version_id=version_id,
+                   content_sha256=extracted.text_sha256, title=extracted.title,
+                   declared_text=declared_text, declared_value=declared_value,
+                   declared_kind=declared.kind if declared else None, chain_sha256=chain,
+                   headings=extracted.headings)
 
 
-def _title(version: VersionRow | None, latest: VersionRow | None) -> str | None:
-    shown = version or latest
-    return shown.title if shown is not None else None
-
-
-def _declared(version: VersionRow | None) -> str | None:
-    if version is None:
-        return None
-    return version.declared_value or version.declared_text
-
-
-def _event(session: Session, page: PageRow, latest: VersionRow | None,
-           version: VersionRow | None, decision: Decision, check: CheckInput) -> EventRow:
+def _add_event(session: Session, before: PageState, after: PageState, decision: Decision,
+               check: CheckInput, check_id: int) -> int:
     kind = decision.kind
-    event = EventRow(page_id=page.id, kind=kind.value, detected_at=check.fetched_at,
-                     from_version=latest.number if latest else None,
-                     to_version=version.number if version else None,
-                     last_modified_before=_declared(latest),
-                     last_modified_after=_declared(version) if version else _declared(latest),
-                     title=_title(version, latest),
-                     summary="", details={})
+    versioned = decision.new_version
+    values: dict[str, Any] = {
+        "page_id": before.page_id, "check_id": check_id, "kind": kind.value,
+        "detected_at": check.fetched_at, "from_version": before.version,
+        "to_version": after.version if versioned else None,
+        "last_modified_before": before.declared,
+        "last_modified_after": after.declared if versioned else None,
+        "title": after.title, "summary": "", "details": {}, "lines_added": 0, "lines_removed": 0,
+    }
+    extracted = check.analysis.extracted
     if kind is ChangeKind.NEW:
-        assert version is not None
-        text = check.analysis.extracted.text if check.analysis.extracted else ""
-        lines = text.count("\n") + 1 if text else 0
-        event.lines_added = lines
-        event.summary = f"first version: {lines} lines" + (
-            f", declared {version.declared_kind} date {version.declared_text}"
-            if version.declared_text else "")
+        assert extracted is not None
+        lines = extracted.text.count("\n") + 1 if extracted.text else 0
+        values["lines_added"] = lines
+        values["summary"] = f"first version: {lines} lines" + (
+            f", declared {after.declared_kind} date {after.declared_text}"
+            if after.declared_text else "")
     elif kind is ChangeKind.CONTENT:
-        assert latest is not None and version is not None and check.analysis.extracted
-        old_text = read_blob(session, latest.content_sha256).decode("utf-8")
-        headings = frozenset(latest.headings or []) | frozenset(version.headings or [])
-        diff = diff_texts(old_text, check.analysis.extracted.text, headings)
-        event.lines_added, event.lines_removed = diff.lines_added, diff.lines_removed
-        event.summary = summarize_diff(diff)
-        event.details = {"sections": [{"section": s, "lines": n} for s, n in diff.sections()]}
+        assert extracted is not None and before.content_sha256 is not None
+        old_text = read_blob(session, before.content_sha256).decode("utf-8")
+        diff = diff_texts(old_text, extracted.text, frozenset(before.headings) | frozenset(after.headings))
+        values.update(lines_added=diff.lines_added, lines_removed=diff.lines_removed,
+                      summary=summarize_diff(diff),
+                      details={"sections": [{"section": s, "lines": n} for s, n in diff.sections()]})
     elif kind is ChangeKind.METADATA:
-        assert latest is not None and version is not None
         changes = []
-        if _declared(latest) != _declared(version):
-            changes.append(f"{'Last modified' if version.declared_kind != 'published' else 'date'}"
-                           f" {latest.declared_text or 'none'} → {version.declared_text or 'none'}")
-        if latest.title != version.title:
-            changes.append(f"title “{latest.title or ''}” → “{version.title or ''}”")
-        event.summary = "metadata only: " + "; ".join(changes)
-        event.details = {"title_changed": latest.title != version.title,
-                         "declared_changed": _declared(latest) != _declared(version)}
+        declared_changed = before.declared != after.declared
+        if declared_changed:
+            label = "Last modified" if after.declared_kind != "published" else "date"
+            changes.append(f"{label} {before.declared_text or 'none'} → {after.declared_text or 'none'}")
+        if before.title != after.title:
+            changes.append(f"title “{before.title or ''}” → “{after.title or ''}”")
+        values["summary"] = "metadata only: " + "; ".join(changes)
+        values["details"] = {"title_changed": before.title != after.title,
+                             "declared_changed": declared_changed}
     elif kind is ChangeKind.GONE:
-        event.summary = (f"gone: {decision.reason or 'missing'} on {page.missing_streak + 1} "
-                         "consecutive checks")
-        event.last_modified_after = None
-    return event
+        values["summary"] = (f"gone: {decision.reason or 'missing'} on {before.missing_streak + 1} "
+                             "consecutive checks")
+    event_id: int = session.connection().execute(INSERT_EVENT_RETURNING_ID, values).scalar_one()
+    return event_id
 
 
-def _update_page(page: PageRow, decision: Decision, check: CheckInput) -> None:
+def _updated(state: PageState, decision: Decision, check: CheckInput) -> PageState:
+    """The page's streaks and validators after this check."""
     outcome = check.analysis.outcome
-    page.last_checked_at = check.fetched_at
-    page.last_final_url = check.final_url or page.last_final_url
+    state = replace(state, last_checked_at=check.fetched_at,
+                    last_final_url=check.final_url or state.last_final_url)
     if decision.kind in (ChangeKind.FAILED, ChangeKind.GONE):
-        page.missing_streak = page.missing_streak + 1 if outcome is Outcome.MISSING else 0
-        if page.failing_since is None:
-            page.failing_since = check.fetched_at
-        page.fail_count += 1
-        page.last_error = decision.reason or outcome.value
-        if decision.kind is ChangeKind.GONE:
-            page.gone_at = check.fetched_at
-        return
-    page.missing_streak = 0
-    page.gone_at = None
-    page.failing_since = None
-    page.fail_count = 0
-    page.last_error = None
-    page.last_ok_at = check.fetched_at
+        return replace(
+            state,
+            missing_streak=state.missing_streak + 1 if outcome is Outcome.MISSING else 0,
+            failing_since=state.failing_since or check.fetched_at,
+            fail_count=state.fail_count + 1,
+            last_error=decision.reason or outcome.value,
+            gone_at=check.fetched_at if decision.kind is ChangeKind.GONE else state.gone_at)
+    etag, modified = state.etag, state.http_last_modified
     if outcome is Outcome.OK:
-        page.etag = check.headers.get("etag")
-        page.http_last_modified = check.headers.get("last-modified")
+        etag, modified = check.headers.get("etag"), check.headers.get("last-modified")
     elif outcome is Outcome.NOT_MODIFIED:
-        page.etag = check.headers.get("etag") or page.etag
-        page.http_last_modified = check.headers.get("last-modified") or page.http_last_modified
+        etag = check.headers.get("etag") or etag
+        modified = check.headers.get("last-modified") or modified
+    return replace(state, missing_streak=0, gone_at=None, failing_since=None, fail_count=0,
+                   last_error=None, last_ok_at=check.fetched_at, etag=etag,
+                   http_last_modified=modified)

@@ -8,26 +8,28 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, func, select
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from profilewatch.errors import NotFoundError, StoreError, StoreUnavailable
-from storage import runstate
+from storage import reporting, runstate
+from storage.blobstore import read_blob
 from storage.engine import make_engine, migrate, redact_url
 from storage.locks import HeldLock, try_lock
 from storage.models import CheckRow, EventRow, PageRow, RunRow, SourceRow, VersionRow
-from storage.recording import read_blob, record_check
+from storage.recording import load_states, record_batch
 from storage.records import (
     CheckInput,
     EventInfo,
     FetchState,
     PageInfo,
+    PageState,
     RecordOutcome,
     RunInfo,
     VersionInfo,
@@ -113,21 +115,17 @@ class Store:
         s.flush()
         return added
 
-    def fetch_states(self, source: str) -> list[FetchState]:
-        """Every page of ``source`` with its validators and latest text fingerprint."""
+    def page_states(self, source: str) -> dict[str, PageState]:
+        """Every page of ``source`` with its validators, streaks and latest version."""
         with self.session() as s:
-            latest = (select(VersionRow.page_id, func.max(VersionRow.number).label("n"))
-                      .group_by(VersionRow.page_id).subquery())
-            rows = s.execute(
-                select(PageRow.url, PageRow.id, PageRow.etag, PageRow.http_last_modified,
-                       VersionRow.content_sha256)
-                .join(SourceRow, PageRow.source_id == SourceRow.id)
-                .outerjoin(latest, latest.c.page_id == PageRow.id)
-                .outerjoin(VersionRow, (VersionRow.page_id == PageRow.id)
-                           & (VersionRow.number == latest.c.n))
-                .where(SourceRow.name == source).order_by(PageRow.id)).all()
-        return [FetchState(url=r[0], page_id=r[1], etag=r[2], http_last_modified=r[3],
-                           has_version=r[4] is not None, content_sha256=r[4]) for r in rows]
+            return load_states(s, source=source)
+
+    def fetch_states(self, source: str) -> list[FetchState]:
+        """Every page of ``source`` with its conditional-request validators."""
+        return [FetchState(url=st.url, page_id=st.page_id, etag=st.etag,
+                           http_last_modified=st.http_last_modified,
+                           has_version=st.version is not None, content_sha256=st.content_sha256)
+                for st in self.page_states(source).values()]
 
     def pages(self, source: str | None = None) -> list[PageInfo]:
         with self.session() as s:
@@ -194,7 +192,17 @@ class Store:
     def record(self, check: CheckInput, gone_after: int = 2) -> RecordOutcome:
         """Record one analysed fetch in one transaction."""
         with self._write() as s:
-            return record_check(s, check, gone_after)
+            states = load_states(s, urls=[check.url])
+            return record_batch(s, [check], states, gone_after)[0][0]
+
+    def record_batch(self, checks: Sequence[CheckInput], states: Mapping[str, PageState],
+                     gone_after: int = 2) -> list[tuple[RecordOutcome, PageState]]:
+        """Record several analysed fetches in one transaction (see :mod:`storage.recording`).
+
+        ``states`` are the pages' states before the batch (from :meth:`page_states`); the returned
+        states are the pages' states after it, valid once this method has returned."""
+        with self._write() as s:
+            return record_batch(s, checks, states, gone_after)
 
     # --- queries ---------------------------------------------------------------------------------
 
@@ -302,6 +310,53 @@ class Store:
             return [{"fetched_at": c.fetched_at, "http_status": c.http_status,
                      "outcome": c.outcome, "reason": c.reason, "final_url": c.final_url,
                      "duration_ms": c.duration_ms} for c in rows]
+
+    # --- reports (queries in storage/reporting.py) -----------------------------------------------
+
+    def window_events(self, window: reporting.ReportWindow, *, kinds: Sequence[str] | None = None,
+                      newest_first: bool = False, limit: int | None = None) -> list[EventInfo]:
+        with self.session() as s:
+            return reporting.window_events(s, window, kinds=kinds, newest_first=newest_first,
+                                           limit=limit)
+
+    def page_transitions(self, window: reporting.ReportWindow) -> list[reporting.PageTransition]:
+        with self.session() as s:
+            return reporting.page_transitions(s, window)
+
+    def add_delivery(self, delivery: reporting.DeliveryInput) -> int:
+        with self._write() as s:
+            return reporting.add_delivery(s, delivery, utcnow())
+
+    def delivery(self, delivery_id: int) -> reporting.DeliveryInfo:
+        with self.session() as s:
+            found = reporting.get_delivery(s, delivery_id)
+        if found is None:
+            raise NotFoundError(f"no delivery {delivery_id} (see `profilewatch report --deliveries`)")
+        return found
+
+    def deliveries(self, limit: int = 50) -> list[reporting.DeliveryInfo]:
+        with self.session() as s:
+            return reporting.list_deliveries(s, limit)
+
+    def last_digest_end(self, prefix: str) -> datetime | None:
+        with self.session() as s:
+            return reporting.last_digest_end(s, prefix)
+
+    def claim_digest(self, key: str, start: datetime, end: datetime) -> bool:
+        """Mark the digest ``key`` as taken; False when another process took it first."""
+        with self.session() as s:
+            try:
+                with s.begin():
+                    reporting.claim_digest(s, key, start, end, utcnow())
+            except IntegrityError:
+                return False
+            except OperationalError as error:
+                raise StoreUnavailable(f"store {self.url}: {_first_line(error)}") from None
+        return True
+
+    def runs_in_progress(self, started_before: datetime, started_after: datetime) -> int:
+        with self.session() as s:
+            return reporting.runs_in_progress(s, started_before, started_after)
 
     # --- plumbing --------------------------------------------------------------------------------
 

@@ -17,6 +17,8 @@ from profilewatch.logs import configure_logging
 COMMAND_MODULES = (
     "profilewatch.cli.run",
     "profilewatch.cli.query",
+    "profilewatch.cli.report",
+    "profilewatch.cli.demo",
     "profilewatch.cli.daemon",
     "profilewatch.cli.status",
 )

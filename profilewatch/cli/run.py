@@ -42,6 +42,9 @@ def run(app: App, source_names: tuple[str, ...], trigger: str) -> None:
                              log_level=log_level)
         report.skipped = busy
     click.echo(render_summary(report))
+    from profilewatch.reports.digest import send_after_run
+
+    send_after_run(config, store, report)   # never raises: a failed delivery is logged and recorded
 
 
 COMMANDS = [run]

@@ -6,6 +6,8 @@ say afterwards (the way scripts see it), not on log lines.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from profilewatch import samples
@@ -139,3 +141,17 @@ def test_conditional_requests_and_redirects(server: MockServer, cli: Cli) -> Non
     history = cli("history", moved, "--json").json()
     assert len(history) == 1 and history[0]["final_url"] == server.url + "/target"
     assert [e["kind"] for e in cli("changes", "--json").json()] == ["new", "new"]
+
+
+@pytest.mark.postgres
+def test_runs_on_postgresql(server: MockServer, tmp_path: Path, pg_url: str) -> None:
+    cli = Cli(tmp_path, pg_url)
+    url = server.sample("/pg", "unicef-page")
+    cli.write_config(FAST_SETTINGS + source_toml("local", [url]))
+    assert cli("run").code == 0
+    server.sample("/pg", "unicef-page", "edit:1+churn:2")
+    assert cli("run").code == 0
+    server.sample("/pg", "unicef-page", "edit:1+churn:3")
+    assert cli("run").code == 0
+    assert [e["kind"] for e in cli("changes", "--json").json()] == ["new", "content"]
+    assert [v["version"] for v in cli("history", url, "--json").json()] == [1, 2]

@@ -1,0 +1,106 @@
+"""Report formats: a registry of renderers keyed by ``--format`` value (the docstring is the help).
+
+Each renderer is a module of its own (``render_text.py`` …) holding one :class:`ReportFormat`
+subclass; :func:`render` loads them on first use. Helpers shared by the renderers live here.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from typing import ClassVar
+
+from profilewatch.reports.model import Report
+
+RENDERER_MODULES = ("render_text", "render_markdown", "render_html", "render_json")
+# Control characters a hostile page could put in a title or text (terminal escapes, NUL …);
+# tabs and newlines are kept.
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+KIND_LABELS = {"content": "content change", "new": "new page", "gone": "page gone",
+               "metadata": "metadata only"}
+SECTION_TITLES = {"content": "Content changes", "new": "New pages", "gone": "Pages gone",
+                  "metadata": "Metadata-only changes (main text unchanged)"}
+PROBLEMS_TITLE = "Failing and recovered pages"
+
+
+class ReportFormat:
+    """Base class; ``name`` is the ``--format`` value, ``media_type`` the MIME type."""
+
+    name: ClassVar[str] = ""
+    media_type: ClassVar[str] = "text/plain"
+    registry: ClassVar[dict[str, type[ReportFormat]]] = {}
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.name:
+            ReportFormat.registry[cls.name] = cls
+
+    def render(self, report: Report) -> str:
+        raise NotImplementedError
+
+
+def _load() -> None:
+    for module in RENDERER_MODULES:
+        importlib.import_module(f"profilewatch.reports.{module}")
+
+
+def formats() -> dict[str, type[ReportFormat]]:
+    """Every registered format, by name."""
+    _load()
+    return dict(ReportFormat.registry)
+
+
+def render(report: Report, fmt: str) -> str:
+    try:
+        renderer = formats()[fmt]
+    except KeyError:
+        raise ValueError(f"unknown report format {fmt!r} (formats: {', '.join(formats())})") from None
+    return renderer().render(report)
+
+
+def clean(text: str | None) -> str:
+    """Text from a web page, safe to print: no control or bidi-override characters."""
+    return CONTROL_RE.sub("", text or "")
+
+
+def excerpt_lines(words: tuple[tuple[str, str], ...]) -> list[list[tuple[str, str]]]:
+    """A word-diff excerpt as lines (paragraph breaks split it), each a list of ``(op, text)``
+    whose texts hold no newline; ``-``/``+`` runs keep their edge whitespace outside (so markup
+    such as ``~~…~~`` stays valid)."""
+    lines: list[list[tuple[str, str]]] = [[]]
+    for op, text in words:
+        for index, piece in enumerate(clean(text).split("\n")):
+            if index:
+                lines.append([])
+            if not piece:
+                continue
+            if op in "-+":
+                stripped = piece.strip()
+                lead, trail = piece[: len(piece) - len(piece.lstrip())], piece[len(piece.rstrip()):]
+                if lead:
+                    lines[-1].append(("=", lead))
+                if stripped:
+                    lines[-1].append((op, stripped))
+                if trail:
+                    lines[-1].append(("=", trail))
+            else:
+                lines[-1].append((op, piece))
+    return [line for line in lines if any(text.strip() for _, text in line)]
+
+
+def changed_counts(lines_added: int, lines_removed: int, sentences: tuple[int, int, int]) -> str:
+    """``+1 −1 lines; 1 sentence changed, 1 added``."""
+    added, removed, changed = sentences
+    parts: list[str] = []
+    for count, verb in ((changed, "changed"), (added, "added"), (removed, "removed")):
+        if count:
+            noun = "" if parts else (" sentence" if count == 1 else " sentences")
+            parts.append(f"{count}{noun} {verb}")
+    lines = f"+{lines_added} −{lines_removed} lines"
+    return f"{lines}; {', '.join(parts)}" if parts else lines
+
+
+def problem_line(state: str, failed_checks: int) -> str:
+    checks = f"{failed_checks} failed check{'s' if failed_checks != 1 else ''}"
+    return "started failing" if state == "failing" else f"recovered after {checks}"

@@ -1,0 +1,50 @@
+"""Content-addressed blob rows: written once under the SHA-256 of their uncompressed bytes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from storage.blobs import compress, decompress
+from storage.models import BlobRow, ZstdDictRow
+
+
+BLOBS = BlobRow.__table__
+
+
+def insert_blob(session: Session, sha256: str, data: bytes, *, codec: str | None = None,
+                payload: bytes | None = None, now: datetime, size: int | None = None) -> None:
+    """Store ``data`` (or its already compressed ``payload``) unless the digest is stored."""
+    if codec is None or payload is None:
+        codec, payload = compress(data)
+    values = {"sha256": sha256, "size": len(data) if size is None else size, "codec": codec,
+              "data": payload, "created_at": now}
+    session.connection().execute(_insert_ignore(session.get_bind().dialect.name), values)
+
+
+@lru_cache(maxsize=4)
+def _insert_ignore(dialect: str) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING, compiled once per dialect."""
+    if dialect == "postgresql":
+        return postgresql.insert(BLOBS).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        return sqlite.insert(BLOBS).on_conflict_do_nothing()
+    return BLOBS.insert().prefix_with("IGNORE")
+
+
+def read_blob(session: Session, sha256: str) -> bytes:
+    row = session.get(BlobRow, sha256)
+    if row is None:
+        raise LookupError(f"blob {sha256} is missing")
+    return decompress(row.codec, row.data, lambda key: _dictionary(session, key))
+
+
+def _dictionary(session: Session, key: int) -> bytes:
+    row = session.get(ZstdDictRow, key)
+    if row is None:
+        raise LookupError(f"compression dictionary {key} is missing")
+    return row.data

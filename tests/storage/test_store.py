@@ -1,0 +1,179 @@
+"""The versioned store, on SQLite and PostgreSQL: what each check leaves behind."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from pipeline.analyse import Profile, analyse_fetch
+from pipeline.types import ChangeKind, Fetched
+from profilewatch import samples
+from profilewatch.config import SourceConfig
+from profilewatch.errors import NotFoundError, StoreError
+from storage import recording
+from storage.models import Base
+from storage.records import CheckInput
+from storage.store import Store
+
+T0 = datetime(2026, 3, 1, 12, 0, 0, 400_000, tzinfo=UTC)
+URL = "https://education-profiles.org/northern-africa-and-western-asia/azerbaijan/~technology"
+
+
+def check(url: str, html: str | bytes | None, at: datetime, *, status: int = 200,
+          error: str | None = None, source: str = "peer") -> CheckInput:
+    body = html.encode() if isinstance(html, str) else (html or b"")
+    headers = {"content-type": "text/html; charset=utf-8", "etag": f'"{hash(body) & 0xffff}"'}
+    fetched = Fetched(url=url, source=source, fetched_at=at, status=status if error is None else None,
+                      final_url=url, headers=headers, body=body, error=error)
+    analysis = analyse_fetch(fetched, Profile(site="unesco"))
+    return CheckInput(url=url, source=source, fetched_at=at, analysis=analysis,
+                      status=fetched.status, final_url=url, headers=headers, body=body,
+                      body_size=len(body))
+
+
+@pytest.fixture
+def peer(store: Store) -> Store:
+    store.sync_sources([SourceConfig(name="peer", spider="unesco", urls=(URL,),
+                                     organisation="UNESCO")])
+    return store
+
+
+def kinds(store: Store, **filters: Any) -> list[str]:
+    return [e.kind for e in store.events(**filters)]
+
+
+def test_schema_matches_the_models(store: Store) -> None:
+    with store.engine.connect() as connection:
+        context = MigrationContext.configure(connection)
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_a_page_history(peer: Store) -> None:
+    base = samples.load_sample("unesco-profile")
+    timeline = [
+        (base, 200, ChangeKind.NEW),
+        (samples.churn(base, 1), 200, ChangeKind.UNCHANGED),
+        (samples.edit_text(base, 1), 200, ChangeKind.CONTENT),
+        (samples.bump_last_modified(samples.edit_text(base, 1), "2025-01-07T10:00:00Z",
+                                    "Tue, 07/01/2025 - 11:00"), 200, ChangeKind.METADATA),
+        ("<h1>Error</h1>", 503, ChangeKind.FAILED),
+        (samples.bump_last_modified(samples.edit_text(base, 1), "2025-01-07T10:00:00Z",
+                                    "Tue, 07/01/2025 - 11:00"), 200, ChangeKind.UNCHANGED),
+        ("gone", 404, ChangeKind.FAILED),
+        ("gone", 404, ChangeKind.GONE),
+        ("gone", 410, ChangeKind.FAILED),
+    ]
+    for i, (html, status, expected) in enumerate(timeline):
+        outcome = peer.record(check(URL, html, T0 + timedelta(hours=i), status=status))
+        assert outcome.kind is expected, (i, outcome)
+    assert kinds(peer) == ["new", "content", "metadata", "gone"]
+    history = peer.history(URL)
+    assert [v.version for v in history] == [1, 2, 3]
+    assert history[1].content_sha256 == history[2].content_sha256
+    assert history[0].last_modified_text == "Mon, 05/08/2024 - 17:13"
+    assert history[2].last_modified == "2025-01-07T10:00:00Z"
+    assert history[0].organisation == "UNESCO"
+    # the version live at a time: the latest captured at or before it, compared to the second
+    assert peer.version(URL, at=T0.replace(microsecond=0)).version == 1
+    assert peer.version(URL, at=T0 + timedelta(hours=2, minutes=30)).version == 2
+    assert peer.version(URL, at=T0 + timedelta(days=30)).version == 3
+    with pytest.raises(NotFoundError, match="no version at or before"):
+        peer.version(URL, at=T0 - timedelta(seconds=1))
+    assert "added in revision 1" in peer.text(peer.version(URL, number=2))
+    assert "added in revision 1" not in peer.text(peer.version(URL, number=1))
+    assert peer.body(history[0]) == base.encode()
+    gone = peer.events(kind="gone")[0]
+    assert (gone.from_version, gone.to_version) == (3, None)
+    content = peer.events(kind="content")[0]
+    assert (content.lines_added, content.lines_removed) == (1, 1)
+    assert content.summary == ("+1 −1 lines; 2.1. Education technology legislative and policy "
+                               "framework: 1 line changed")
+    page = peer.pages()[0]
+    assert page.gone_at is not None and page.fail_count == 3 and page.last_error == "HTTP 410"
+
+
+def test_recovery_after_failures_makes_no_event_and_clears_the_streak(peer: Store) -> None:
+    base = samples.load_sample("unesco-profile")
+    peer.record(check(URL, base, T0))
+    peer.record(check(URL, None, T0 + timedelta(hours=1), error="timeout"))
+    peer.record(check(URL, samples.load_sample("ngo-news").replace("<title>", "<title>x"),
+                      T0 + timedelta(hours=2), status=500))
+    failing = peer.pages()[0]
+    assert failing.fail_count == 2 and failing.failing_since == T0 + timedelta(hours=1)
+    assert peer.record(check(URL, samples.churn(base, 3), T0 + timedelta(hours=3))).kind \
+        is ChangeKind.UNCHANGED
+    assert kinds(peer) == ["new"]
+    recovered = peer.pages()[0]
+    assert recovered.fail_count == 0 and recovered.failing_since is None
+    assert [c["outcome"] for c in peer.checks(URL)] == ["unchanged", "failed", "failed", "new"]
+
+
+def test_identical_bodies_are_stored_once(peer: Store) -> None:
+    other = URL.replace("~technology", "~inclusion")
+    peer.add_pages("peer", [other])
+    html = samples.load_sample("unesco-profile")
+    peer.record(check(URL, html, T0))
+    peer.record(check(other, html, T0))
+    with peer.session() as s:
+        from sqlalchemy import func, select
+
+        from storage.models import BlobRow
+        assert s.scalar(select(func.count()).select_from(BlobRow)) == 2   # one body, one text
+
+
+def test_a_failure_inside_the_transaction_leaves_nothing(peer: Store,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    html = samples.load_sample("unesco-profile")
+    peer.record(check(URL, html, T0))
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("killed mid-transaction")
+
+    monkeypatch.setattr(recording, "_add_event", broken)
+    with pytest.raises(RuntimeError):
+        peer.record(check(URL, samples.edit_text(html, 1), T0 + timedelta(hours=1)))
+    monkeypatch.undo()
+    assert [v.version for v in peer.history(URL)] == [1]
+    assert kinds(peer) == ["new"]
+    assert len(peer.checks(URL)) == 1
+    assert peer.record(check(URL, samples.edit_text(html, 1), T0 + timedelta(hours=2))).version == 2
+
+
+def test_events_filters(peer: Store) -> None:
+    html = samples.load_sample("unesco-profile")
+    peer.record(check(URL, html, T0))
+    peer.record(check(URL, samples.edit_text(html, 1), T0 + timedelta(days=1)))
+    assert kinds(peer, since=T0 + timedelta(days=1)) == ["content"]     # inclusive
+    assert kinds(peer, kind="new") == ["new"]
+    assert kinds(peer, url=URL) == ["new", "content"]
+    assert kinds(peer, source="other") == []
+    with pytest.raises(NotFoundError):
+        peer.events(url="https://nowhere.example/")
+
+
+def test_validators_are_kept_for_conditional_requests(peer: Store) -> None:
+    peer.record(check(URL, samples.load_sample("unesco-profile"), T0))
+    state = peer.fetch_states("peer")[0]
+    assert state.has_version and state.etag and state.content_sha256
+
+
+def test_run_locks_exclude_a_second_holder(peer: Store) -> None:
+    held = peer.try_lock("run:peer")
+    assert held is not None
+    assert peer.try_lock("run:peer") is None
+    assert peer.try_lock("run:other") is not None
+    held.release()
+    again = peer.try_lock("run:peer")
+    assert again is not None
+    again.release()
+
+
+def test_unreachable_database_is_one_clear_error() -> None:
+    with pytest.raises(StoreError, match="cannot open database"):
+        Store.open("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    with pytest.raises(StoreError, match="does not exist"):
+        Store.open("sqlite:////nonexistent-dir/x.db")
