@@ -6,6 +6,7 @@ compressed with a trained dictionary kept in the ``zstd_dicts`` table.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import zstandard
@@ -16,8 +17,19 @@ ZSTD_LEVEL = 6
 # Bodies under this size are stored raw: zstd's frame overhead wins nothing on them.
 MIN_COMPRESS_BYTES = 64
 
-_compressors: dict[int | None, zstandard.ZstdCompressor] = {}
-_decompressors: dict[int | None, zstandard.ZstdDecompressor] = {}
+
+
+class _Codecs(threading.local):
+    """Per-thread (de)compressors: zstandard objects must never be used by two threads at once
+    (the run extracts in the main thread while the store writer thread records: sharing one
+    compressor crashed the process with SIGSEGV)."""
+
+    def __init__(self) -> None:
+        self.compressors: dict[int | None, zstandard.ZstdCompressor] = {}
+        self.decompressors: dict[int | None, zstandard.ZstdDecompressor] = {}
+
+
+_codecs = _Codecs()
 
 
 class BlobCodecError(ValueError):
@@ -29,11 +41,11 @@ def compress(data: bytes, dictionary: tuple[int, bytes] | None = None) -> tuple[
     if len(data) < MIN_COMPRESS_BYTES:
         return "raw", data
     key = dictionary[0] if dictionary else None
-    compressor = _compressors.get(key)
+    compressor = _codecs.compressors.get(key)
     if compressor is None:
         dict_data = zstandard.ZstdCompressionDict(dictionary[1]) if dictionary else None
         compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL, dict_data=dict_data)
-        _compressors[key] = compressor
+        _codecs.compressors[key] = compressor
     return (f"zstd-dict:{key}" if key is not None else "zstd"), compressor.compress(data)
 
 
@@ -47,7 +59,7 @@ def decompress(codec: str, payload: bytes,
         key = int(codec.split(":", 1)[1])
     elif codec != "zstd":
         raise BlobCodecError(f"unknown codec {codec!r}")
-    decompressor = _decompressors.get(key)
+    decompressor = _codecs.decompressors.get(key)
     if decompressor is None:
         dict_data = None
         if key is not None:
@@ -55,7 +67,7 @@ def decompress(codec: str, payload: bytes,
                 raise BlobCodecError(f"codec {codec!r} needs its dictionary")
             dict_data = zstandard.ZstdCompressionDict(load_dictionary(key))
         decompressor = zstandard.ZstdDecompressor(dict_data=dict_data)
-        _decompressors[key] = decompressor
+        _codecs.decompressors[key] = decompressor
     try:
         return decompressor.decompress(payload)
     except zstandard.ZstdError as exc:
