@@ -62,9 +62,10 @@ def runs_of(store: Store, source: str) -> list[Any]:
 class DaemonProcess:
     """``profilewatch daemon`` in a subprocess; its stderr is collected line by line."""
 
-    def __init__(self, workdir: Path, db: str, config: Path, *args: str) -> None:
+    def __init__(self, workdir: Path, db: str, config: Path, *args: str,
+                 global_args: tuple[str, ...] = ()) -> None:
         command = [sys.executable, "-m", "profilewatch", "--db", db, "--config", str(config),
-                   "daemon", *args]
+                   *global_args, "daemon", *args]
         env = {**os.environ, "PYTHONPATH": str(REPO)}
         env.pop("PROFILEWATCH_DB", None)
         self.proc = subprocess.Popen(command, cwd=workdir, env=env, stdout=subprocess.DEVNULL,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -81,15 +82,21 @@ def test_after_downtime_an_overdue_source_runs_exactly_once_and_others_keep_thei
     fresh_last = now - timedelta(minutes=10)
     seed_run(store, "fresh", started=fresh_last, finished=fresh_last + timedelta(seconds=3))
     try:
-        daemon = DaemonProcess(tmp_path, cli.db, config, "--jitter", "0")
+        daemon = DaemonProcess(tmp_path, cli.db, config, "--jitter", "0",
+                               global_args=("--log-format", "json"))
         daemons.append(daemon)
-        planned = daemon.wait_for_log(r"fresh: schedule 1h, last run \S+, next run (\S+)", 20)
-        assert _parse(planned.group(1)) == fresh_last.replace(microsecond=0)+ timedelta(hours=1)
-        done = daemon.wait_for_log(r"late: run finished in .*; next run (\S+)", 30)
+        planned = daemon.wait_for_log(r"fresh: schedule 1h, last run \S+, next run ([\dTZ:-]+)", 20)
+        assert _parse(planned.group(1)) == fresh_last.replace(microsecond=0) + timedelta(hours=1)
+        done = daemon.wait_for_log(r"late: run finished in .*; next run ([\dTZ:-]+)", 30)
         # the next slot of the caught-up source is a full period away: no second catch-up run
         assert _parse(done.group(1)) >= datetime.now(UTC) + timedelta(minutes=59)
         code, _ = daemon.stop()
         assert code == 0, daemon.log
+        # --log-format json: every line is a JSON object; the child run's lines name their source
+        records = [json.loads(line) for line in daemon.lines]
+        assert {"time", "level", "logger", "message"} <= set(records[0])
+        assert any(r.get("source") == "late" and r["logger"] == "profilewatch.run"
+                   and r["message"].startswith(late) for r in records)
         late_runs = runs_of(store, "late")
         assert [r.status for r in late_runs] == ["completed", "completed"]
         assert late_runs[1].trigger == "schedule"
