@@ -53,17 +53,18 @@ class Daemon:
                  parallel: int = DEFAULT_PARALLEL_RUNS, timezone: tzinfo | None = None) -> None:
         from apscheduler.executors.pool import ThreadPoolExecutor
         from apscheduler.schedulers.background import BackgroundScheduler
-        from tzlocal import get_localzone
 
         self.config = config
         self.store = store
         self.runner = runner
         self.reload_config = reload
         self.jitter_cap = jitter_cap
-        self.timezone = timezone or get_localzone()
         self.sources = {s.name: s for s in config.sources}
+        options: dict[str, Any] = {"timezone": timezone} if timezone is not None else {}
         self.scheduler = BackgroundScheduler(
-            timezone=self.timezone, executors={"default": ThreadPoolExecutor(max(1, parallel))})
+            executors={"default": ThreadPoolExecutor(max(1, parallel))}, **options)
+        # cron expressions are read in the machine's local zone (APScheduler's default), like cron
+        self.timezone: tzinfo = self.scheduler.timezone
         self._stop_requests = 0
         self._reload_requested = False
         self._wake = threading.Event()

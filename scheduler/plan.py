@@ -96,7 +96,8 @@ def stale_since(schedule: Schedule, last_completed: datetime | None, known_since
 
     ``last_completed`` is the end of the last completed run; a source that never completed one is
     measured from when the store first knew it (``known_since``), so a new source is not stale at
-    once. A source the store does not know at all has never run: stale.
+    once. A source the store does not know at all has never run: stale, since an unknown time
+    (``now`` is returned).
     """
     reference = last_completed or known_since
     if reference is None:

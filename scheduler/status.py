@@ -40,10 +40,16 @@ class SourceStatus:
     failing: tuple[PageInfo, ...]
     gone: int
     now: datetime
+    created_at: datetime | None = None
 
     @property
     def stale(self) -> bool:
         return self.stale_since is not None
+
+    @property
+    def known(self) -> bool:
+        """False for a source the store has never seen (no run of it ever started)."""
+        return self.created_at is not None
 
     @property
     def due(self) -> bool:
@@ -64,7 +70,7 @@ class SourceStatus:
             "next_run": iso(self.next_run),
             "due": self.due,
             "stale": self.stale,
-            "stale_since": iso(self.stale_since),
+            "stale_since": iso(self.stale_since) if self.known else None,
             "pages": self.pages,
             "pages_failing": len(self.failing),
             "pages_gone": self.gone,
@@ -109,7 +115,7 @@ def _status(source: SourceConfig, runs: SourceRuns | None, last: RunState | None
         stale_since=plan.stale_since(source.schedule, completed.finished_at if completed else None,
                                      runs.created_at if runs else None, now),
         pages=runs.pages if runs else len(source.urls), failing=failing,
-        gone=runs.gone if runs else 0, now=now)
+        gone=runs.gone if runs else 0, now=now, created_at=runs.created_at if runs else None)
 
 
 def run_alive(store: Store, run: RunState) -> bool:

@@ -51,7 +51,9 @@ def _render(s: SourceStatus) -> str:
     if s.last_completed is not None and (last is None or s.last_completed.id != last.id):
         lines.append(f"  completed   {format_time(s.last_completed.finished_at)} (run "
                      f"#{s.last_completed.id})")
-    if s.stale_since is not None:
+    if s.stale and not s.known:
+        lines.append("  stale       never ran")
+    elif s.stale_since is not None:
         lines.append(f"  stale       since {format_time(s.stale_since)} (no completed run "
                      f"within 2 × {s.schedule})")
     if not s.due:

@@ -45,6 +45,7 @@ def test_nothing_ran_yet_is_stale_and_creates_no_database(tmp_path: Path, config
     assert result.exit_code == 1
     entries = by_name(result)
     assert entries["hourly"]["last_run"] is None and entries["hourly"]["stale"] is True
+    assert entries["hourly"]["stale_since"] is None   # never ran: no moment it turned stale
     assert entries["daily"]["due"] is True and entries["daily"]["pages"] == 1
     assert "never completed a run" in result.stderr
     assert not db.exists()
