@@ -41,7 +41,7 @@ class ChildResult:
     def headline(self) -> str:
         """The summary's first lines on one line, for the daemon's log."""
         lines = [line.strip() for line in self.summary.splitlines() if line.strip()]
-        return " / ".join(lines[:3]) or "no summary"
+        return " / ".join(lines[:3]) or "nothing checked (see its log lines)"
 
 
 class ChildRuns:
