@@ -11,12 +11,14 @@ from __future__ import annotations
 import random
 
 WORDS = (
-    "education inclusive policy ministry schools teachers learners technology digital access "
-    "curriculum disability support programme national strategy law framework quality training "
-    "assessment infrastructure connectivity devices platform resources funding budget regional "
-    "government agency coordination monitoring evaluation children youth parents community "
-    "services reform standards implementation development capacity equity participation rights"
-).split()
+    "education", "inclusive", "policy", "ministry", "schools", "teachers", "learners",
+    "technology", "digital", "access", "curriculum", "disability", "support", "programme",
+    "national", "strategy", "law", "framework", "quality", "training", "assessment",
+    "infrastructure", "connectivity", "devices", "platform", "resources", "funding", "budget",
+    "regional", "government", "agency", "coordination", "monitoring", "evaluation", "children",
+    "youth", "parents", "community", "services", "reform", "standards", "implementation",
+    "development", "capacity", "equity", "participation", "rights",
+)
 COUNTRIES = ("azerbaijan", "kazakhstan", "georgia", "armenia", "uzbekistan", "kyrgyzstan",
              "tajikistan", "turkmenistan", "mongolia", "moldova")
 THEMES = ("inclusion", "technology", "finance", "leadership", "non-state-actors")
@@ -64,7 +66,8 @@ def page(n: int, revision: int = 0, churn: int = 0) -> bytes:
     body = "".join(
         f"<h2>{heading}</h2>" + "".join(f"<p>{p}</p>" for p in paragraphs)
         for heading, paragraphs in article(n, revision))
-    settings_json = '{"ajaxPageState":{"libraries":"' + _token(b, 2000) + '"},"token":"' + _token(b, 40) + '"}'
+    settings_json = ('{"ajaxPageState":{"libraries":"' + _token(b, 2000) + '"},"token":"'
+                     + _token(b, 40) + '"}')
     target = rng.randint(82_000, 148_000)     # the page's size, reached with template comments
     html = f"""<!DOCTYPE html>
 <html lang="en" dir="ltr">
@@ -90,7 +93,8 @@ def page(n: int, revision: int = 0, churn: int = 0) -> bytes:
 </article></div>
 <aside role="complementary"><h2>Related profiles</h2><ul>{"".join(related)}</ul></aside>
 </main>
-<footer role="contentinfo"><p>&copy; {2020 + b.randint(0, 6)} UNESCO. Visitors: {b.randint(1000, 999999)}</p></footer>
+<footer role="contentinfo"><p>&copy; {2020 + b.randint(0, 6)} UNESCO.
+Visitors: {b.randint(1000, 999999)}</p></footer>
 <div id="cookie-banner" class="eu-cookie-compliance-banner">We use cookies ({_token(b, 6)}).
 <button>OK</button></div>
 <script type="application/json" data-drupal-selector="drupal-settings-json">{settings_json}</script>

@@ -14,6 +14,7 @@ size. Needs nginx (Debian: ``apt-get install nginx-light``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -126,10 +127,8 @@ def _write_corpus(www: Path, pages: int, revisions: list[int], churn: int) -> No
 def _stop_nginx(root: Path) -> None:
     pid_file = root / "nginx.pid"
     if pid_file.exists():
-        try:
+        with contextlib.suppress(ProcessLookupError, ValueError):
             os.kill(int(pid_file.read_text().strip()), signal.SIGQUIT)
-        except (ProcessLookupError, ValueError):
-            pass
         for _ in range(50):
             if not pid_file.exists():
                 break

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+
 from lxml.html import HtmlElement
 
 from pipeline.dates import parse_date_text, parse_iso_datetime

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.blobs import compress, decompress
 from storage.models import BlobRow, ZstdDictRow
 
-
-BLOBS = BlobRow.__table__
+BLOBS = cast(Table, BlobRow.__table__)
 
 
 def insert_blob(session: Session, sha256: str, data: bytes, *, codec: str | None = None,

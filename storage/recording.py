@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
 
 from pipeline.classify import classify_change
@@ -25,9 +25,9 @@ from storage.integrity import chain_fields, chain_hash
 from storage.models import CheckRow, EventRow, PageRow, SourceRow, VersionRow
 from storage.records import CheckInput, PageState, RecordOutcome
 
-CHECKS = CheckRow.__table__
-VERSIONS = VersionRow.__table__
-EVENTS = EventRow.__table__
+CHECKS = cast(Table, CheckRow.__table__)
+VERSIONS = cast(Table, VersionRow.__table__)
+EVENTS = cast(Table, EventRow.__table__)
 # Statements built once: building a statement per row costs more than executing it.
 INSERT_CHECK_RETURNING_ID = CHECKS.insert().returning(CHECKS.c.id)
 INSERT_VERSION_RETURNING_ID = VERSIONS.insert().returning(VERSIONS.c.id)
