@@ -23,6 +23,7 @@ from scrapy.spiders import Spider
 
 from crawler.procpool import ExtractionPool, WorkerDied
 from crawler.settings import build_settings
+from crawler.shutdown import RunStopper
 from crawler.spiders import spider_class
 from crawler.work import analyse_in_worker, warm_up
 from crawler.writer import BatchWriter
@@ -176,6 +177,8 @@ def run_sources(config: Config, store: Store, sources: Sequence[SourceConfig], *
     context = RunContext(config, store, sources, progress, config.settings.workers)
     process = CrawlerProcess(build_settings(config, log_level=log_level))
     context.process = process
+    stopper = RunStopper(process)   # bounded graceful stop on SIGTERM/SIGINT (crawler.shutdown)
+    stopper.install()
     for source in sources:
         source_report = SourceReport(source.name, store.start_run(source.name, trigger))
         context.reports[source.name] = source_report
@@ -190,8 +193,9 @@ def run_sources(config: Config, store: Store, sources: Sequence[SourceConfig], *
         process.crawl(crawler, source=source, context=context)
     progress.start(context.total_pages)
     try:
-        process.start(stop_after_crawl=True, install_signal_handlers=True)
+        process.start(stop_after_crawl=True, install_signal_handlers=False)
     finally:
+        stopper.uninstall()
         context.close()
         progress.finish()
         for source_report in report.sources:

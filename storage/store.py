@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from profilewatch.errors import NotFoundError, StoreError, StoreUnavailable
-from storage import reporting
+from storage import reporting, runstate
 from storage.blobstore import read_blob
 from storage.engine import make_engine, migrate, redact_url
 from storage.locks import HeldLock, try_lock
@@ -34,6 +34,7 @@ from storage.records import (
     RunInfo,
     VersionInfo,
 )
+from storage.runstate import SourceRuns
 from storage.verify import VerifyReport, verify_store
 
 logger = logging.getLogger(__name__)
@@ -403,6 +404,45 @@ class Store:
                 return verify_store(s)
             except OperationalError as error:
                 raise StoreUnavailable(f"store {self.url}: {_first_line(error)}") from None
+
+    # --- run bookkeeping: scheduler and `status` (see storage.runstate) --------------------------
+
+    def source_runs(self) -> list[SourceRuns]:
+        """Each stored source with its last run, last completed run and failing-page counts."""
+        with self._read() as s:
+            return runstate.source_runs(s)
+
+    def last_run_started(self, source: str) -> datetime | None:
+        """When the latest run of ``source`` started (whatever its trigger and outcome)."""
+        with self._read() as s:
+            return runstate.last_started(s, source)
+
+    def close_abandoned_runs(self, source: str) -> int:
+        """Mark runs a killed process left ``running`` as ``crashed`` (hold the run lock)."""
+        with self._write() as s:
+            return runstate.close_abandoned(s, source)
+
+    def lock_held(self, name: str) -> bool | None:
+        """Whether another session holds lock ``name`` without taking it; None: cannot tell.
+
+        PostgreSQL lists advisory locks in ``pg_locks``; a file lock cannot be probed without
+        taking it (which would make a concurrent run skip its source).
+        """
+        if self.dialect != "postgresql":
+            return None
+        with self._read() as s:
+            return runstate.advisory_lock_held(s, name)
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        """A read-only session; database errors become one-line store errors."""
+        with self.session() as session:
+            try:
+                yield session
+            except OperationalError as error:
+                raise StoreUnavailable(f"store {self.url}: {_first_line(error)}") from None
+            except SQLAlchemyError as error:
+                raise StoreError(f"store {self.url}: {_first_line(error)}") from None
 
 
 def _first_line(exc: BaseException) -> str:
