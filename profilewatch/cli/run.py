@@ -79,8 +79,9 @@ def _run_batch(app: App, source: SourceConfig, only_urls: tuple[str, ...],
             return EXIT_RETRY_LATER if trigger == "cluster" else 0
         urls = _due_pages(store, source, only_urls, since)
         if not urls:
-            click.echo(f"Nothing to check: the {len(only_urls)} page"
-                       f"{'' if len(only_urls) == 1 else 's'} given were checked already.")
+            one = len(only_urls) == 1
+            click.echo(f"Nothing to check: the {len(only_urls)} page{'' if one else 's'} given "
+                       f"{'was' if one else 'were'} checked already.")
             return 0
         batch = replace(source, only_urls=tuple(urls), discover=discover)
         report = _run(app, store, [batch], trigger, [])
