@@ -58,8 +58,9 @@ CLEANUP_TASK = "profilewatch.remove_old_jobs"
 # A worker sends this many heartbeats within ``stalled_after``: one late heartbeat (a busy
 # database) never makes a live worker look dead.
 HEARTBEATS_PER_STALL = 3
-# A batch is tried this often (stalls, busy domains, failures), then left ``failed`` for a person;
-# the delays between tries grow 2, 4, 8 … 256 s (about 8.5 min in all).
+# A batch is retried this many times (busy domain, interrupted or failed run), then left
+# ``failed`` for a person; the delays grow 2, 4, 8 … 512 s (about 17 min in all), long enough to
+# ride out a store restart. A job that stalls (its worker died) this often is given up too.
 MAX_ATTEMPTS = 9
 RETRY_EXPONENT_SECONDS = 2
 # Finished jobs stay this long (what ran when, for `procrastinate`'s own tools), then the hourly
