@@ -44,7 +44,6 @@ from profilewatch.errors import ConfigError, StoreUnavailable
 from scheduler.cluster_child import BatchDeferred, BatchFailed, BatchLauncher
 from scheduler.locks import domain_lock_name, page_domain, source_locks
 from storage.engine import normalise_url, redact_url
-from storage.records import iso
 from storage.store import Store
 
 if TYPE_CHECKING:
@@ -299,11 +298,12 @@ def enqueue_cycle(app: procrastinate.App, config: Config, store: Store, name: st
     urls = watched_pages(source, list(store.page_states(name)))
     batches = plan_batches(source, urls, config.cluster.pages_per_job)
     task = app.tasks[CHECK_TASK]
+    since = now.astimezone(UTC).isoformat()   # to the microsecond: a retry skips what came after
     jobs = waiting = 0
     for batch in batches:
         deferrer = task.configure(lock=batch.lock, queueing_lock=batch.queueing_lock)
         try:
-            deferrer.defer(source=batch.source, urls=list(batch.urls), since=iso(now) or "",
+            deferrer.defer(source=batch.source, urls=list(batch.urls), since=since,
                            discover=batch.discover)
         except exceptions.AlreadyEnqueued:
             waiting += 1

@@ -42,8 +42,7 @@ def worker(app: App, concurrency: int, apply_schema: bool) -> None:
         click.echo("Created the job queue's tables." if created
                    else "The job queue's tables exist already.")
         return
-    store = app.store()                  # migrates the store, proves it answers
-    store.sync_sources(config.sources)
+    app.store()                          # migrates the store, proves it answers
     ensure_schema(url)
     config_path = str(Path(config.path).resolve()) if config.path else None
     launcher = BatchLauncher(_child_args(app, config_path), _child_env(app),
