@@ -234,16 +234,16 @@ def _str_list(item: Converter = _str, *, allow_empty: bool = True) -> Converter:
 
 
 def shown_url(text: str) -> str:
-    """``text`` as an error message may quote it: a password in it is masked."""
+    """``text`` as an error message may quote it: credentials (``user:password@``, or a token as
+    the user name) are masked, and text with an ``@`` that is not a URL's is not shown at all."""
     try:
         parts = urlsplit(text)
     except ValueError:
         return "(a URL, not shown)"
-    userinfo, at, hostport = parts.netloc.rpartition("@")
-    if not at or ":" not in userinfo:
-        return text
-    user = userinfo.partition(":")[0]
-    return parts._replace(netloc=f"{user}:****@{hostport}").geturl()
+    _, at, hostport = parts.netloc.rpartition("@")
+    if at:
+        return parts._replace(netloc=f"****@{hostport}").geturl()
+    return "(a value with '@', not shown)" if "@" in text else text
 
 
 def _url(value: Any, key: str, where: _Where) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -45,6 +46,14 @@ class FakeResolver:
         if host not in self.table:
             raise OSError(f"[Errno -2] Name or service not known: {host}")
         return self.table[host]
+
+
+def free_port() -> int:
+    """A port of 127.0.0.1 nobody listens on (a dead notification target)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def wait_for(condition: Callable[[], Any], timeout: float = 30.0, interval: float = 0.05) -> Any:

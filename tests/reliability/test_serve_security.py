@@ -22,6 +22,7 @@ from starlette.testclient import TestClient
 
 from pipeline.addresses import HostPolicy, address_problem, url_refusal
 from profilewatch.config import Config, load_config
+from profilewatch.errors import NotFoundError
 from profilewatch.reports.build import build_report
 from profilewatch.reports.deliver import deliver
 from profilewatch.reports.targets import parse_target
@@ -29,7 +30,7 @@ from profilewatch.web.admin import AdminSettings
 from profilewatch.web.app import create_app
 from storage.reporting import ReportWindow
 from storage.store import Store
-from tests.archive.builder import DAY, T0, record
+from tests.archive.builder import DAY, T0, add_sources, record
 from tests.conftest import FAST_SETTINGS, REPO, Cli
 from tests.mockserver import MockServer
 from tests.reliability.serve_support import TOKEN, FakeResolver, LiveApp, Webhook, wait_for
@@ -175,6 +176,26 @@ def test_add_remove_and_add_again_keeps_the_archive(client: TestClient, served: 
     readded = client.post("/api/sources/cnc/pages", headers=AUTH, json={"url": url})
     assert readded.status_code == 201 and readded.json()["before"] == "unwatched"
     assert served.store.unwatched_urls("cnc") == set()
+
+
+def test_the_store_watches_and_unwatches_pages(store: Store) -> None:
+    """On SQLite and PostgreSQL: one page per page key, other sources' pages left alone."""
+    add_sources(store, {"https://a.example.org/one": ("a", None),
+                        "https://b.example.org/two": ("b", None)})
+    added = store.watch_page("a", "https://a.example.org/new?utm_source=x")
+    assert (added.before, added.watched, added.source) == ("absent", True, "a")
+    same = store.watch_page("a", "http://a.example.org/new/")
+    assert (same.url, same.before) == (added.url, "watched")
+    assert store.watch_page("a", "https://b.example.org/two").source == "b"
+    gone = store.unwatch_page("a", "HTTPS://A.example.org/new#top")
+    assert (gone.url, gone.before, gone.watched) == (added.url, "watched", False)
+    assert store.unwatched_urls("a") == {added.url} and store.unwatched_urls("b") == set()
+    assert {p.url: p.watched for p in store.pages("a")}[added.url] is False
+    with pytest.raises(NotFoundError):
+        store.unwatch_page("a", "https://b.example.org/two")
+    with pytest.raises(NotFoundError):
+        store.watch_page("nope", "https://c.example.org/")
+    assert store.watch_page("a", added.url).before == "unwatched"
 
 
 @pytest.mark.parametrize(("method", "path", "kwargs", "status", "message"), [
