@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 import httpx2 as httpx
 import pytest
+from openapi_spec_validator import validate
 from playwright.sync_api import Browser, BrowserContext, expect
 from starlette.testclient import TestClient
 
@@ -28,6 +29,7 @@ from profilewatch.reports.deliver import deliver
 from profilewatch.reports.targets import parse_target
 from profilewatch.web.admin import AdminSettings
 from profilewatch.web.app import create_app
+from profilewatch.web.openapi import WRITE_ENDPOINTS
 from storage.reporting import ReportWindow
 from storage.store import Store
 from tests.archive.builder import DAY, T0, add_sources, record
@@ -127,6 +129,22 @@ def test_every_write_endpoint_answers_401_without_the_token(client: TestClient,
                                   **{k: v for k, v in kwargs.items() if k != "params"})
         assert response.status_code == 401
     assert snapshot(served.store) == before
+
+
+def test_the_openapi_document_describes_every_write_endpoint(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    validate(document)
+    assert document["components"]["securitySchemes"]["bearerToken"]["scheme"] == "bearer"
+    for path, operations in WRITE_ENDPOINTS.items():
+        for method, (_, _, body, answers) in operations.items():
+            operation = document["paths"][path][method]
+            assert operation["security"] == [{"bearerToken": []}]
+            assert {"401", "403"} <= set(operation["responses"]) and set(answers) <= set(
+                operation["responses"])
+            assert ("requestBody" in operation) == (body is not None)
+            concrete = path.replace("{source}", "cnc").replace("{delivery_id}", "1")
+            answer = client.request(method.upper(), concrete)      # the route exists: 401, not 404
+            assert answer.status_code == 401, (method, path, answer.text)
 
 
 def test_write_endpoints_are_disabled_without_a_configured_token(served: Served,
