@@ -25,7 +25,7 @@ from crawler.procpool import ExtractionPool, WorkerDied
 from crawler.settings import build_settings
 from crawler.shutdown import RunStopper
 from crawler.spiders import spider_class
-from crawler.work import analyse_in_worker, warm_up
+from crawler.work import Known, analyse_in_worker, warm_up
 from crawler.writer import BatchWriter
 from pipeline.analyse import Profile
 from pipeline.types import Analysis, ChangeKind, Fetched, Outcome
@@ -106,6 +106,8 @@ class RunContext:
         if workers > 0:
             self.pool = ExtractionPool(workers, initializer=warm_up,
                                        preload=["crawler.work", "pipeline.analyse"])
+        # workers read keyframes with their own connection (the password stays in the URL)
+        self.store_url = store.engine.url.render_as_string(hide_password=False)
         self.writer = BatchWriter(store, all_states, config.settings.gone_after)
 
     # --- what spiders ask ------------------------------------------------------------------------
@@ -124,7 +126,7 @@ class RunContext:
     async def analyse(self, fetched: Fetched) -> Analysis:
         profile = self.profiles[fetched.source]
         state = self.writer.states.get(fetched.url)
-        known = state.content_sha256 if state is not None else None
+        known = Known(state.content_sha256, state.body_sha256, self.store_url) if state else Known()
         trivial = fetched.error is not None or not (200 <= (fetched.status or 0) < 300)
         if self.pool is None or trivial:   # 304s, errors: nothing to extract
             return analyse_in_worker(fetched, profile, known)

@@ -177,3 +177,34 @@ def test_unreachable_database_is_one_clear_error() -> None:
         Store.open("postgresql+psycopg://nobody@127.0.0.1:1/none")
     with pytest.raises(StoreError, match="does not exist"):
         Store.open("sqlite:////nonexistent-dir/x.db")
+
+
+def test_new_captures_are_stored_as_deltas_against_the_keyframe(peer: Store) -> None:
+    from dataclasses import replace as _replace
+
+    from crawler.work import Known, analyse_in_worker
+    from storage.blobstore import read_blob
+    from storage.models import BlobRow
+
+    url_text = peer.engine.url.render_as_string(hide_password=False)
+    bodies = [samples.load_sample("unesco-profile")]
+    bodies += [samples.churn(samples.edit_text(bodies[0], n), n) for n in (1, 2, 3)]
+    for i, html in enumerate(bodies):
+        state = peer.page_states("peer").get(URL)
+        known = Known(state.content_sha256, state.body_sha256, url_text) if state else Known()
+        plain = check(URL, html, T0 + timedelta(days=i))
+        fetched = Fetched(url=URL, source="peer", fetched_at=plain.fetched_at, status=200,
+                          headers=plain.headers, body=html.encode())
+        analysis = analyse_in_worker(fetched, Profile(site="unesco"), known)
+        peer.record(_replace(plain, analysis=analysis))
+    history = peer.history(URL)
+    assert [v.version for v in history] == [1, 2, 3, 4]
+    with peer.session() as s:
+        codecs = [s.get(BlobRow, v.body_sha256).codec for v in history]  # type: ignore[union-attr]
+        sizes = [len(s.get(BlobRow, v.body_sha256).data) for v in history]  # type: ignore[union-attr]
+        assert codecs[0] == "zstd"
+        assert codecs[1:] == [f"zstd-ref:{history[0].body_sha256}"] * 3   # all against v1
+        assert max(sizes[1:]) < sizes[0] / 3
+        for version, html in zip(history, bodies, strict=True):
+            assert read_blob(s, version.body_sha256) == html.encode()
+    assert peer.verify().ok
