@@ -31,6 +31,7 @@ from pipeline.analyse import Profile
 from pipeline.types import Analysis, ChangeKind, Fetched, Outcome
 from profilewatch.config import Config, SourceConfig
 from profilewatch.errors import StoreError
+from storage import keyframes
 from storage.records import CheckInput, PageState, RecordOutcome
 from storage.store import Store
 
@@ -165,6 +166,7 @@ class RunContext:
 
     def close(self) -> None:
         self.writer.close()
+        keyframes.close()      # inline extraction read keyframes in this process
         if self.pool is not None:
             self.pool.close()
 

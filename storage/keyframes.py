@@ -21,9 +21,14 @@ from storage.models import BlobRow
 KEYFRAME_RATIO = 0.5
 
 
-@lru_cache(maxsize=4)
+_ENGINES: dict[str, Engine] = {}
+
+
 def _engine(url: str) -> Engine:
-    return make_engine(url)
+    engine = _ENGINES.get(url)
+    if engine is None:
+        engine = _ENGINES[url] = make_engine(url)
+    return engine
 
 
 @lru_cache(maxsize=64)
@@ -45,3 +50,11 @@ def keyframe(url: str, body_sha256: str) -> tuple[str, bytes, int] | None:
         if codec.startswith("zstd-dict:"):
             return None
         return sha, decompress(codec, data), len(data)
+
+
+def close() -> None:
+    """Forget cached keyframes and close the connections opened to read them."""
+    keyframe.cache_clear()
+    for engine in list(_ENGINES.values()):
+        engine.dispose()
+    _ENGINES.clear()

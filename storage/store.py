@@ -40,6 +40,10 @@ from storage.verify import VerifyReport, verify_store
 logger = logging.getLogger(__name__)
 
 
+class ConcurrentWrite(StoreError):
+    """A unique constraint refused a write: another process wrote the same rows first."""
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -202,8 +206,16 @@ class Store:
 
         ``states`` are the pages' states before the batch (from :meth:`page_states`); the returned
         states are the pages' states after it, valid once this method has returned."""
-        with self._write() as s:
-            return record_batch(s, checks, states, gone_after)
+        try:
+            with self._write() as s:
+                return record_batch(s, checks, states, gone_after)
+        except ConcurrentWrite:
+            # another process (a second source listing the same page, run at the same time)
+            # recorded one of these pages after its state was loaded: reload them and retry once
+            logger.info("pages changed under this run; reloading %d page states", len(checks))
+            with self._write() as s:
+                fresh = {**states, **load_states(s, urls=[c.url for c in checks])}
+                return record_batch(s, checks, fresh, gone_after)
 
     # --- queries ---------------------------------------------------------------------------------
 
@@ -370,6 +382,8 @@ class Store:
                     yield session
             except OperationalError as error:
                 raise StoreUnavailable(f"store {self.url}: {_first_line(error)}") from None
+            except IntegrityError as error:
+                raise ConcurrentWrite(f"store {self.url}: {_first_line(error)}") from None
             except SQLAlchemyError as error:
                 raise StoreError(f"store {self.url}: {_first_line(error)}") from None
 

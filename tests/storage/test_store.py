@@ -14,7 +14,7 @@ from pipeline.types import ChangeKind, Fetched
 from profilewatch import samples
 from profilewatch.config import SourceConfig
 from profilewatch.errors import NotFoundError, StoreError
-from storage import recording
+from storage import keyframes, recording
 from storage.models import Base
 from storage.records import CheckInput
 from storage.store import Store
@@ -207,4 +207,22 @@ def test_new_captures_are_stored_as_deltas_against_the_keyframe(peer: Store) -> 
         assert max(sizes[1:]) < sizes[0] / 3
         for version, html in zip(history, bodies, strict=True):
             assert read_blob(s, version.body_sha256) == html.encode()
+    assert peer.verify().ok
+    keyframes.close()
+
+
+def test_a_page_recorded_by_another_process_meanwhile_is_reloaded_not_lost(peer: Store) -> None:
+    base = samples.load_sample("unesco-profile")
+    peer.record(check(URL, base, T0))
+    stale = peer.page_states("peer")                 # this run's view: latest version 1
+    other = Store.open(peer.engine.url.render_as_string(hide_password=False))
+    try:                                             # another process records version 2 meanwhile
+        other.record(check(URL, samples.edit_text(base, 1), T0 + timedelta(hours=1)))
+    finally:
+        other.close()
+    results = peer.record_batch([check(URL, samples.edit_text(base, 2), T0 + timedelta(hours=2))],
+                                stale)
+    assert results[0][0].kind is ChangeKind.CONTENT and results[0][0].version == 3
+    assert [v.version for v in peer.history(URL)] == [1, 2, 3]
+    assert kinds(peer) == ["new", "content", "content"]
     assert peer.verify().ok
