@@ -12,11 +12,13 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from pipeline.urls import page_key
 from profilewatch.errors import NotFoundError, StoreError, StoreUnavailable
 from storage import reporting, runstate
 from storage.blobstore import read_blob
@@ -231,6 +233,19 @@ class Store:
                             .where(PageRow.url == candidate)).first()
             if row is not None:
                 return row[0], row[1]
+        # another spelling of a watched page (http/https, www, case, tracking parameters …):
+        # compare identities among the pages of the same host
+        try:
+            key = page_key(url)
+            host = urlsplit(url).hostname or ""
+        except ValueError:
+            raise NotFoundError(f"{url} is not a URL") from None
+        rows = s.execute(select(PageRow, SourceRow.name)
+                         .join(SourceRow, PageRow.source_id == SourceRow.id)
+                         .where(PageRow.url.contains(host.removeprefix("www.")))).all()
+        matches = [(page, name) for page, name in rows if page_key(page.url) == key]
+        if len(matches) == 1:
+            return matches[0][0], matches[0][1]
         raise NotFoundError(f"{url} is not a watched page (see `profilewatch sources`)")
 
     def has_page(self, url: str) -> bool:

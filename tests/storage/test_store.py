@@ -226,3 +226,12 @@ def test_a_page_recorded_by_another_process_meanwhile_is_reloaded_not_lost(peer:
     assert [v.version for v in peer.history(URL)] == [1, 2, 3]
     assert kinds(peer) == ["new", "content", "content"]
     assert peer.verify().ok
+
+
+def test_another_spelling_of_a_watched_url_finds_the_page(peer: Store) -> None:
+    peer.record(check(URL, samples.load_sample("unesco-profile"), T0))
+    for spelling in (URL.replace("https://", "http://"), URL + "?utm_source=newsletter",
+                     URL.replace("education-profiles.org", "EDUCATION-PROFILES.ORG"), URL + "#s2"):
+        assert [v.version for v in peer.history(spelling)] == [1]
+    with pytest.raises(NotFoundError):
+        peer.history(URL.replace("~technology", "~finance"))
