@@ -59,7 +59,10 @@ def try_lock(engine: Engine, name: str) -> HeldLock | None:
     """Take the lock ``name`` without waiting; None when another process holds it."""
     if engine.dialect.name == "postgresql":
         connection = engine.connect()
-        key = lock_key(name)
+        # the key names the database and schema: two installations sharing a server (or one
+        # database in two schemas) must not block each other's same-named sources
+        where = connection.execute(text("SELECT current_database() || '.' || current_schema()")).scalar()
+        key = lock_key(f"{where}:{name}")
         got = connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
         connection.commit()
         if got:
