@@ -118,7 +118,8 @@ class ReportSettings:
 
 @dataclass(frozen=True)
 class ServeSettings:
-    """The ``[serve]`` table: the HTTP API and web UI."""
+    """The ``[serve]`` table: the HTTP API and web UI. ``token`` (else env ``PROFILEWATCH_TOKEN``)
+    enables the write endpoints as a bearer token; without one the server is read-only."""
 
     host: str = "127.0.0.1"
     port: int = 8080
