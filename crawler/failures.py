@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+from scrapy import exceptions as scrapy_errors
 from scrapy.exceptions import IgnoreRequest
 from twisted.internet import error as net
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed
+
+# Scrapy's own download exceptions (by name: older Scrapy versions lack them) and their reasons.
+SCRAPY_REASONS = (
+    ("DownloadTimeoutError", "timeout"),
+    ("CannotResolveHostError", "DNS lookup failed"),
+    ("DownloadConnectionRefusedError", "connection refused"),
+    ("ResponseDataLossError", "truncated response"),
+    ("UnsupportedURLSchemeError", "unsupported URL scheme"),
+    ("DownloadCancelledError", "too large or cancelled"),
+)
 
 
 def failure_reason(failure: Failure) -> str:
     """A one-phrase reason for a failed request (``timeout``, ``connection refused`` …)."""
     exc = failure.value
     text = str(exc)
+    for name, reason in SCRAPY_REASONS:       # Scrapy >= 2.13 wraps transport errors in its own
+        cls = getattr(scrapy_errors, name, None)
+        if cls is not None and isinstance(exc, cls):
+            return reason
     if isinstance(exc, IgnoreRequest):
         if "robots.txt" in text:
             return "disallowed by robots.txt"

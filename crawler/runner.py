@@ -25,12 +25,13 @@ from crawler.procpool import ExtractionPool, WorkerDied
 from crawler.settings import build_settings
 from crawler.shutdown import RunStopper
 from crawler.spiders import spider_class
-from crawler.work import analyse_in_worker, warm_up
+from crawler.work import Known, analyse_in_worker, warm_up
 from crawler.writer import BatchWriter
 from pipeline.analyse import Profile
 from pipeline.types import Analysis, ChangeKind, Fetched, Outcome
 from profilewatch.config import Config, SourceConfig
 from profilewatch.errors import StoreError
+from storage import keyframes
 from storage.records import CheckInput, PageState, RecordOutcome
 from storage.store import Store
 
@@ -93,12 +94,14 @@ class RunContext:
         self.states: dict[str, dict[str, PageState]] = {s.name: store.page_states(s.name)
                                                          for s in sources}
         all_states = {url: st for states in self.states.values() for url, st in states.items()}
+        # pages removed through the API: archived, no longer checked
+        self.unwatched = {s.name: store.unwatched_urls(s.name) for s in sources}
         self.profiles = {s.name: Profile(site=s.spider, ignores=s.ignore,
                                          organisation=s.organisation) for s in sources}
         self.reports: dict[str, SourceReport] = {}
         self.fatal: BaseException | None = None
         self.process: CrawlerProcess | None = None
-        total = sum(len(set(s.urls) | set(self.states[s.name])) for s in sources)
+        total = sum(len(set(s.urls) | set(self.known_urls(s.name))) for s in sources)
         self.total_pages = total
         if workers is None:
             workers = 0 if total < AUTO_POOL_MIN_PAGES else (os.cpu_count() or 1)
@@ -106,12 +109,16 @@ class RunContext:
         if workers > 0:
             self.pool = ExtractionPool(workers, initializer=warm_up,
                                        preload=["crawler.work", "pipeline.analyse"])
+        # workers read keyframes with their own connection (the password stays in the URL)
+        self.store_url = store.engine.url.render_as_string(hide_password=False)
         self.writer = BatchWriter(store, all_states, config.settings.gone_after)
 
     # --- what spiders ask ------------------------------------------------------------------------
 
     def known_urls(self, source: str) -> list[str]:
-        return list(self.states.get(source, {}))
+        """The stored pages of ``source`` that are still watched."""
+        skip = self.unwatched.get(source, set())
+        return [url for url in self.states.get(source, {}) if url not in skip]
 
     def validators(self, url: str) -> tuple[str | None, str | None] | None:
         state = self.writer.states.get(url)
@@ -124,7 +131,7 @@ class RunContext:
     async def analyse(self, fetched: Fetched) -> Analysis:
         profile = self.profiles[fetched.source]
         state = self.writer.states.get(fetched.url)
-        known = state.content_sha256 if state is not None else None
+        known = Known(state.content_sha256, state.body_sha256, self.store_url) if state else Known()
         trivial = fetched.error is not None or not (200 <= (fetched.status or 0) < 300)
         if self.pool is None or trivial:   # 304s, errors: nothing to extract
             return analyse_in_worker(fetched, profile, known)
@@ -163,6 +170,7 @@ class RunContext:
 
     def close(self) -> None:
         self.writer.close()
+        keyframes.close()      # inline extraction read keyframes in this process
         if self.pool is not None:
             self.pool.close()
 

@@ -39,6 +39,8 @@ CONTENT_TAGS = frozenset({"main", "article", "h1", "h2"})
 ROLE_MAIN_XPATH = etree.XPath("//*[@role='main']")
 HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 TITLE_SEPARATORS_RE = re.compile(r"\s+")
+# Found by fuzzing (tests/reliability/test_fuzz.py): a stray \x08 in a page made pruning raise.
+NON_XML_CHARS_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 class ExtractionError(ValueError):
@@ -46,7 +48,11 @@ class ExtractionError(ValueError):
 
 
 def parse_html(text: str) -> HtmlElement:
-    """Parse a whole document leniently (malformed markup is the norm)."""
+    """Parse a whole document leniently (malformed markup is the norm).
+
+    Characters XML forbids (C0 controls, U+FFFE/U+FFFF) are dropped first: libxml2's HTML parser
+    keeps them, and the first tree edit that moves such text (pruning) would raise."""
+    text = NON_XML_CHARS_RE.sub("", text)
     try:
         return lxml.html.document_fromstring(text)
     except (etree.ParserError, ValueError) as exc:

@@ -50,6 +50,7 @@ class PageState:
     version: int | None = None
     version_id: int | None = None
     content_sha256: str | None = None
+    body_sha256: str | None = None
     title: str | None = None
     declared_text: str | None = None
     declared_value: str | None = None
@@ -189,6 +190,7 @@ class PageInfo:
     last_error: str | None
     gone_at: datetime | None
     last_change_at: datetime | None = None
+    watched: bool = True               # False: removed through the API, archive kept
 
 
 @dataclass(frozen=True, slots=True)

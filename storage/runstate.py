@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from storage.locks import lock_key
+from storage.locks import scoped_key
 from storage.models import CheckRow, PageRow, RunRow, SourceRow
 
 
@@ -134,7 +134,7 @@ def close_abandoned(session: Session, source: str) -> int:
 
 def advisory_lock_held(session: Session, name: str) -> bool:
     """Whether some session holds the PostgreSQL advisory lock ``name`` (without taking it)."""
-    key = lock_key(name) & 0xFFFF_FFFF_FFFF_FFFF
+    key = scoped_key(session.connection(), name) & 0xFFFF_FFFF_FFFF_FFFF
     held = session.scalar(
         text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
              "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "

@@ -12,13 +12,15 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from pipeline.urls import page_key
 from profilewatch.errors import NotFoundError, StoreError, StoreUnavailable
-from storage import reporting, runstate
+from storage import reporting, runstate, watching
 from storage.blobstore import read_blob
 from storage.engine import make_engine, migrate, redact_url
 from storage.locks import HeldLock, try_lock
@@ -38,6 +40,10 @@ from storage.runstate import SourceRuns
 from storage.verify import VerifyReport, verify_store
 
 logger = logging.getLogger(__name__)
+
+
+class ConcurrentWrite(StoreError):
+    """A unique constraint refused a write: another process wrote the same rows first."""
 
 
 def utcnow() -> datetime:
@@ -144,7 +150,7 @@ class Store:
                          versions=int(n or 0), last_checked_at=p.last_checked_at,
                          last_ok_at=p.last_ok_at, failing_since=p.failing_since,
                          fail_count=p.fail_count, last_error=p.last_error, gone_at=p.gone_at,
-                         last_change_at=last)
+                         last_change_at=last, watched=p.watched)
                 for p, name, n, last in rows]
 
     def try_lock(self, name: str, *, shared: bool = False) -> HeldLock | None:
@@ -202,8 +208,16 @@ class Store:
 
         ``states`` are the pages' states before the batch (from :meth:`page_states`); the returned
         states are the pages' states after it, valid once this method has returned."""
-        with self._write() as s:
-            return record_batch(s, checks, states, gone_after)
+        try:
+            with self._write() as s:
+                return record_batch(s, checks, states, gone_after)
+        except ConcurrentWrite:
+            # another process (a second source listing the same page, run at the same time)
+            # recorded one of these pages after its state was loaded: reload them and retry once
+            logger.info("pages changed under this run; reloading %d page states", len(checks))
+            with self._write() as s:
+                fresh = {**states, **load_states(s, urls=[c.url for c in checks])}
+                return record_batch(s, checks, fresh, gone_after)
 
     # --- queries ---------------------------------------------------------------------------------
 
@@ -219,6 +233,19 @@ class Store:
                             .where(PageRow.url == candidate)).first()
             if row is not None:
                 return row[0], row[1]
+        # another spelling of a watched page (http/https, www, case, tracking parameters …):
+        # compare identities among the pages of the same host
+        try:
+            key = page_key(url)
+            host = urlsplit(url).hostname or ""
+        except ValueError:
+            raise NotFoundError(f"{url} is not a URL") from None
+        rows = s.execute(select(PageRow, SourceRow.name)
+                         .join(SourceRow, PageRow.source_id == SourceRow.id)
+                         .where(PageRow.url.contains(host.removeprefix("www.")))).all()
+        matches = [(page, name) for page, name in rows if page_key(page.url) == key]
+        if len(matches) == 1:
+            return matches[0][0], matches[0][1]
         raise NotFoundError(f"{url} is not a watched page (see `profilewatch sources`)")
 
     def has_page(self, url: str) -> bool:
@@ -370,6 +397,8 @@ class Store:
                     yield session
             except OperationalError as error:
                 raise StoreUnavailable(f"store {self.url}: {_first_line(error)}") from None
+            except IntegrityError as error:
+                raise ConcurrentWrite(f"store {self.url}: {_first_line(error)}") from None
             except SQLAlchemyError as error:
                 raise StoreError(f"store {self.url}: {_first_line(error)}") from None
 
@@ -404,6 +433,23 @@ class Store:
                 return verify_store(s)
             except OperationalError as error:
                 raise StoreUnavailable(f"store {self.url}: {_first_line(error)}") from None
+
+    # --- watching pages through the API (issue 8): queries in storage/watching.py ---------------
+
+    def watch_page(self, source: str, url: str) -> watching.WatchChange:
+        """Watch ``url`` as a page of ``source`` (added, or watched again; see
+        :mod:`storage.watching`)."""
+        with self._write() as s:
+            return watching.watch_page(s, source, url, utcnow())
+
+    def unwatch_page(self, source: str, url: str) -> watching.WatchChange:
+        """Stop checking a page of ``source``; its versions and events stay in the archive."""
+        with self._write() as s:
+            return watching.unwatch_page(s, source, url)
+
+    def unwatched_urls(self, source: str) -> set[str]:
+        with self.session() as s:
+            return watching.unwatched_urls(s, source)
 
     # --- run bookkeeping: scheduler and `status` (see storage.runstate) --------------------------
 
