@@ -101,7 +101,8 @@ class RunContext:
         self.reports: dict[str, SourceReport] = {}
         self.fatal: BaseException | None = None
         self.process: CrawlerProcess | None = None
-        total = sum(len(set(s.urls) | set(self.known_urls(s.name))) for s in sources)
+        total = sum(len(s.only_urls) if s.only_urls is not None       # a cluster batch
+                    else len(set(s.urls) | set(self.known_urls(s.name))) for s in sources)
         self.total_pages = total
         if workers is None:
             workers = 0 if total < AUTO_POOL_MIN_PAGES else (os.cpu_count() or 1)
