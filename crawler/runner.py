@@ -125,12 +125,15 @@ class RunContext:
         state = self.writer.states.get(fetched.url)
         known = state.content_sha256 if state is not None else None
         trivial = fetched.error is not None or not (200 <= (fetched.status or 0) < 300)
-        if self.pool is None or trivial:   # 304s, errors: nothing to extract
-            return analyse_in_worker(fetched, profile, known)
         try:
+            if self.pool is None or trivial:   # 304s, errors: nothing to extract
+                return analyse_in_worker(fetched, profile, known)
             analysis: Analysis = await self.pool.run(analyse_in_worker, fetched, profile, known)
         except WorkerDied as exc:
             return Analysis(Outcome.FAILED, reason=str(exc))
+        except Exception as exc:  # a page that breaks extraction is a failed check, not a lost page
+            logger.exception("extracting %s failed", fetched.url)
+            return Analysis(Outcome.FAILED, reason=f"extraction failed ({type(exc).__name__})")
         return analysis
 
     async def record(self, fetched: Fetched, analysis: Analysis) -> RecordOutcome:
