@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crawler.guard import TRUSTED_HOSTS_SETTING, trusted_hosts
+from crawler.guard import TRUSTED_ORIGINS_SETTING, trusted_origins
 from profilewatch.config import Config
 
 ITEM_PIPELINES = {
@@ -68,10 +68,10 @@ def build_settings(config: Config, *, log_level: str = "WARNING") -> dict[str, A
         "ITEM_PIPELINES": ITEM_PIPELINES,
         "DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES,
         "DOWNLOAD_HANDLERS": DOWNLOAD_HANDLERS,
-        # names resolve through the address rules (crawler.guard); hosts the config writes are
+        # names resolve through the address rules (crawler.guard); origins the config writes are
         # trusted at any address
         "TWISTED_DNS_RESOLVER": "crawler.guard.GuardedResolver",
-        TRUSTED_HOSTS_SETTING: trusted_hosts(config.sources),
+        TRUSTED_ORIGINS_SETTING: trusted_origins(config.sources),
         # a slow extraction must not let fetched bodies pile up: at most this many items in flight
         "CONCURRENT_ITEMS": 32,
         "DEFAULT_REQUEST_HEADERS": {

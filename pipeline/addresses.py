@@ -1,176 +1,206 @@
-"""Address rules: which URLs and IP addresses a source may reach (the SSRF policy).
+"""Which URLs a source may fetch: the address rules (SSRF), as plain functions.
 
-The operator's config is the only source of trust; pages, redirects and links are not:
+The operator's config is the only source of trust; pages, redirects and links are not. In order:
 
-1. a host written in the source's config — the host of one of its ``urls`` or ``sitemaps``, or an
-   ``allowed_domains`` entry — is *trusted as written*: it may be reached whatever it resolves to
-   (``127.0.0.1`` included: that is how tests and site replicas run);
-2. a subdomain of an ``allowed_domains`` entry, or the other name of a host known to serve the same
-   site (``pipeline.urls.HOST_ALIASES``), is *allowed by name*: it may be reached only at public
-   addresses (checked when the name is resolved, right before connecting);
-3. anything else is refused before any connection: another host, a non-http(s) URL (``file:``,
-   ``data:``, ``ftp:`` …), user info in the URL, a port the config never names (a redirect from a
-   replica on ``127.0.0.1:8000`` to ``127.0.0.1:6379`` is refused), an address literal that is
-   not public.
+1. only ``http`` and ``https`` (``file:``, ``data:``, ``ftp:``, ``javascript:``, ``gopher:`` … are
+   refused), with a host and without user info;
+2. an origin written in the source's config is trusted as written, whatever its address
+   (``http://127.0.0.1:8123/`` in ``urls`` is how tests and site replicas run): the host and port
+   of each configured URL (``urls`` and ``sitemaps``), and each ``allowed_domains`` entry on the
+   default ports;
+3. any other URL must be on one of the source's hosts — a configured URL's host, an
+   ``allowed_domains`` entry or a subdomain of one, the other name of a host known to serve the
+   same site (``pipeline.urls.HOST_ALIASES``) or its ``www.`` twin — else it is refused;
+4. and every address its host resolves to must be public: a loopback, private, link-local,
+   shared (CGNAT), multicast, reserved or unspecified address is refused, IPv4-mapped and 6to4
+   IPv6 forms included; so is a host that does not resolve. Numeric spellings such as
+   ``2130706433`` or ``0x7f.1`` are whatever the resolver makes of them (127.0.0.1).
 
-Each refusal is a short reason (``refused: …``) that becomes the failed check's reason. Plain
-functions: the crawler glue (``crawler.guard``) applies them to every request and every resolution.
+So a redirect from a replica on ``127.0.0.1:8000`` to ``127.0.0.1:6379`` is refused (not the
+written origin, and a loopback address), and so is a link to a public-looking name that resolves
+to ``169.254.169.254``.
+
+:func:`url_refusal` applies all four with a resolver passed in (the HTTP API checks URLs added
+to a watchlist with it). The crawler splits them: :func:`hop_refusal` (rules 1-3, no I/O) for
+every request, and :func:`resolution_refusal` (rule 4) inside its name resolver, on the addresses
+the connection will actually use, so DNS rebinding between a check and the connect cannot slip
+through (see ``crawler.guard``).
 """
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+import socket
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from pipeline.urls import HOST_ALIASES
 
+Resolver = Callable[[str], Sequence[str]]
+SCHEMES = {"http": 80, "https": 443}
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-# Ports a hop may always use: the web's defaults. Others only when the config writes them.
-DEFAULT_PORTS = {"http": 80, "https": 443}
-ALLOWED_SCHEMES = frozenset(DEFAULT_PORTS)
+Origin = tuple[str, int]
+
+
+def normal_host(host: str) -> str:
+    """A host name compared with others: lower case, no trailing dot, no IPv6 brackets, IDNA
+    (punycode) form. Raises ``ValueError`` for a name IDNA cannot encode."""
+    host = host.strip().strip("[]").lower().rstrip(".")
+    try:
+        return host.encode("idna").decode("ascii") if not host.isascii() else host
+    except UnicodeError:
+        raise ValueError(f"invalid host name {host!r}") from None
+
+
+def _twins(host: str) -> set[str]:
+    """Other names of ``host`` that serve the same site: known aliases and the www. twin."""
+    if "." not in host or _is_address(host):
+        return set()
+    names = {host[4:] if host.startswith("www.") else f"www.{host}"}
+    for alias, canonical in HOST_ALIASES.items():
+        if host == alias:
+            names.add(canonical)
+        if host == canonical:
+            names.add(alias)
+    return names
 
 
 @dataclass(frozen=True, slots=True)
-class Trust:
-    """What one source's config trusts (see the module docstring)."""
+class HostPolicy:
+    """The hosts one source may reach (built from its config by :meth:`for_source`)."""
 
-    written: frozenset[str]              # hosts trusted as written (normalised)
-    domains: frozenset[str] = frozenset()   # allowed_domains: their subdomains are allowed by name
-    aliases: frozenset[str] = frozenset()   # other names of written hosts: allowed by name
-    ports: frozenset[int] = frozenset(DEFAULT_PORTS.values())   # ports a hop may use
+    origins: frozenset[Origin]            # (host, port) trusted as written
+    hosts: frozenset[str]                 # hosts a URL may be on (configured hosts and twins)
+    domains: frozenset[str]               # allowed_domains (their subdomains too)
 
-    def trusted(self, host: str) -> bool:
-        """Whether ``host`` is trusted as written (reachable at any address)."""
-        return normalize_host(host) in self.written
+    @classmethod
+    def for_source(cls, urls: Iterable[str], allowed_domains: Iterable[str] = ()) -> HostPolicy:
+        origins: set[Origin] = set()
+        hosts: set[str] = set()
+        for url in urls:
+            try:
+                parts = urlsplit(url)
+                scheme = parts.scheme.lower()
+                if scheme not in SCHEMES or not parts.hostname:
+                    continue
+                host = normal_host(parts.hostname)
+                origins.add((host, parts.port or SCHEMES[scheme]))
+            except ValueError:
+                continue
+            hosts.add(host)
+            hosts |= _twins(host)
+        domains = {normal_host(d) for d in allowed_domains if d.strip()}
+        origins.update((d, port) for d in domains for port in SCHEMES.values())
+        return cls(frozenset(origins), frozenset(hosts), frozenset(domains))
 
-    def allowed_by_name(self, host: str) -> bool:
-        """Whether ``host`` may be reached at all (trusted, or allowed at public addresses)."""
-        name = normalize_host(host)
-        if name in self.written or name in self.aliases:
-            return True
-        return any(name.endswith("." + domain) for domain in self.domains)
+    def allows_host(self, host: str) -> bool:
+        return host in self.hosts or any(host == d or host.endswith("." + d) for d in self.domains)
 
-
-def normalize_host(host: str) -> str:
-    """Lower case, no trailing dot, IDNA (punycode) for non-ASCII names, no IPv6 brackets."""
-    name = host.strip().strip("[]").rstrip(".").lower()
-    if not name.isascii():
-        try:
-            name = name.encode("idna").decode("ascii")
-        except UnicodeError:
-            return name
-    return name
-
-
-def trust_for(urls: Iterable[str], allowed_domains: Iterable[str] = ()) -> Trust:
-    """The trust of a source whose config writes ``urls`` (its urls and sitemaps) and
-    ``allowed_domains``."""
-    written: set[str] = set()
-    ports = set(DEFAULT_PORTS.values())
-    for url in urls:
-        parts = urlsplit(url)
-        if parts.hostname:
-            written.add(normalize_host(parts.hostname))
-        try:
-            if parts.port is not None:
-                ports.add(parts.port)
-        except ValueError:
-            continue
-    domains = {normalize_host(d) for d in allowed_domains if d.strip()}
-    written |= domains
-    aliases: set[str] = set()
-    for alias, canonical in HOST_ALIASES.items():
-        if alias in written:
-            aliases.add(canonical)
-        if canonical in written:
-            aliases.add(alias)
-    return Trust(frozenset(written), frozenset(domains), frozenset(aliases - written),
-                 frozenset(ports))
+    def trusts(self, host: str, port: int) -> bool:
+        """Whether ``host:port`` is an origin trusted as written (reachable at any address)."""
+        return (normal_host(host), port) in self.origins
 
 
-def address_kind(address: IPAddress) -> str | None:
-    """``None`` for a public address, else what it is (``loopback``, ``private`` …)."""
-    if isinstance(address, ipaddress.IPv6Address):
-        embedded = address.ipv4_mapped or address.sixtofour
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def address_problem(address: str) -> str | None:
+    """What is wrong with fetching from ``address`` (``"loopback"``, ``"private"`` …), or None
+    for a public address. An unparsable address is ``"invalid"``."""
+    try:
+        ip: IPAddress = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return "invalid"
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = ip.ipv4_mapped or ip.sixtofour
         if embedded is not None:
-            return address_kind(embedded)
-    if address.is_loopback:
-        return "loopback"
-    if address.is_link_local:
-        return "link-local"
-    if address.is_multicast:
-        return "multicast"
-    if address.is_unspecified:
-        return "unspecified"
-    if address.is_reserved:
-        return "reserved"
-    if address.is_private:
-        return "private"
-    if not address.is_global:
-        return "non-public"      # e.g. 100.64.0.0/10, shared address space of carrier-grade NAT
+            ip = embedded
+    checks = (("unspecified", ip.is_unspecified), ("loopback", ip.is_loopback),
+              ("link-local", ip.is_link_local), ("multicast", ip.is_multicast),
+              ("private", ip.is_private), ("reserved", ip.is_reserved),
+              ("non-public", not ip.is_global))
+    for name, hit in checks:
+        if hit:
+            return name
     return None
-
-
-def parse_address(host: str) -> IPAddress | None:
-    """The IP address ``host`` is written as, if it is an address literal."""
-    try:
-        return ipaddress.ip_address(normalize_host(host).split("%")[0])
-    except ValueError:
-        return None
-
-
-def url_refusal(url: str, trust: Trust) -> str | None:
-    """Why ``url`` may not be requested for this source, or ``None`` when it may (by name; the
-    address of a host allowed by name is checked at resolution, :func:`resolution_refusal`)."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return "refused: malformed URL"
-    scheme = parts.scheme.lower()
-    if scheme not in ALLOWED_SCHEMES:
-        return f"refused: {scheme or 'relative'}: URL (only http and https are fetched)"
-    if "@" in parts.netloc:
-        return "refused: URL with user info"
-    host = normalize_host(parts.hostname or "")
-    if not host:
-        return "refused: URL without a host"
-    if trust.trusted(host):
-        return None if port is None or port in trust.ports else \
-            f"refused: port {port} of {host} is not in the source's config"
-    literal = parse_address(host)
-    if literal is not None:
-        kind = address_kind(literal)
-        if kind is not None:
-            return f"refused: {host} is {_article(kind)} {kind} address"
-    if not trust.allowed_by_name(host):
-        return f"refused: host {host} is not in the source's config"
-    if port is not None and port not in trust.ports:
-        return f"refused: port {port} of {host} is not in the source's config"
-    return None
-
-
-def resolution_refusal(host: str, addresses: Iterable[IPAddress],
-                       trusted: frozenset[str]) -> tuple[list[IPAddress], str | None]:
-    """The addresses of ``host`` that may be connected to, and why none may when none may.
-
-    ``trusted`` are hosts trusted as written (any address); every other name keeps only its public
-    addresses.
-    """
-    found = list(addresses)
-    if normalize_host(host) in trusted:
-        return found, None
-    public = [a for a in found if address_kind(a) is None]
-    if public:
-        return public, None
-    if not found:
-        return [], None
-    first = found[0]
-    kind = address_kind(first) or "public"
-    return [], f"refused: {normalize_host(host)} resolves to {first}, {_article(kind)} {kind} address"
 
 
 def _article(word: str) -> str:
     return "an" if word[:1] in "aeiou" else "a"
+
+
+def _parts(url: str) -> tuple[str, str, int] | str:
+    """``(scheme, host, port)`` of a URL that may be fetched at all (rule 1), else why not."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return "not a valid URL"
+    scheme = parts.scheme.lower()
+    if scheme not in SCHEMES:
+        return f"{scheme or 'a relative'} URL: only http and https pages are fetched"
+    if not parts.hostname:
+        return "the URL has no host"
+    if "@" in parts.netloc:
+        return "URL with user info (user:password@)"
+    try:
+        host = normal_host(parts.hostname)
+    except ValueError as exc:
+        return str(exc)
+    return scheme, host, port or SCHEMES[scheme]
+
+
+def hop_refusal(url: str, policy: HostPolicy) -> str | None:
+    """Rules 1-3: why ``url`` must not be requested, or None. A URL this lets through that is not
+    a trusted origin still needs public addresses (:func:`resolution_refusal`)."""
+    parts = _parts(url)
+    if isinstance(parts, str):
+        return parts
+    _, host, port = parts
+    if (host, port) in policy.origins or policy.allows_host(host):
+        return None
+    return f"host {host} is not one of this source's hosts (its urls and allowed_domains)"
+
+
+def resolution_refusal(host: str, addresses: Sequence[str]) -> str | None:
+    """Rule 4: why a host that resolves to ``addresses`` must not be connected to, or None."""
+    if not addresses:
+        return f"host {host} does not resolve"
+    for address in addresses:
+        problem = address_problem(address)
+        if problem is not None:
+            return f"host {host} resolves to {_article(problem)} {problem} address ({address})"
+    return None
+
+
+def url_refusal(url: str, policy: HostPolicy, resolve: Resolver) -> str | None:
+    """Why ``url`` must not be fetched under ``policy`` (one line), or None (see the module
+    docstring for the rules, in order). Trusted origins are never resolved."""
+    refusal = hop_refusal(url, policy)
+    if refusal is not None:
+        return refusal
+    parts = _parts(url)
+    assert not isinstance(parts, str)
+    _, host, port = parts
+    if (host, port) in policy.origins:
+        return None
+    try:
+        addresses = [str(ipaddress.ip_address(host))]     # a literal address is what it says
+    except ValueError:
+        try:
+            addresses = list(resolve(host))
+        except (OSError, UnicodeError):
+            addresses = []
+    return resolution_refusal(host, addresses)
+
+
+def system_resolver(host: str) -> list[str]:
+    """Every address ``host`` resolves to (the system resolver: /etc/hosts, DNS)."""
+    infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))

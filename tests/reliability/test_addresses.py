@@ -7,7 +7,6 @@ when the refused name resolves (through the fake resolver) to the very address o
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import socket
 from collections.abc import Iterator
@@ -21,9 +20,10 @@ from scrapy.http import Response
 
 from crawler.guard import AddressGuardMiddleware, AddressRefused, GuardedResolver
 from pipeline.addresses import (
-    address_kind,
+    HostPolicy,
+    address_problem,
+    hop_refusal,
     resolution_refusal,
-    trust_for,
     url_refusal,
 )
 from profilewatch.config import SourceConfig
@@ -32,83 +32,90 @@ from tests.mockserver import MockServer
 from tests.reliability import proctree
 from tests.reliability.conftest import last_check, pw_command, pw_env
 
-TRUST = trust_for(["http://127.0.0.1:8000/watched", "https://www.unicef.org/azerbaijan/x",
-                   "https://example.org/sitemap.xml"], ["partner.test"])
+POLICY = HostPolicy.for_source(["http://127.0.0.1:8000/watched", "https://www.unicef.org/azerbaijan/x",
+                                "https://example.org/sitemap.xml"], ["partner.test"])
+DNS = {"www.partner.test": ["93.184.215.14"], "news.partner.test": ["93.184.215.14", "10.0.0.5"],
+       "meta.partner.test": ["169.254.169.254"], "v6.partner.test": ["::ffff:127.0.0.1"],
+       "unicef.org": ["93.184.215.15"], "www.example.org": ["93.184.215.16"]}
+NOT_HERE = "is not one of this source's hosts (its urls and allowed_domains)"
+
+
+def resolve(host: str) -> list[str]:
+    if host not in DNS:
+        raise OSError(f"cannot resolve {host}")
+    return DNS[host]
 
 
 @pytest.mark.parametrize(("url", "reason"), [
-    # hosts written in the config: trusted as written, and so are their other pages
+    # origins written in the config: trusted as written, never resolved
     ("http://127.0.0.1:8000/other/page", None),
     ("https://www.unicef.org/azerbaijan/stories/y", None),
-    ("http://WWW.UNICEF.ORG./azerbaijan", None),
+    ("http://WWW.UNICEF.ORG.:443/azerbaijan", None),
     ("https://example.org/page", None),
     ("https://partner.test/a", None),
-    # allowed by name (public addresses only, checked at resolution)
+    # on the source's hosts, at public addresses
     ("https://www.partner.test/a", None),
-    ("https://unicef.org/azerbaijan", None),
     ("http://www.partner.test:8000/a", None),
-    # refused
-    ("http://evil.example/steal", "refused: host evil.example is not in the source's config"),
-    ("http://unicef.org.evil.example/", "refused: host unicef.org.evil.example is not in the "
-                                        "source's config"),
-    ("http://notpartner.test/", "refused: host notpartner.test is not in the source's config"),
-    ("http://127.0.0.1:6379/", "refused: port 6379 of 127.0.0.1 is not in the source's config"),
-    ("http://www.partner.test:22/", "refused: port 22 of www.partner.test is not in the source's "
-                                    "config"),
-    ("file:///etc/passwd", "refused: file: URL (only http and https are fetched)"),
-    ("data:text/html,<h1>x</h1>", "refused: data: URL (only http and https are fetched)"),
-    ("ftp://www.unicef.org/x", "refused: ftp: URL (only http and https are fetched)"),
-    ("javascript:alert(1)", "refused: javascript: URL (only http and https are fetched)"),
-    ("http://www.unicef.org@evil.example/", "refused: URL with user info"),
-    ("http://169.254.169.254/latest/meta-data/", "refused: 169.254.169.254 is a link-local "
-                                                 "address"),
-    ("http://10.0.0.7/", "refused: 10.0.0.7 is a private address"),
-    ("http://192.168.1.1/", "refused: 192.168.1.1 is a private address"),
-    ("http://127.0.0.2:8000/", "refused: 127.0.0.2 is a loopback address"),
-    ("http://[::1]:8000/", "refused: ::1 is a loopback address"),
-    ("http://[::ffff:169.254.169.254]/", "refused: ::ffff:169.254.169.254 is a link-local "
-                                         "address"),
-    ("http://0.0.0.0:8000/", "refused: 0.0.0.0 is an unspecified address"),
-    ("http://224.0.0.1/", "refused: 224.0.0.1 is a multicast address"),
-    ("http://100.64.0.1/", "refused: 100.64.0.1 is a non-public address"),
-    ("http://2130706433/", "refused: host 2130706433 is not in the source's config"),
-    ("http://[fe80::1]/", "refused: fe80::1 is a link-local address"),
-    ("http://8.8.8.8/", "refused: host 8.8.8.8 is not in the source's config"),
-    ("http://127.0.0.1:notaport/", "refused: malformed URL"),
+    ("https://unicef.org/azerbaijan", None),                 # a known alias
+    ("https://www.example.org/page", None),                  # the www. twin
+    # refused: not http(s), user info
+    ("file:///etc/passwd", "file URL: only http and https pages are fetched"),
+    ("data:text/html,<h1>x</h1>", "data URL: only http and https pages are fetched"),
+    ("ftp://www.unicef.org/x", "ftp URL: only http and https pages are fetched"),
+    ("javascript:alert(1)", "javascript URL: only http and https pages are fetched"),
+    ("//www.unicef.org/x", "a relative URL: only http and https pages are fetched"),
+    ("http://www.unicef.org@evil.example/", "URL with user info (user:password@)"),
+    ("http://127.0.0.1:notaport/", "not a valid URL"),
+    # refused: other hosts, whatever their address
+    ("http://evil.example/steal", f"host evil.example {NOT_HERE}"),
+    ("http://unicef.org.evil.example/", f"host unicef.org.evil.example {NOT_HERE}"),
+    ("http://notpartner.test/", f"host notpartner.test {NOT_HERE}"),
+    ("http://169.254.169.254/latest/meta-data/", f"host 169.254.169.254 {NOT_HERE}"),
+    ("http://2130706433/", f"host 2130706433 {NOT_HERE}"),
+    ("http://[::1]:8000/", f"host ::1 {NOT_HERE}"),
+    # refused: a source's host, but not as written, at an address that is not public
+    ("http://127.0.0.1:6379/", "host 127.0.0.1 resolves to a loopback address (127.0.0.1)"),
+    ("https://news.partner.test/", "host news.partner.test resolves to a private address "
+                                   "(10.0.0.5)"),
+    ("https://meta.partner.test/", "host meta.partner.test resolves to a link-local address "
+                                   "(169.254.169.254)"),
+    ("https://v6.partner.test/", "host v6.partner.test resolves to a loopback address "
+                                 "(::ffff:127.0.0.1)"),
+    ("https://gone.partner.test/", "host gone.partner.test does not resolve"),
 ])
 def test_url_rules(url: str, reason: str | None) -> None:
-    assert url_refusal(url, TRUST) == reason
+    assert url_refusal(url, POLICY, resolve) == reason
 
 
-def test_trust_names_what_the_config_writes() -> None:
-    assert TRUST.written == {"127.0.0.1", "www.unicef.org", "example.org", "partner.test"}
-    assert TRUST.aliases == {"unicef.org"}
-    assert TRUST.ports == {80, 443, 8000}
-    assert not TRUST.trusted("www.partner.test") and TRUST.allowed_by_name("www.partner.test")
+def test_the_crawler_splits_the_rules_between_request_and_resolution() -> None:
+    """What the middleware lets through by name, the resolver checks by address (and the other
+    way round: nothing refused by name is ever resolved)."""
+    assert hop_refusal("https://meta.partner.test/", POLICY) is None
+    assert resolution_refusal("meta.partner.test", ["169.254.169.254"]) == (
+        "host meta.partner.test resolves to a link-local address (169.254.169.254)")
+    assert resolution_refusal("www.partner.test", ["93.184.215.14", "::ffff:10.1.1.1"]) == (
+        "host www.partner.test resolves to a private address (::ffff:10.1.1.1)")
+    assert resolution_refusal("www.partner.test", ["93.184.215.14"]) is None
+    assert hop_refusal("http://evil.example/", POLICY) == f"host evil.example {NOT_HERE}"
 
 
-@pytest.mark.parametrize(("address", "kind"), [
+@pytest.mark.parametrize(("address", "problem"), [
     ("127.0.0.1", "loopback"), ("10.1.2.3", "private"), ("172.16.0.1", "private"),
     ("192.168.0.1", "private"), ("169.254.169.254", "link-local"), ("224.0.0.251", "multicast"),
-    ("0.0.0.0", "unspecified"), ("240.0.0.1", "reserved"), ("100.64.0.1", "non-public"),
-    ("::1", "loopback"), ("fd00::1", "private"), ("fe80::1", "link-local"), ("ff02::1", "multicast"),
-    ("::ffff:10.0.0.1", "private"), ("2002:7f00:1::", "loopback"),
+    ("0.0.0.0", "unspecified"), ("100.64.0.1", "non-public"), ("::1", "loopback"),
+    ("fd00::1", "private"), ("fe80::1%eth0", "link-local"), ("ff02::1", "multicast"),
+    ("::ffff:10.0.0.1", "private"), ("2002:7f00:1::", "loopback"), ("not an ip", "invalid"),
     ("93.184.215.14", None), ("2606:2800:21f:cb07:6820:80da:af6b:8b2c", None),
 ])
-def test_address_kinds(address: str, kind: str | None) -> None:
-    assert address_kind(ipaddress.ip_address(address)) == kind
+def test_address_problems(address: str, problem: str | None) -> None:
+    assert address_problem(address) == problem
 
 
-def test_resolution_keeps_public_addresses_of_untrusted_names() -> None:
-    public, loopback, metadata = (ipaddress.ip_address(a) for a in
-                                  ("93.184.215.14", "127.0.0.1", "169.254.169.254"))
-    trusted = frozenset({"replica.test"})
-    assert resolution_refusal("replica.test", [loopback], trusted) == ([loopback], None)
-    assert resolution_refusal("REPLICA.test.", [loopback], trusted) == ([loopback], None)
-    assert resolution_refusal("www.example.org", [loopback, public], trusted) == ([public], None)
-    assert resolution_refusal("www.example.org", [metadata], trusted) == (
-        [], "refused: www.example.org resolves to 169.254.169.254, a link-local address")
-    assert resolution_refusal("nothing.example", [], trusted) == ([], None)
+def test_the_policy_names_what_the_config_writes() -> None:
+    assert POLICY.trusts("127.0.0.1", 8000) and not POLICY.trusts("127.0.0.1", 6379)
+    assert POLICY.trusts("partner.test", 443) and not POLICY.trusts("www.partner.test", 443)
+    assert POLICY.allows_host("www.partner.test") and not POLICY.allows_host("127.0.0.2")
+    assert {"unicef.org", "www.example.org"} <= POLICY.hosts
 
 
 # --- the middleware, without a crawl ---------------------------------------------------------------
@@ -123,17 +130,17 @@ def test_middleware_checks_pages_links_and_redirect_hops() -> None:
     middleware = guard(urls=("https://www.unicef.org/azerbaijan/inclusive-education",))
     assert middleware.process_request(Request("https://www.unicef.org/azerbaijan/stories")) is None
     # a discovered link to another host
-    with pytest.raises(AddressRefused, match=r"host www\.evil\.example is not in"):
+    with pytest.raises(AddressRefused, match=r"refused: host www\.evil\.example is not one of"):
         middleware.process_request(Request("https://www.evil.example/azerbaijan"))
     # a redirect follow-up comes back through process_request
     hop = Request("http://169.254.169.254/", meta={"redirect_urls": ["https://www.unicef.org/x"]})
-    with pytest.raises(AddressRefused, match=r"169\.254\.169\.254 is a link-local address"):
+    with pytest.raises(AddressRefused, match=r"host 169\.254\.169\.254 is not one of"):
         middleware.process_request(hop)
     # a redirect Scrapy itself will not follow is refused, not left as a bare 302
     request = Request("https://www.unicef.org/x")
     redirect = Response("https://www.unicef.org/x", status=302,
                         headers={"Location": "file:///etc/passwd"})
-    with pytest.raises(AddressRefused, match="file: URL"):
+    with pytest.raises(AddressRefused, match="refused: file URL"):
         middleware.process_response(request, redirect)
     fine = Response("https://www.unicef.org/x", status=301, headers={"Location": "/azerbaijan/y"})
     assert middleware.process_response(request, fine) is fine
@@ -145,10 +152,10 @@ def test_middleware_refuses_everything_for_a_spider_without_a_source() -> None:
         AddressGuardMiddleware(crawler).process_request(Request("http://127.0.0.1/"))
 
 
-def test_resolver_trusts_what_the_settings_name() -> None:
-    settings: Any = SimpleNamespace(getlist=lambda name: ["Replica.Test", "127.0.0.1"])
+def test_resolver_trusts_the_origins_the_settings_name() -> None:
+    settings: Any = SimpleNamespace(getlist=lambda name: ["Replica.Test 443", "::1 8080"])
     resolver = GuardedResolver.from_crawler(SimpleNamespace(settings=settings), reactor=None)
-    assert resolver.trusted == {"replica.test", "127.0.0.1"}
+    assert resolver.trusted == {("replica.test", 443), ("::1", 8080)}
 
 
 # --- a real run ------------------------------------------------------------------------------------
@@ -213,16 +220,18 @@ def test_a_run_refuses_every_other_hop_before_connecting(tmp_path: Path, server:
 
     store = Store.open(db)
     try:
+        not_here = "is not one of this source's hosts (its urls and allowed_domains)"
         expected = {
-            "other-port": f"refused: port {trap} of 127.0.0.1 is not in the source's config",
-            "other-host": "refused: host localhost is not in the source's config",
-            "file": "refused: file: URL (only http and https are fetched)",
-            "metadata-literal": "refused: 169.254.169.254 is a link-local address",
-            "mapped-v6": "refused: ::ffff:127.0.0.1 is a loopback address",
-            "name-to-loopback": "refused: www.example.test resolves to 127.0.0.1, a loopback "
-                                "address",
-            "name-to-metadata": "refused: metadata.example.test resolves to 169.254.169.254, "
-                                "a link-local address",
+            # the configured host on another port: not as written, so its address must be public
+            "other-port": "refused: host 127.0.0.1 resolves to a loopback address (127.0.0.1)",
+            "other-host": f"refused: host localhost {not_here}",
+            "file": "refused: file URL: only http and https pages are fetched",
+            "metadata-literal": f"refused: host 169.254.169.254 {not_here}",
+            "mapped-v6": f"refused: host ::ffff:127.0.0.1 {not_here}",
+            "name-to-loopback": "refused: host www.example.test resolves to a loopback address "
+                                "(127.0.0.1)",
+            "name-to-metadata": "refused: host metadata.example.test resolves to a link-local "
+                                "address (169.254.169.254)",
         }
         for name, target in redirects.items():
             url = f"{server.url}/redirect?to={target}"
@@ -233,7 +242,7 @@ def test_a_run_refuses_every_other_hop_before_connecting(tmp_path: Path, server:
             assert store.history(url) == []
             assert expected[name] in run.stdout
         refresh = last_check(store, server.url + "/refresh")
-        assert refresh["reason"] == "refused: host localhost is not in the source's config"
+        assert refresh["reason"] == f"refused: host localhost {not_here}"
         # what the config writes was fetched: the mock server's own address, and a name
         assert len(store.history(server.url + "/ok")) == 1
         assert len(store.history(f"{named}/by-name")) == 1
