@@ -19,6 +19,7 @@ from typing import Protocol
 
 from scrapy import signals
 from scrapy.crawler import CrawlerProcess
+from scrapy.exceptions import DropItem
 from scrapy.spiders import Spider
 
 from crawler.procpool import ExtractionPool, WorkerDied
@@ -145,8 +146,10 @@ class RunContext:
         try:
             outcome = await asyncio.wrap_future(self.writer.submit(check))
         except StoreError as exc:
+            # the run stops (one error line); each page in flight is dropped quietly, not logged
+            # with a traceback: the next run checks it again
             self._fail(exc)
-            raise
+            raise DropItem(f"not recorded: {exc}", log_level="DEBUG") from None
         report.counts[outcome.kind.value] += 1
         if outcome.kind is ChangeKind.FAILED:
             report.reasons[outcome.reason or "failed"] += 1
