@@ -104,8 +104,10 @@ Visitors: {b.randint(1000, 999999)}</p></footer>
     data = html.encode("utf-8")
     padding = []
     size = len(data)
-    while size < target:
-        comment = f"<!-- template block {_token(rng, 60)} -->\n"
-        padding.append(comment)
-        size += len(comment)
+    while size < target:     # a Drupal "views" listing: repetitive markup, varied link texts
+        block = (f'<div class="views-row"><span class="field-content"><a href="/{rng.choice(COUNTRIES)}'
+                 f'/~{rng.choice(THEMES)}" hreflang="en">{" ".join(rng.choice(WORDS) for _ in range(5))}'
+                 f"</a></span></div>\n")
+        padding.append(block)
+        size += len(block)
     return data.replace(b"</body>", "".join(padding).encode() + b"</body>", 1)

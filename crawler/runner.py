@@ -24,13 +24,15 @@ from scrapy.spiders import Spider
 
 from crawler.procpool import ExtractionPool, WorkerDied
 from crawler.settings import build_settings
+from crawler.shutdown import RunStopper
 from crawler.spiders import spider_class
-from crawler.work import analyse_in_worker, warm_up
+from crawler.work import Known, analyse_in_worker, warm_up
 from crawler.writer import BatchWriter
 from pipeline.analyse import Profile
 from pipeline.types import Analysis, ChangeKind, Fetched, Outcome
 from profilewatch.config import Config, SourceConfig
 from profilewatch.errors import StoreError
+from storage import keyframes
 from storage.records import CheckInput, PageState, RecordOutcome
 from storage.store import Store
 
@@ -106,6 +108,8 @@ class RunContext:
         if workers > 0:
             self.pool = ExtractionPool(workers, initializer=warm_up,
                                        preload=["crawler.work", "pipeline.analyse"])
+        # workers read keyframes with their own connection (the password stays in the URL)
+        self.store_url = store.engine.url.render_as_string(hide_password=False)
         self.writer = BatchWriter(store, all_states, config.settings.gone_after)
 
     # --- what spiders ask ------------------------------------------------------------------------
@@ -124,7 +128,7 @@ class RunContext:
     async def analyse(self, fetched: Fetched) -> Analysis:
         profile = self.profiles[fetched.source]
         state = self.writer.states.get(fetched.url)
-        known = state.content_sha256 if state is not None else None
+        known = Known(state.content_sha256, state.body_sha256, self.store_url) if state else Known()
         trivial = fetched.error is not None or not (200 <= (fetched.status or 0) < 300)
         try:
             if self.pool is None or trivial:   # 304s, errors: nothing to extract
@@ -168,6 +172,7 @@ class RunContext:
 
     def close(self) -> None:
         self.writer.close()
+        keyframes.close()      # inline extraction read keyframes in this process
         if self.pool is not None:
             self.pool.close()
 
@@ -182,6 +187,8 @@ def run_sources(config: Config, store: Store, sources: Sequence[SourceConfig], *
     context = RunContext(config, store, sources, progress, config.settings.workers)
     process = CrawlerProcess(build_settings(config, log_level=log_level))
     context.process = process
+    stopper = RunStopper(process)   # bounded graceful stop on SIGTERM/SIGINT (crawler.shutdown)
+    stopper.install()
     for source in sources:
         source_report = SourceReport(source.name, store.start_run(source.name, trigger))
         context.reports[source.name] = source_report
@@ -196,8 +203,9 @@ def run_sources(config: Config, store: Store, sources: Sequence[SourceConfig], *
         process.crawl(crawler, source=source, context=context)
     progress.start(context.total_pages)
     try:
-        process.start(stop_after_crawl=True, install_signal_handlers=True)
+        process.start(stop_after_crawl=True, install_signal_handlers=False)
     finally:
+        stopper.uninstall()
         context.close()
         progress.finish()
         for source_report in report.sources:

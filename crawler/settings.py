@@ -21,6 +21,8 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.politeness.RobotsTxtMiddleware": 100,
     "crawler.middlewares.ConditionalRequestMiddleware": 560,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,   # replaced by ↓ (backoff)
+    "crawler.retry.BackoffRetryMiddleware": 550,
 }
 # Every HTTP(S) request waits for its host's turn (configured delay, robots.txt Crawl-delay) across
 # all the sources of a run, right before it is sent (see crawler.politeness).
@@ -53,6 +55,8 @@ def build_settings(config: Config, *, log_level: str = "WARNING") -> dict[str, A
         "RETRY_ENABLED": s.retries > 0,
         "RETRY_TIMES": s.retries,
         "RETRY_HTTP_CODES": RETRY_HTTP_CODES,
+        # a page that stays failed is data (a failed check in the summary and `status`), not an error
+        "RETRY_GIVE_UP_LOG_LEVEL": "INFO",
         "DOWNLOAD_MAXSIZE": s.max_bytes,
         "DOWNLOAD_WARNSIZE": 0,
         "DOWNLOAD_FAIL_ON_DATALOSS": True,

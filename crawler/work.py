@@ -2,23 +2,52 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+import logging
+from dataclasses import dataclass, replace
 
 from pipeline.analyse import Profile, analyse_fetch
 from pipeline.types import Analysis, Fetched, Outcome
 from storage.blobs import compress
+from storage.keyframes import KEYFRAME_RATIO, keyframe
+
+logger = logging.getLogger(__name__)
 
 
-def analyse_in_worker(fetched: Fetched, profile: Profile, known_sha256: str | None) -> Analysis:
-    """Analyse one fetch; compress the raw body too when the text is new (it will be stored)."""
+@dataclass(frozen=True, slots=True)
+class Known:
+    """What the store holds for the page: its latest text and capture (picklable)."""
+
+    text_sha256: str | None = None
+    body_sha256: str | None = None
+    store_url: str | None = None
+
+
+def analyse_in_worker(fetched: Fetched, profile: Profile, known: Known) -> Analysis:
+    """Analyse one fetch; when the text is new (a version will be stored), compress the body —
+    as a delta against the page's keyframe when it has one — and the text."""
     analysis = analyse_fetch(fetched, profile)
-    if (analysis.outcome is Outcome.OK and analysis.extracted is not None
-            and analysis.extracted.text_sha256 != known_sha256):
-        codec, payload = compress(fetched.body)
-        text_codec, text_payload = compress(analysis.extracted.text.encode("utf-8"))
-        analysis = replace(analysis, compressed_body=payload, codec=codec,
-                           compressed_text=text_payload, text_codec=text_codec)
-    return analysis
+    if (analysis.outcome is not Outcome.OK or analysis.extracted is None
+            or analysis.extracted.text_sha256 == known.text_sha256):
+        return analysis
+    codec, payload = _compress_body(fetched.body, known)
+    text_codec, text_payload = compress(analysis.extracted.text.encode("utf-8"))
+    return replace(analysis, compressed_body=payload, codec=codec, compressed_text=text_payload,
+                   text_codec=text_codec)
+
+
+def _compress_body(body: bytes, known: Known) -> tuple[str, bytes]:
+    if known.body_sha256 and known.store_url:
+        try:
+            frame = keyframe(known.store_url, known.body_sha256)
+        except Exception as exc:  # a keyframe is an optimisation: never fail the page for it
+            logger.warning("keyframe %s unavailable: %s", known.body_sha256, exc)
+            frame = None
+        if frame is not None:
+            sha, data, stored_size = frame
+            codec, delta = compress(body, reference=(sha, data))
+            if len(delta) <= KEYFRAME_RATIO * stored_size:
+                return codec, delta
+    return compress(body)
 
 
 def warm_up() -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 
 from lxml.html import HtmlElement
 
@@ -35,6 +36,8 @@ MAX_LABEL_GAP = 40
 
 # One of these occurs in every label LABEL_RE matches (a cheap test before the regex).
 LABEL_HINTS = ("modified", "update", "revised", "reviewed")
+# How far around a hint word a label may extend ("page last updated on :").
+LABEL_WINDOW = 40
 MODIFIED_META = ("article:modified_time", "og:updated_time", "dcterms.modified", "dc.date.modified",
                  "last-modified", "lastmod", "revised")
 PUBLISHED_META = ("article:published_time", "og:published_time", "dcterms.issued",
@@ -50,7 +53,7 @@ def _from_label(tree: HtmlElement) -> DeclaredDate | None:
     sit in sibling elements (PEER's ``field__label`` / ``field__item``), which the text joins.
     """
     text = tree.text_content()
-    for label in LABEL_RE.finditer(text):
+    for label in _labels(text):
         rest = text[label.end():label.end() + MAX_LABEL_GAP + 80]
         parsed = parse_date_text(rest, search=True)
         if parsed is None or parsed.start > MAX_LABEL_GAP:
@@ -63,6 +66,26 @@ def _from_label(tree: HtmlElement) -> DeclaredDate | None:
         return DeclaredDate(text=literal, value=value, origin="last-modified-line",
                             kind="modified", flags=parsed.flags)
     return None
+
+
+def _labels(text: str) -> Iterator[re.Match[str]]:
+    """LABEL_RE matches in ``text``, in order; the regex only runs around the hint words (running
+    it over a 100 KB page text costs ~1 ms, finding the few hints ~0.05 ms)."""
+    lowered = text.lower()
+    starts: set[int] = set()
+    for hint in LABEL_HINTS:
+        position = lowered.find(hint)
+        while position != -1:
+            starts.add(position)
+            position = lowered.find(hint, position + 1)
+    seen_end = -1
+    for position in sorted(starts):
+        window_start = max(0, position - LABEL_WINDOW)
+        for match in LABEL_RE.finditer(text, window_start, position + LABEL_WINDOW):
+            if match.start() <= position < match.end() and match.start() >= seen_end:
+                seen_end = match.end()
+                yield match
+                break
 
 
 def _time_datetime(tree: HtmlElement, literal: str) -> str | None:

@@ -48,7 +48,11 @@ class RichProgress:
         self._task = self._progress.add_task("", total=total or None)
 
     def page_done(self, source: str, url: str, outcome: RecordOutcome) -> None:
-        self._progress.update(self._task, advance=1,
+        task = self._progress.tasks[0]
+        total = task.total
+        if total is not None and task.completed + 1 > total:   # discovery found more pages
+            total = task.completed + 1
+        self._progress.update(self._task, advance=1, total=total,
                               description=f"{outcome.kind.value}: {url[-60:]}")
 
     def finish(self) -> None:

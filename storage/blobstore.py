@@ -10,10 +10,13 @@ from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from storage.blobs import compress, decompress
+from storage.blobs import BlobCodecError, compress, decompress
 from storage.models import BlobRow, ZstdDictRow
 
 BLOBS = cast(Table, BlobRow.__table__)
+# Deltas reference keyframes, which are never deltas: one level. (A deeper chain can only come
+# from tampering and must not recurse without end.)
+MAX_REFERENCE_DEPTH = 1
 
 
 def insert_blob(session: Session, sha256: str, data: bytes, *, codec: str | None = None,
@@ -36,11 +39,14 @@ def _insert_ignore(dialect: str) -> Any:
     return BLOBS.insert().prefix_with("IGNORE")
 
 
-def read_blob(session: Session, sha256: str) -> bytes:
+def read_blob(session: Session, sha256: str, *, _depth: int = 0) -> bytes:
     row = session.get(BlobRow, sha256)
     if row is None:
         raise LookupError(f"blob {sha256} is missing")
-    return decompress(row.codec, row.data, lambda key: _dictionary(session, key))
+    if _depth > MAX_REFERENCE_DEPTH:
+        raise BlobCodecError(f"blob {sha256} references a chain of deltas")
+    return decompress(row.codec, row.data, lambda key: _dictionary(session, key),
+                      lambda ref: read_blob(session, ref, _depth=_depth + 1))
 
 
 def _dictionary(session: Session, key: int) -> bytes:

@@ -53,6 +53,13 @@ def lock_key(name: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
+def scoped_key(connection: Connection, name: str) -> int:
+    """The advisory lock key of ``name`` in this database and schema: two installations sharing a
+    server (or one database in two schemas) must not block each other's same-named sources."""
+    where = connection.execute(text("SELECT current_database() || '.' || current_schema()")).scalar()
+    return lock_key(f"{where}:{name}")
+
+
 def _lock_path(engine: Engine, name: str) -> Path:
     safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
     path = sqlite_path(engine)
@@ -66,7 +73,7 @@ def try_lock(engine: Engine, name: str) -> HeldLock | None:
     """Take the lock ``name`` without waiting; None when another process holds it."""
     if engine.dialect.name == "postgresql":
         connection = engine.connect()
-        key = lock_key(name)
+        key = scoped_key(connection, name)
         got = connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
         connection.commit()
         if got:

@@ -70,7 +70,8 @@ def _state(page: PageRow, version: VersionRow | None) -> PageState:
     if version is None:
         return state
     return replace(state, version=version.number, version_id=version.id,
-                   content_sha256=version.content_sha256, title=version.title,
+                   content_sha256=version.content_sha256, body_sha256=version.body_sha256,
+                   title=version.title,
                    declared_text=version.declared_text, declared_value=version.declared_value,
                    declared_kind=version.declared_kind, chain_sha256=version.chain_sha256,
                    headings=tuple(version.headings or ()))
@@ -172,7 +173,8 @@ def _add_version(session: Session, state: PageState, check: CheckInput,
         "chain_sha256": chain,
     }).scalar_one()
     return replace(state, version=number, version_id=version_id,
-                   content_sha256=extracted.text_sha256, title=extracted.title,
+                   content_sha256=extracted.text_sha256, body_sha256=body_digest,
+                   title=extracted.title,
                    declared_text=declared_text, declared_value=declared_value,
                    declared_kind=declared.kind if declared else None, chain_sha256=chain,
                    headings=extracted.headings)

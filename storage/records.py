@@ -50,6 +50,7 @@ class PageState:
     version: int | None = None
     version_id: int | None = None
     content_sha256: str | None = None
+    body_sha256: str | None = None
     title: str | None = None
     declared_text: str | None = None
     declared_value: str | None = None

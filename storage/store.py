@@ -12,13 +12,15 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from pipeline.urls import page_key
 from profilewatch.errors import NotFoundError, StoreError, StoreUnavailable
-from storage import reporting
+from storage import reporting, runstate
 from storage.blobstore import read_blob
 from storage.engine import make_engine, migrate, redact_url
 from storage.locks import HeldLock, try_lock
@@ -34,9 +36,14 @@ from storage.records import (
     RunInfo,
     VersionInfo,
 )
+from storage.runstate import SourceRuns
 from storage.verify import VerifyReport, verify_store
 
 logger = logging.getLogger(__name__)
+
+
+class ConcurrentWrite(StoreError):
+    """A unique constraint refused a write: another process wrote the same rows first."""
 
 
 def utcnow() -> datetime:
@@ -201,8 +208,16 @@ class Store:
 
         ``states`` are the pages' states before the batch (from :meth:`page_states`); the returned
         states are the pages' states after it, valid once this method has returned."""
-        with self._write() as s:
-            return record_batch(s, checks, states, gone_after)
+        try:
+            with self._write() as s:
+                return record_batch(s, checks, states, gone_after)
+        except ConcurrentWrite:
+            # another process (a second source listing the same page, run at the same time)
+            # recorded one of these pages after its state was loaded: reload them and retry once
+            logger.info("pages changed under this run; reloading %d page states", len(checks))
+            with self._write() as s:
+                fresh = {**states, **load_states(s, urls=[c.url for c in checks])}
+                return record_batch(s, checks, fresh, gone_after)
 
     # --- queries ---------------------------------------------------------------------------------
 
@@ -218,6 +233,19 @@ class Store:
                             .where(PageRow.url == candidate)).first()
             if row is not None:
                 return row[0], row[1]
+        # another spelling of a watched page (http/https, www, case, tracking parameters …):
+        # compare identities among the pages of the same host
+        try:
+            key = page_key(url)
+            host = urlsplit(url).hostname or ""
+        except ValueError:
+            raise NotFoundError(f"{url} is not a URL") from None
+        rows = s.execute(select(PageRow, SourceRow.name)
+                         .join(SourceRow, PageRow.source_id == SourceRow.id)
+                         .where(PageRow.url.contains(host.removeprefix("www.")))).all()
+        matches = [(page, name) for page, name in rows if page_key(page.url) == key]
+        if len(matches) == 1:
+            return matches[0][0], matches[0][1]
         raise NotFoundError(f"{url} is not a watched page (see `profilewatch sources`)")
 
     def has_page(self, url: str) -> bool:
@@ -369,6 +397,8 @@ class Store:
                     yield session
             except OperationalError as error:
                 raise StoreUnavailable(f"store {self.url}: {_first_line(error)}") from None
+            except IntegrityError as error:
+                raise ConcurrentWrite(f"store {self.url}: {_first_line(error)}") from None
             except SQLAlchemyError as error:
                 raise StoreError(f"store {self.url}: {_first_line(error)}") from None
 
@@ -403,6 +433,45 @@ class Store:
                 return verify_store(s)
             except OperationalError as error:
                 raise StoreUnavailable(f"store {self.url}: {_first_line(error)}") from None
+
+    # --- run bookkeeping: scheduler and `status` (see storage.runstate) --------------------------
+
+    def source_runs(self) -> list[SourceRuns]:
+        """Each stored source with its last run, last completed run and failing-page counts."""
+        with self._read() as s:
+            return runstate.source_runs(s)
+
+    def last_run_started(self, source: str) -> datetime | None:
+        """When the latest run of ``source`` started (whatever its trigger and outcome)."""
+        with self._read() as s:
+            return runstate.last_started(s, source)
+
+    def close_abandoned_runs(self, source: str) -> int:
+        """Mark runs a killed process left ``running`` as ``crashed`` (hold the run lock)."""
+        with self._write() as s:
+            return runstate.close_abandoned(s, source)
+
+    def lock_held(self, name: str) -> bool | None:
+        """Whether another session holds lock ``name`` without taking it; None: cannot tell.
+
+        PostgreSQL lists advisory locks in ``pg_locks``; a file lock cannot be probed without
+        taking it (which would make a concurrent run skip its source).
+        """
+        if self.dialect != "postgresql":
+            return None
+        with self._read() as s:
+            return runstate.advisory_lock_held(s, name)
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        """A read-only session; database errors become one-line store errors."""
+        with self.session() as session:
+            try:
+                yield session
+            except OperationalError as error:
+                raise StoreUnavailable(f"store {self.url}: {_first_line(error)}") from None
+            except SQLAlchemyError as error:
+                raise StoreError(f"store {self.url}: {_first_line(error)}") from None
 
 
 def _first_line(exc: BaseException) -> str:

@@ -74,22 +74,36 @@ def _check_blobs(session: Session) -> tuple[int, dict[str, str]]:
             dictionaries[key] = row.data
         return dictionaries[key]
 
-    problems: dict[str, str] = {}
-    count = 0
-    query = select(BlobRow.sha256, BlobRow.codec, BlobRow.data, BlobRow.size)
-    for digest, codec, payload, size in session.execute(
-            query.execution_options(yield_per=BLOB_BATCH)):
-        count += 1
-        try:
-            data = decompress(codec, payload, load)
-        except (BlobCodecError, LookupError) as exc:
-            problems[digest] = f"cannot be decompressed ({exc})"
-            continue
-        actual = hashlib.sha256(data).hexdigest()
-        if actual != digest:
-            problems[digest] = f"content hashes to {_short(actual)}, not its recorded {_short(digest)}"
-        elif len(data) != size:
-            problems[digest] = f"is {len(data)} bytes, recorded as {size}"
+    # keyframes of deltas, read on a second session: the first one is streaming the blob table
+    side = Session(session.get_bind())
+
+    def keyframe(digest: str) -> bytes:
+        row = side.get(BlobRow, digest)
+        if row is None:
+            raise LookupError(f"its keyframe {_short(digest)} is missing")
+        if row.codec.startswith("zstd-ref:"):
+            raise BlobCodecError(f"its keyframe {_short(digest)} is itself a delta")
+        return decompress(row.codec, row.data, load)
+
+    try:
+        problems: dict[str, str] = {}
+        count = 0
+        query = select(BlobRow.sha256, BlobRow.codec, BlobRow.data, BlobRow.size)
+        for digest, codec, payload, size in session.execute(
+                query.execution_options(yield_per=BLOB_BATCH)):
+            count += 1
+            try:
+                data = decompress(codec, payload, load, keyframe)
+            except (BlobCodecError, LookupError) as exc:
+                problems[digest] = f"cannot be decompressed ({exc})"
+                continue
+            actual = hashlib.sha256(data).hexdigest()
+            if actual != digest:
+                problems[digest] = f"content hashes to {_short(actual)}, not its recorded {_short(digest)}"
+            elif len(data) != size:
+                problems[digest] = f"is {len(data)} bytes, recorded as {size}"
+    finally:
+        side.close()
     return count, problems
 
 

@@ -20,6 +20,8 @@ COMMAND_MODULES = (
     "profilewatch.cli.report",
     "profilewatch.cli.demo",
     "profilewatch.cli.archive",
+    "profilewatch.cli.daemon",
+    "profilewatch.cli.status",
 )
 
 

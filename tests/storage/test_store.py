@@ -14,7 +14,7 @@ from pipeline.types import ChangeKind, Fetched
 from profilewatch import samples
 from profilewatch.config import SourceConfig
 from profilewatch.errors import NotFoundError, StoreError
-from storage import recording
+from storage import keyframes, recording
 from storage.models import Base
 from storage.records import CheckInput
 from storage.store import Store
@@ -177,3 +177,61 @@ def test_unreachable_database_is_one_clear_error() -> None:
         Store.open("postgresql+psycopg://nobody@127.0.0.1:1/none")
     with pytest.raises(StoreError, match="does not exist"):
         Store.open("sqlite:////nonexistent-dir/x.db")
+
+
+def test_new_captures_are_stored_as_deltas_against_the_keyframe(peer: Store) -> None:
+    from dataclasses import replace as _replace
+
+    from crawler.work import Known, analyse_in_worker
+    from storage.blobstore import read_blob
+    from storage.models import BlobRow
+
+    url_text = peer.engine.url.render_as_string(hide_password=False)
+    bodies = [samples.load_sample("unesco-profile")]
+    bodies += [samples.churn(samples.edit_text(bodies[0], n), n) for n in (1, 2, 3)]
+    for i, html in enumerate(bodies):
+        state = peer.page_states("peer").get(URL)
+        known = Known(state.content_sha256, state.body_sha256, url_text) if state else Known()
+        plain = check(URL, html, T0 + timedelta(days=i))
+        fetched = Fetched(url=URL, source="peer", fetched_at=plain.fetched_at, status=200,
+                          headers=plain.headers, body=html.encode())
+        analysis = analyse_in_worker(fetched, Profile(site="unesco"), known)
+        peer.record(_replace(plain, analysis=analysis))
+    history = peer.history(URL)
+    assert [v.version for v in history] == [1, 2, 3, 4]
+    with peer.session() as s:
+        codecs = [s.get(BlobRow, v.body_sha256).codec for v in history]  # type: ignore[union-attr]
+        sizes = [len(s.get(BlobRow, v.body_sha256).data) for v in history]  # type: ignore[union-attr]
+        assert codecs[0] == "zstd"
+        assert codecs[1:] == [f"zstd-ref:{history[0].body_sha256}"] * 3   # all against v1
+        assert max(sizes[1:]) < sizes[0] / 3
+        for version, html in zip(history, bodies, strict=True):
+            assert read_blob(s, version.body_sha256) == html.encode()
+    assert peer.verify().ok
+    keyframes.close()
+
+
+def test_a_page_recorded_by_another_process_meanwhile_is_reloaded_not_lost(peer: Store) -> None:
+    base = samples.load_sample("unesco-profile")
+    peer.record(check(URL, base, T0))
+    stale = peer.page_states("peer")                 # this run's view: latest version 1
+    other = Store.open(peer.engine.url.render_as_string(hide_password=False))
+    try:                                             # another process records version 2 meanwhile
+        other.record(check(URL, samples.edit_text(base, 1), T0 + timedelta(hours=1)))
+    finally:
+        other.close()
+    results = peer.record_batch([check(URL, samples.edit_text(base, 2), T0 + timedelta(hours=2))],
+                                stale)
+    assert results[0][0].kind is ChangeKind.CONTENT and results[0][0].version == 3
+    assert [v.version for v in peer.history(URL)] == [1, 2, 3]
+    assert kinds(peer) == ["new", "content", "content"]
+    assert peer.verify().ok
+
+
+def test_another_spelling_of_a_watched_url_finds_the_page(peer: Store) -> None:
+    peer.record(check(URL, samples.load_sample("unesco-profile"), T0))
+    for spelling in (URL.replace("https://", "http://"), URL + "?utm_source=newsletter",
+                     URL.replace("education-profiles.org", "EDUCATION-PROFILES.ORG"), URL + "#s2"):
+        assert [v.version for v in peer.history(spelling)] == [1]
+    with pytest.raises(NotFoundError):
+        peer.history(URL.replace("~technology", "~finance"))
