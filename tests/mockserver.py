@@ -58,6 +58,12 @@ class Seen:
     at: float = field(default_factory=time.monotonic)   # when the request arrived
 
 
+class _Server(ThreadingHTTPServer):
+    # a run opens dozens of connections at once: with the default backlog of 5, connections past
+    # it wait for a SYN retransmission (1 s, then 3 s) and look like slow pages
+    request_queue_size = 128
+
+
 class MockServer:
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
@@ -67,7 +73,7 @@ class MockServer:
         self.counters: dict[str, int] = {}
         self.sent: dict[str, int] = {}
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server = _Server(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)

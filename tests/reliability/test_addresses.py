@@ -218,6 +218,10 @@ def test_a_run_refuses_every_other_hop_before_connecting(tmp_path: Path, server:
     assert "/dns-loopback" not in requested and "/latest/meta-data/" not in requested
     assert any(r.headers.get("host") == f"example.test:{port}" for r in server.requests)
 
+    status = proctree.run_measured(pw_command(db, config, "status", "--json"), env=pw_env(),
+                                   cwd=tmp_path)
+    [source] = json.loads(status.stdout)
+    failing = {page["url"]: page["last_error"] for page in source["failing"]}
     store = Store.open(db)
     try:
         not_here = "is not one of this source's hosts (its urls and allowed_domains)"
@@ -240,7 +244,7 @@ def test_a_run_refuses_every_other_hop_before_connecting(tmp_path: Path, server:
             # the refused hop is on record (a redirect Scrapy would not follow stays the page's)
             assert check["final_url"] == (url if name == "file" else target)
             assert store.history(url) == []
-            assert expected[name] in run.stdout
+            assert expected[name] in run.stdout and failing[url] == expected[name]
         refresh = last_check(store, server.url + "/refresh")
         assert refresh["reason"] == f"refused: host localhost {not_here}"
         # what the config writes was fetched: the mock server's own address, and a name

@@ -159,6 +159,8 @@ def test_postgresql_gone_mid_run_stops_the_run_and_the_next_run_completes(
     assert again.returncode == 0, again.stderr
     assert len(store.history(first)) == 1 and len(store.history(gated)) == 1
     assert run(pg_url, config, "verify", cwd=tmp_path).returncode == 0
+    # the lost run could not record its end; the next one closed its row
+    assert [r.status for r in store.runs("faults")] == ["completed", "crashed"]
     store.close()
 
 
@@ -207,6 +209,7 @@ def test_killed_postgresql_connections(tmp_path: Path, server: MockServer, pg_ur
     assert again.returncode == 0, again.stderr
     assert len(store.history(gated)) == 1
     assert run(pg_url, config, "verify", cwd=tmp_path).returncode == 0
+    assert [r.status for r in store.runs("faults")] == ["completed", "failed"]
     store.close()
 
 
