@@ -184,8 +184,9 @@ class GuardedResolver:
         if addresses and origin not in self.trusted:
             reason = resolution_refusal(origin[0], addresses)
         if reason is not None:
+            if origin not in REFUSALS:        # once per origin (its robots.txt comes first)
+                logger.warning("not connecting to %s:%s: %s", origin[0], port, reason)
             REFUSALS[origin] = f"refused: {reason}"
-            logger.warning("not connecting to %s:%s: %s", origin[0], port, reason)
             addresses = []
         else:
             REFUSALS.pop(origin, None)

@@ -95,12 +95,14 @@ class RunContext:
         self.states: dict[str, dict[str, PageState]] = {s.name: store.page_states(s.name)
                                                          for s in sources}
         all_states = {url: st for states in self.states.values() for url, st in states.items()}
+        # pages removed through the API: archived, no longer checked
+        self.unwatched = {s.name: store.unwatched_urls(s.name) for s in sources}
         self.profiles = {s.name: Profile(site=s.spider, ignores=s.ignore,
                                          organisation=s.organisation) for s in sources}
         self.reports: dict[str, SourceReport] = {}
         self.fatal: BaseException | None = None
         self.process: CrawlerProcess | None = None
-        total = sum(len(set(s.urls) | set(self.states[s.name])) for s in sources)
+        total = sum(len(set(s.urls) | set(self.known_urls(s.name))) for s in sources)
         self.total_pages = total
         if workers is None:
             workers = 0 if total < AUTO_POOL_MIN_PAGES else (os.cpu_count() or 1)
@@ -115,7 +117,9 @@ class RunContext:
     # --- what spiders ask ------------------------------------------------------------------------
 
     def known_urls(self, source: str) -> list[str]:
-        return list(self.states.get(source, {}))
+        """The stored pages of ``source`` that are still watched."""
+        skip = self.unwatched.get(source, set())
+        return [url for url in self.states.get(source, {}) if url not in skip]
 
     def validators(self, url: str) -> tuple[str | None, str | None] | None:
         state = self.writer.states.get(url)

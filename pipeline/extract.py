@@ -39,6 +39,8 @@ CONTENT_TAGS = frozenset({"main", "article", "h1", "h2"})
 ROLE_MAIN_XPATH = etree.XPath("//*[@role='main']")
 HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 TITLE_SEPARATORS_RE = re.compile(r"\s+")
+# Found by fuzzing (tests/reliability/test_fuzz.py): a stray \x08 in a page made pruning raise.
+NON_XML_CHARS_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 # Most elements a page may have. trafilatura's time grows with the square of the paragraphs (measured:
@@ -55,6 +57,9 @@ class ExtractionError(ValueError):
 def parse_html(text: str) -> HtmlElement:
     """Parse a whole document leniently (malformed markup is the norm).
 
+    Characters XML forbids (C0 controls, U+FFFE/U+FFFF) are dropped first: libxml2's HTML parser
+    keeps them, and the first tree edit that moves such text (pruning) would raise.
+
     Raises :class:`ExtractionError` for a document past :data:`MAX_ELEMENTS`, and for one past
     libxml2's limits (nesting deeper than 255 levels): the parser drops everything after such a
     point, so the text would not be the page's.
@@ -62,6 +67,7 @@ def parse_html(text: str) -> HtmlElement:
     # every element opens with "<" and most close with "</": a cheap upper bound before parsing
     if text.count("<") > 2 * MAX_ELEMENTS:
         raise ExtractionError(f"too many HTML elements (over {MAX_ELEMENTS:,})")
+    text = NON_XML_CHARS_RE.sub("", text)
     parser = lxml.html.HTMLParser()
     try:
         tree = lxml.html.document_fromstring(text, parser=parser)

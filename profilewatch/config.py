@@ -32,6 +32,11 @@ INTERVAL_RE = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 INTERVAL_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,4})?$")
 ENV_REF_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+TOKEN_ENV = "PROFILEWATCH_TOKEN"      # the serve token when [serve] token is not set
+# Shortest serve token accepted: 16 characters of a random token are ~80-96 bits, out of reach
+# of guessing over HTTP; a shorter one is refused rather than protecting the write endpoints weakly.
+MIN_TOKEN_CHARS = 16
+PLAIN_KEY_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
 @dataclass(frozen=True)
@@ -113,7 +118,8 @@ class ReportSettings:
 
 @dataclass(frozen=True)
 class ServeSettings:
-    """The ``[serve]`` table: the HTTP API and web UI."""
+    """The ``[serve]`` table: the HTTP API and web UI. ``token`` (else env ``PROFILEWATCH_TOKEN``)
+    enables the write endpoints as a bearer token; without one the server is read-only."""
 
     host: str = "127.0.0.1"
     port: int = 8080
@@ -228,11 +234,29 @@ def _str_list(item: Converter = _str, *, allow_empty: bool = True) -> Converter:
     return convert
 
 
+def shown_url(text: str) -> str:
+    """``text`` as an error message may quote it: credentials (``user:password@``, or a token as
+    the user name) are masked, and text with an ``@`` that is not a URL's is not shown at all."""
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return "(a URL, not shown)"
+    _, at, hostport = parts.netloc.rpartition("@")
+    if at:
+        return parts._replace(netloc=f"****@{hostport}").geturl()
+    return "(a value with '@', not shown)" if "@" in text else text
+
+
 def _url(value: Any, key: str, where: _Where) -> str:
     text = _str(value, key, where)
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise where.error(key, f"{text!r} is not an http(s) URL")
+    try:
+        parts = urlsplit(text)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+        parts.port   # noqa: B018 - raises ValueError for a malformed port
+    except ValueError:
+        ok = False
+    if not ok:
+        raise where.error(key, f"{shown_url(text)!r} is not an http(s) URL")
     return text
 
 
@@ -350,11 +374,26 @@ REPORT_KEYS: dict[str, Converter] = {
     "subject": _str,
 }
 
+def _token(value: Any, key: str, where: _Where) -> str:
+    token = expand_env(_secret_str(value, key, where), key, where)
+    if len(token) < MIN_TOKEN_CHARS:
+        raise where.error(key, f"must be at least {MIN_TOKEN_CHARS} characters (value not shown)")
+    return token
+
+
+def _env_token() -> str:
+    token = os.environ[TOKEN_ENV].strip()
+    if len(token) < MIN_TOKEN_CHARS:
+        raise ConfigError(f"environment variable {TOKEN_ENV} must be at least {MIN_TOKEN_CHARS} "
+                          "characters (value not shown)")
+    return token
+
+
 SERVE_KEYS: dict[str, Converter] = {
     "host": _str,
     "port": _int(0, 65535),
     "public_url": _url,
-    "token": lambda v, k, w: expand_env(_secret_str(v, k, w), k, w),
+    "token": _token,
 }
 
 CLUSTER_KEYS: dict[str, Converter] = {
@@ -372,7 +411,8 @@ def _convert_table(table: Any, keys: Mapping[str, Converter], where: _Where,
     out: dict[str, Any] = {}
     for key, value in table.items():
         converter = keys.get(key)
-        label = f"{section}.{key}" if section != "source" else key
+        shown = key if PLAIN_KEY_RE.match(key) else "(a key not shown)"
+        label = f"{section}.{shown}" if section != "source" else shown
         if converter is None:
             raise where.error(label, f"unknown key (known: {', '.join(sorted(keys))})")
         out[key] = converter(value, label, where)
@@ -397,7 +437,8 @@ def config_from_mapping(data: Mapping[str, Any], path: str | None) -> Config:
     known = {"settings", "source", "reports", "serve", "cluster"}
     for key in data:
         if key not in known:
-            raise where.error(key, f"unknown section (known: {', '.join(sorted(known))})")
+            shown = key if PLAIN_KEY_RE.match(key) else "(a key not shown)"
+            raise where.error(shown, f"unknown section (known: {', '.join(sorted(known))})")
     settings = Settings(**_convert_table(data.get("settings", {}), SETTINGS_KEYS, where, "settings"))
     raw_sources = data.get("source", [])
     if not isinstance(raw_sources, list):
@@ -411,7 +452,10 @@ def config_from_mapping(data: Mapping[str, Any], path: str | None) -> Config:
     if not sources:
         raise where.error("source", "no [[source]] defined")
     reports = ReportSettings(**_convert_table(data.get("reports", {}), REPORT_KEYS, where, "reports"))
-    serve = ServeSettings(**_convert_table(data.get("serve", {}), SERVE_KEYS, where, "serve"))
+    serve_values = _convert_table(data.get("serve", {}), SERVE_KEYS, where, "serve")
+    if "token" not in serve_values and os.environ.get(TOKEN_ENV, "").strip():
+        serve_values["token"] = _env_token()
+    serve = ServeSettings(**serve_values)
     cluster = ClusterSettings(**_convert_table(data.get("cluster", {}), CLUSTER_KEYS, where, "cluster"))
     return Config(path=path, settings=settings, sources=sources, reports=reports, serve=serve,
                   cluster=cluster)

@@ -29,6 +29,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -108,6 +109,8 @@ class PageRow(Base):
     last_checked_at: Mapped[datetime | None]
     last_ok_at: Mapped[datetime | None]
     last_final_url: Mapped[str | None]
+    # False once removed through the API (issue 8): the archive is kept, the page is not checked
+    watched: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     source: Mapped[SourceRow] = relationship(back_populates="pages")
     versions: Mapped[list[VersionRow]] = relationship(back_populates="page",

@@ -190,6 +190,7 @@ class PageInfo:
     last_error: str | None
     gone_at: datetime | None
     last_change_at: datetime | None = None
+    watched: bool = True               # False: removed through the API, archive kept
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.urls import page_key
 from profilewatch.errors import NotFoundError, StoreError, StoreUnavailable
-from storage import reporting, runstate
+from storage import reporting, runstate, watching
 from storage.blobstore import read_blob
 from storage.engine import make_engine, migrate, redact_url
 from storage.locks import HeldLock, try_lock
@@ -150,7 +150,7 @@ class Store:
                          versions=int(n or 0), last_checked_at=p.last_checked_at,
                          last_ok_at=p.last_ok_at, failing_since=p.failing_since,
                          fail_count=p.fail_count, last_error=p.last_error, gone_at=p.gone_at,
-                         last_change_at=last)
+                         last_change_at=last, watched=p.watched)
                 for p, name, n, last in rows]
 
     def try_lock(self, name: str) -> HeldLock | None:
@@ -433,6 +433,23 @@ class Store:
                 return verify_store(s)
             except OperationalError as error:
                 raise StoreUnavailable(f"store {self.url}: {_first_line(error)}") from None
+
+    # --- watching pages through the API (issue 8): queries in storage/watching.py ---------------
+
+    def watch_page(self, source: str, url: str) -> watching.WatchChange:
+        """Watch ``url`` as a page of ``source`` (added, or watched again; see
+        :mod:`storage.watching`)."""
+        with self._write() as s:
+            return watching.watch_page(s, source, url, utcnow())
+
+    def unwatch_page(self, source: str, url: str) -> watching.WatchChange:
+        """Stop checking a page of ``source``; its versions and events stay in the archive."""
+        with self._write() as s:
+            return watching.unwatch_page(s, source, url)
+
+    def unwatched_urls(self, source: str) -> set[str]:
+        with self.session() as s:
+            return watching.unwatched_urls(s, source)
 
     # --- run bookkeeping: scheduler and `status` (see storage.runstate) --------------------------
 

@@ -68,7 +68,8 @@ class SiteSpider(WatchSpider):
         self.discovery = Discovery(
             self.source.name, self.context, self.source.max_pages, known=watched,
             info={p.url: p.info for p in stored if p.source == self.source.name},
-            elsewhere=[p.url for p in stored if p.source != self.source.name])
+            # pages of other sources, and pages removed through the API: never (re)discovered
+            elsewhere=[p.url for p in stored if p.source != self.source.name or not p.watched])
         for url in watched:
             if self.is_listing(url):
                 self.discovery.claim_listing(url)

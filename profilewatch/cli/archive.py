@@ -84,9 +84,14 @@ def server_class(base: type[Any]) -> type[Any]:
               help="Port (default [serve] port, 8080; 0 picks a free one).")
 @pass_app
 def serve(app: App, host: str | None, port: int | None) -> None:
-    """HTTP API, web UI and Memento TimeGate/TimeMap over the archive (read-only)."""
+    """HTTP API, web UI and Memento TimeGate/TimeMap over the archive.
+
+    Read-only unless ``[serve] token`` (or env PROFILEWATCH_TOKEN) is set: then the write endpoints
+    (add/remove a page, start a run, resend a report) take it as a bearer token.
+    """
     import uvicorn
 
+    from profilewatch.web.admin import AdminSettings
     from profilewatch.web.app import create_app
 
     settings = app.config.serve
@@ -97,10 +102,15 @@ def serve(app: App, host: str | None, port: int | None) -> None:
     sock = bind_socket(host, port)
     bound = sock.getsockname()
     shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
-    web = create_app(app.store(), public_url=settings.public_url)
+    web = create_app(app.store(), public_url=settings.public_url,
+                     admin_settings=AdminSettings(app.config, app.db_url))
     if host not in ("127.0.0.1", "localhost", "::1"):
         notice(f"serving on {host}: the archive is readable by anyone who can reach it")
+        if settings.token:
+            notice("the bearer token travels in clear over plain HTTP: put a TLS proxy in front")
     notice(f"serving http://{shown}:{bound[1]}/ (Ctrl-C to stop)")
+    notice("write endpoints enabled (bearer token required)" if settings.token
+           else "read-only: no [serve] token, write endpoints disabled")
     config = uvicorn.Config(web, log_config=None, access_log=app.verbosity > 0,
                             server_header=False, proxy_headers=False)
     server_class(uvicorn.Server)(config).run(sockets=[sock])

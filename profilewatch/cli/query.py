@@ -32,7 +32,7 @@ def sources(app: App, as_json: bool) -> None:
         pages: list[dict[str, Any]] = [{"url": u, "via": "config"} for u in source.urls]
         known = set(source.urls)
         for info in stored.get(source.name, []):
-            if info.url in known:
+            if info.url in known or not info.watched:   # removed through the API: archive only
                 continue
             pages.append({"url": info.url, "via": info.discovered_via,
                           "discovered_at": iso(info.discovered_at), **info.info})

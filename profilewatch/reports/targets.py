@@ -27,6 +27,10 @@ MASK = "****"
 # line); passwords are always masked in the redacted URL whatever their length.
 MIN_SECRET_CHARS = 3
 APPRISE_LOGGER = "apprise"
+# Apprise's logger and those of the HTTP stack it sends with: urllib3 logs every request line at
+# debug level ("POST /hook?token=… HTTP/1.1"), and some services carry their token in the path or
+# the query, so none of them may reach the user's log (-vv) unscrubbed.
+QUIET_LOGGERS = (APPRISE_LOGGER, "urllib3", "requests")
 # Query parameters that hold addresses or options, shown as written.
 PLAIN_QUERY_KEYS = frozenset({"to", "cc", "bcc", "from", "smtp", "mode", "format", "overflow",
                               "priority", "method", "name", "reply", "image", "footer", "tags"})
@@ -165,18 +169,21 @@ class AppriseLog(logging.Handler):
 
 @contextmanager
 def quiet_apprise() -> Iterator[AppriseLog]:
-    """Apprise logs into an :class:`AppriseLog` only: its lines may quote a URL with a secret, so
-    they reach the user's log only after :meth:`Target.scrub`."""
-    logger = logging.getLogger(APPRISE_LOGGER)
+    """Apprise (and urllib3, requests) log into an :class:`AppriseLog` only: their lines may quote
+    a URL with a secret, so they reach the user's log only after :meth:`Target.scrub`."""
     handler = AppriseLog()
-    saved = logger.propagate, logger.level
-    logger.propagate = False
-    if logger.getEffectiveLevel() > logging.WARNING:
-        logger.setLevel(logging.WARNING)
-    logger.addHandler(handler)
+    saved = []
+    for name in QUIET_LOGGERS:
+        logger = logging.getLogger(name)
+        saved.append((logger, logger.propagate, logger.level))
+        logger.propagate = False
+        if logger.getEffectiveLevel() > logging.WARNING:
+            logger.setLevel(logging.WARNING)
+        logger.addHandler(handler)
     try:
         yield handler
     finally:
-        logger.removeHandler(handler)
-        logger.propagate, _ = saved
-        logger.setLevel(saved[1])
+        for logger, propagate, level in saved:
+            logger.removeHandler(handler)
+            logger.propagate = propagate
+            logger.setLevel(level)

@@ -89,7 +89,7 @@ def pages(request: Request) -> Response:
             "last_ok_at": iso(page.last_ok_at), "failing_since": iso(page.failing_since),
             "fail_count": page.fail_count, "last_error": page.last_error,
             "gone_at": iso(page.gone_at), "discovered_at": iso(page.discovered_at),
-            "discovered_via": page.discovered_via,
+            "discovered_via": page.discovered_via, "watched": page.watched,
             "links": {"versions": f"{base}/api/versions?{urlencode({'url': page.url})}",
                       "timemap": f"{base}/timemap/link/{page.url}",
                       "timegate": f"{base}/timegate/{page.url}",

@@ -1,6 +1,8 @@
 """The ASGI application of ``profilewatch serve``: Memento, JSON API, web UI, static files.
 
-Read-only: every route answers GET and HEAD only (others get 405). Errors are one line in the
+Read-only by default: every route answers GET and HEAD only (others get 405), and the write
+endpoints of :mod:`profilewatch.web.admin` answer 403 unless a token is configured (then they need
+it as a bearer token). Errors are one line in the
 format the client asked for (JSON under ``/api``, plain text for Memento, HTML for the UI); an
 unexpected error is logged with its traceback on the server and answered with a bare 500. Every
 response carries the security headers of :mod:`profilewatch.web.security`.
@@ -20,7 +22,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 from profilewatch.errors import NotFoundError, ProfilewatchError, UsageError
-from profilewatch.web import api, feed, memento, ui
+from profilewatch.web import admin, api, feed, memento, ui
 from profilewatch.web.archive import Archive
 from profilewatch.web.security import SecurityHeaders
 from storage.store import Store
@@ -29,8 +31,8 @@ logger = logging.getLogger(__name__)
 
 MEMENTO_PREFIXES = ("/timegate/", "/timemap/", "/web/")
 API_PREFIXES = ("/api/", "/openapi.json")
-TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed",
-          500: "Internal error", 503: "Archive unavailable"}
+TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
+          405: "Method not allowed", 500: "Internal error", 503: "Archive unavailable"}
 
 
 def error_response(request: Request, status: int, message: str,
@@ -65,10 +67,13 @@ async def on_profilewatch_error(request: Request, exc: Exception) -> Response:
 
 async def on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    headers = dict(exc.headers or {})
     message = {404: "no such page here", 405: "this archive is read-only: use GET or HEAD"}
+    allowed = headers.get("Allow", "")
+    if exc.status_code == 405 and allowed and "GET" not in allowed:
+        message[405] = f"use {allowed.replace(', ', ' or ')} here"
     return error_response(request, exc.status_code,
-                          message.get(exc.status_code, exc.detail or "error"),
-                          dict(exc.headers or {}))
+                          message.get(exc.status_code, exc.detail or "error"), headers)
 
 
 async def on_unexpected_error(request: Request, exc: Exception) -> Response:
@@ -90,9 +95,11 @@ class ArchiveApp:
         await self._asgi(scope, receive, send)
 
 
-def create_app(store: Store, *, public_url: str | None = None) -> ArchiveApp:
-    """The ASGI app over ``store``; ``public_url`` makes absolute links and citation URLs."""
-    routes = [*memento.ROUTES, *api.ROUTES, *ui.ROUTES, *feed.ROUTES,
+def create_app(store: Store, *, public_url: str | None = None,
+               admin_settings: admin.AdminSettings | None = None) -> ArchiveApp:
+    """The ASGI app over ``store``; ``public_url`` makes absolute links and citation URLs;
+    ``admin_settings`` (the config, with its ``[serve] token``) enables the write endpoints."""
+    routes = [*memento.ROUTES, *api.ROUTES, *admin.ROUTES, *ui.ROUTES, *feed.ROUTES,
               Mount("/static", app=StaticFiles(packages=[("profilewatch.web", "static")]),
                     name="static")]
     app = Starlette(routes=routes, exception_handlers={
@@ -102,4 +109,8 @@ def create_app(store: Store, *, public_url: str | None = None) -> ArchiveApp:
     })
     app.state.archive = Archive(store, public_url)
     app.state.templates = ui.make_environment()
+    app.state.admin = admin_settings
+    app.state.launcher = admin.RunLauncher()
+    if admin_settings is not None and admin_settings.token:
+        admin.prepare(admin_settings)
     return ArchiveApp(app)

@@ -30,7 +30,10 @@ class Comparison:
 
 
 def page_status(page: PageInfo) -> str:
-    """``ok``, ``failing``, ``gone`` or ``unchecked`` (never fetched)."""
+    """``ok``, ``failing``, ``gone``, ``unchecked`` (never fetched) or ``unwatched`` (removed
+    through the API: archived, no longer checked)."""
+    if not page.watched:
+        return "unwatched"
     if page.gone_at is not None:
         return "gone"
     if page.failing_since is not None:

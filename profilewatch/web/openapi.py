@@ -40,11 +40,14 @@ SCHEMAS: dict[str, Any] = {
         "organisation": NULLABLE_STRING, "pages": {"type": "integer"}}},
     "Page": {"type": "object", "properties": {
         "url": {"type": "string"}, "source": {"type": "string"}, "title": NULLABLE_STRING,
-        "status": {"enum": ["ok", "failing", "gone", "unchecked"]},
+        "status": {"enum": ["ok", "failing", "gone", "unchecked", "unwatched"]},
         "versions": {"type": "integer"}, "last_change_at": TIME, "last_checked_at": TIME,
         "last_ok_at": TIME, "failing_since": TIME, "fail_count": {"type": "integer"},
         "last_error": NULLABLE_STRING, "gone_at": TIME, "discovered_at": TIME,
-        "discovered_via": {"type": "string"}, "links": {"type": "object"}}},
+        "discovered_via": {"type": "string"},
+        "watched": {"type": "boolean",
+                    "description": "False once removed: archived, no longer checked."},
+        "links": {"type": "object"}}},
     "Version": {"type": "object", "properties": {
         "url": {"type": "string"}, "version": {"type": "integer"}, "fetched_at": TIME,
         "content_sha256": {"type": "string"}, "body_sha256": {"type": "string"},
@@ -64,6 +67,30 @@ SCHEMAS: dict[str, Any] = {
         "url": {"type": "string"}, "from": {"type": "object"}, "to": {"type": "object"},
         "summary": {"type": "string"}, "lines_added": {"type": "integer"},
         "lines_removed": {"type": "integer"}, "hunks": {"type": "array", "items": {"type": "object"}}}},
+    "Run": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "source": {"type": "string"},
+        "status": {"enum": ["running", "completed", "interrupted", "failed"]},
+        "trigger": {"type": "string"}, "started_at": TIME, "finished_at": TIME,
+        "pages_ok": {"type": "integer"}, "pages_failed": {"type": "integer"},
+        "counts": {"type": "object", "additionalProperties": {"type": "integer"}}}},
+    "PageToWatch": {"type": "object", "required": ["url"], "properties": {
+        "url": {"type": "string", "maxLength": 2048,
+                "description": "An http(s) URL on one of the source's hosts."}}},
+    "WatchChange": {"type": "object", "properties": {
+        "url": {"type": "string"}, "source": {"type": "string"},
+        "before": {"enum": ["absent", "watched", "unwatched"]}, "watched": {"type": "boolean"},
+        "archive": {"type": "string"}, "links": {"type": "object"}}},
+    "RunStarted": {"type": "object", "properties": {
+        "source": {"type": "string"}, "state": {"const": "started"}, "pid": {"type": "integer"},
+        "after_run_id": {"type": ["integer", "null"],
+                         "description": "The source's latest run before this one."},
+        "follow": {"type": "object", "properties": {
+            "runs": {"type": "string", "format": "uri"},
+            "events": {"type": "string", "format": "uri"}}}}},
+    "Resent": {"type": "object", "properties": {
+        "resent": {"type": "integer"}, "delivery_id": {"type": ["integer", "null"]},
+        "target": {"type": "string", "description": "Redacted: secrets masked."},
+        "ok": {"type": "boolean"}, "attempts": {"type": "integer"}, "error": {"type": "string"}}},
     "Citation": {"type": "object", "properties": {
         "url": {"type": "string"}, "version": {"type": "integer"}, "fetched_at": TIME,
         "content_sha256": {"type": "string"}, "style": {"enum": list(STYLES)},
@@ -104,6 +131,52 @@ ENDPOINTS: dict[str, tuple[str, list[dict[str, Any]], dict[str, Any]]] = {
     "/api/citation": ("Citations of a version (one style, or all).", [
         URL, VERSION, AT, _param("style", "Citation style.", schema={"enum": list(STYLES)})],
         _ref("Citation")),
+    "/api/runs": ("The latest runs, newest first (follow a run started with POST "
+                  "/api/sources/{source}/runs).", [
+        _param("source", "Only runs of this source."),
+        _param("limit", "How many runs (1-1000, default 50).",
+               schema={"type": "integer", "minimum": 1, "maximum": 1000, "default": 50})],
+        _list_of("Run", cursor=True)),
+}
+
+SOURCE = {"name": "source", "in": "path", "required": True, "description": "A configured source.",
+          "schema": {"type": "string", "pattern": "^[a-z0-9-]+$"}}
+DELIVERY = {"name": "delivery_id", "in": "path", "required": True,
+            "description": "A delivery id (profilewatch report --deliveries).",
+            "schema": {"type": "integer", "minimum": 1}}
+
+# path: {method: (summary, parameters, request body schema, {status: (description, schema)})};
+# every one needs the bearer token (401 without it, 403 when no token is configured)
+WRITE_ENDPOINTS: dict[str, dict[str, tuple[str, list[dict[str, Any]], dict[str, Any] | None,
+                                           dict[str, tuple[str, dict[str, Any]]]]]] = {
+    "/api/sources/{source}/pages": {
+        "post": ("Watch a page as a page of the source. The URL obeys the crawler's address "
+                 "rules: http(s) only, one of the source's hosts, no private, loopback or "
+                 "link-local address unless written in the config.", [SOURCE],
+                 _ref("PageToWatch"), {
+                     "201": ("Watched (new, or watched again).", _ref("WatchChange")),
+                     "200": ("Already watched.", _ref("WatchChange")),
+                     "409": ("The page belongs to another source.", _ref("Error")),
+                     "413": ("The body is too large.", _ref("Error")),
+                     "415": ("The body is not JSON.", _ref("Error")),
+                     "422": ("The URL is refused (scheme, host or address).", _ref("Error"))}),
+        "delete": ("Stop checking a page; its versions and events stay in the archive.",
+                   [SOURCE, URL], None, {
+                       "200": ("No longer checked.", _ref("WatchChange")),
+                       "409": ("The page is in the config file: remove it there.", _ref("Error"))}),
+    },
+    "/api/sources/{source}/runs": {
+        "post": ("Start one check cycle of the source (profilewatch run --source) in the "
+                 "background; follow it at /api/runs.", [SOURCE], None, {
+                     "202": ("Started.", _ref("RunStarted")),
+                     "409": ("The source is already being run.", _ref("Error"))}),
+    },
+    "/api/deliveries/{delivery_id}/resend": {
+        "post": ("Send a recorded report again to its target (recorded as a new delivery).",
+                 [DELIVERY], None, {
+                     "200": ("Delivered.", _ref("Resent")),
+                     "502": ("The target did not accept it.", _ref("Resent"))}),
+    },
 }
 
 
@@ -112,8 +185,35 @@ def _error(description: str) -> dict[str, Any]:
             "content": {"application/json": {"schema": _ref("Error")}}}
 
 
+def _write_operation(path: str, method: str, summary: str, parameters: list[dict[str, Any]],
+                     body: dict[str, Any] | None,
+                     answers: dict[str, tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+    responses: dict[str, Any] = {
+        status: {"description": description, "content": {"application/json": {"schema": schema}}}
+        for status, (description, schema) in answers.items()}
+    responses.update({
+        "400": _error("A parameter or the body is invalid."),
+        "401": {**_error("No bearer token, or a wrong one."),
+                "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}},
+        "403": _error("Write endpoints are disabled: no token is configured (read-only)."),
+        "404": _error("Unknown source or delivery."),
+    })
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "operationId": f"{method}_" + path.removeprefix("/api/").replace("/", "_")
+        .replace("{", "").replace("}", ""),
+        "parameters": parameters, "security": [{"bearerToken": []}], "responses": responses}
+    if body is not None:
+        operation["requestBody"] = {"required": True,
+                                    "content": {"application/json": {"schema": body}}}
+    return operation
+
+
 def openapi_schema(base_url: str) -> dict[str, Any]:
     paths: dict[str, Any] = {}
+    for path, operations in WRITE_ENDPOINTS.items():
+        paths[path] = {method: _write_operation(path, method, *spec)
+                       for method, spec in operations.items()}
     for path, (summary, parameters, schema) in ENDPOINTS.items():
         paths[path] = {"get": {
             "summary": summary,
@@ -130,11 +230,16 @@ def openapi_schema(base_url: str) -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {"title": "profilewatch archive API", "version": __version__,
-                 "description": "Read-only access to watched pages, their archived versions, "
-                                "change events, diffs and citations. Memento (RFC 7089) "
+                 "description": "Access to watched pages, their archived versions, "
+                                "change events, diffs and citations. Read-only unless the "
+                                "server has a token: then the write endpoints (watch or unwatch "
+                                "a page, start a run, resend a report) take it as a bearer "
+                                "token. Memento (RFC 7089) "
                                 "TimeGate, TimeMap and mementos are served beside it at "
                                 "/timegate/{URL}, /timemap/link/{URL} and /web/{timestamp}/{URL}."},
         "servers": [{"url": base_url}],
         "paths": paths,
-        "components": {"schemas": SCHEMAS},
+        "components": {"schemas": SCHEMAS, "securitySchemes": {
+            "bearerToken": {"type": "http", "scheme": "bearer",
+                            "description": "[serve] token, or PROFILEWATCH_TOKEN"}}},
     }

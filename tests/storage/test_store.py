@@ -235,3 +235,21 @@ def test_another_spelling_of_a_watched_url_finds_the_page(peer: Store) -> None:
         assert [v.version for v in peer.history(spelling)] == [1]
     with pytest.raises(NotFoundError):
         peer.history(URL.replace("~technology", "~finance"))
+
+
+def test_an_older_store_is_migrated_on_first_use(db_url: str) -> None:
+    from alembic import command
+
+    from storage.engine import _alembic_config, make_engine, script_heads
+
+    engine = make_engine(db_url)
+    command.upgrade(_alembic_config(engine), "0001")      # a store made by the first release
+    engine.dispose()
+    store = Store.open(db_url)
+    try:
+        with store.engine.connect() as connection:
+            context = MigrationContext.configure(connection)
+            assert set(context.get_current_heads()) == script_heads()
+            assert compare_metadata(context, Base.metadata) == []
+    finally:
+        store.close()
