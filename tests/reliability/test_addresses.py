@@ -71,6 +71,7 @@ def resolve(host: str) -> list[str]:
     ("http://unicef.org.evil.example/", f"host unicef.org.evil.example {NOT_HERE}"),
     ("http://notpartner.test/", f"host notpartner.test {NOT_HERE}"),
     ("http://169.254.169.254/latest/meta-data/", f"host 169.254.169.254 {NOT_HERE}"),
+    ("http://10.0.0.7/", f"host 10.0.0.7 {NOT_HERE}"),
     ("http://2130706433/", f"host 2130706433 {NOT_HERE}"),
     ("http://[::1]:8000/", f"host ::1 {NOT_HERE}"),
     # refused: a source's host, but not as written, at an address that is not public
