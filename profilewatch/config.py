@@ -95,6 +95,10 @@ class SourceConfig:
     organisation: str | None = None
     languages: tuple[str, ...] = ()   # language versions to watch besides each page's own (all if empty)
     sitemaps: tuple[str, ...] = ()    # sitemap.xml URLs to discover pages from (never watched themselves)
+    # Set by `run --url` (a cluster batch), never by the TOML file: check only these pages of the
+    # source (None: all of them), and read its listings and sitemaps (discovery) or not.
+    only_urls: tuple[str, ...] | None = None
+    discover: bool = True
 
     @property
     def hosts(self) -> frozenset[str]:
@@ -135,6 +139,8 @@ class ClusterSettings:
     database_url: str | None = None
     queue: str = "profilewatch"
     pages_per_job: int = 50
+    # A worker silent (no heartbeat) this long counts as dead: its jobs are retried elsewhere.
+    stalled_after: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -401,6 +407,7 @@ CLUSTER_KEYS: dict[str, Converter] = {
     "database_url": lambda v, k, w: expand_env(_secret_str(v, k, w), k, w),
     "queue": _slug,
     "pages_per_job": _int(1, 10_000),
+    "stalled_after": _float(1.0),
 }
 
 

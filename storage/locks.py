@@ -30,13 +30,14 @@ class _FileHeld:
 
 
 class _AdvisoryHeld:
-    def __init__(self, connection: Connection, key: int) -> None:
+    def __init__(self, connection: Connection, key: int, shared: bool = False) -> None:
         self._connection = connection
         self._key = key
+        self._unlock = "pg_advisory_unlock_shared" if shared else "pg_advisory_unlock"
 
     def release(self) -> None:
         try:
-            self._connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self._key})
+            self._connection.execute(text(f"SELECT {self._unlock}(:k)"), {"k": self._key})
             self._connection.commit()
         except SQLAlchemyError as exc:
             # a session-level lock dies with its connection: a lost connection released it
@@ -69,15 +70,20 @@ def _lock_path(engine: Engine, name: str) -> Path:
     return Path(tempfile.gettempdir()) / f"profilewatch-{digest}.{safe}.lock"
 
 
-def try_lock(engine: Engine, name: str) -> HeldLock | None:
-    """Take the lock ``name`` without waiting; None when another process holds it."""
+def try_lock(engine: Engine, name: str, *, shared: bool = False) -> HeldLock | None:
+    """Take the lock ``name`` without waiting; None when another process holds it.
+
+    ``shared``: on PostgreSQL many processes may hold the lock shared at once, none while one
+    holds it exclusively (a file lock beside SQLite is always exclusive).
+    """
     if engine.dialect.name == "postgresql":
         connection = engine.connect()
         key = scoped_key(connection, name)
-        got = connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
+        take = "pg_try_advisory_lock_shared" if shared else "pg_try_advisory_lock"
+        got = connection.execute(text(f"SELECT {take}(:k)"), {"k": key}).scalar()
         connection.commit()
         if got:
-            return _AdvisoryHeld(connection, key)
+            return _AdvisoryHeld(connection, key, shared)
         connection.close()
         return None
     lock = FileLock(str(_lock_path(engine, name)), timeout=0)

@@ -153,10 +153,10 @@ class Store:
                          last_change_at=last, watched=p.watched)
                 for p, name, n, last in rows]
 
-    def try_lock(self, name: str) -> HeldLock | None:
+    def try_lock(self, name: str, *, shared: bool = False) -> HeldLock | None:
         """A cross-process lock (see :mod:`storage.locks`); None when another process holds it."""
         try:
-            return try_lock(self.engine, name)
+            return try_lock(self.engine, name, shared=shared)
         except OperationalError as exc:
             raise StoreUnavailable(f"store {self.url}: {_first_line(exc)}") from None
 

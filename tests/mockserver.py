@@ -65,7 +65,8 @@ class _Server(ThreadingHTTPServer):
 
 
 class MockServer:
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host   # another loopback address (127.0.0.2 …) is another site
         self.routes: dict[str, Route] = {}
         self.requests: list[Seen] = []
         self.robots: str | None = None
@@ -73,14 +74,14 @@ class MockServer:
         self.counters: dict[str, int] = {}
         self.sent: dict[str, int] = {}
         self._lock = threading.Lock()
-        self._server = _Server(("127.0.0.1", 0), _handler_for(self))
+        self._server = _Server((host, 0), _handler_for(self))
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def start(self) -> MockServer:
         self._thread.start()

@@ -57,9 +57,10 @@ class WatchSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         seen: set[str] = set()
-        async for request in self.discover():
-            yield request
-        for url in self.watched_urls():
+        if self.source.discover:
+            async for request in self.discover():
+                yield request
+        for url in self.checked_urls():
             if url not in seen:
                 seen.add(url)
                 yield self.page_request(url)
@@ -82,6 +83,15 @@ class WatchSpider(scrapy.Spider):
                 logger.warning("%s: %s is the same page as %s; watching it once", self.source.name,
                                url, urls[key])
         return list(urls.values())
+
+    def checked_urls(self) -> list[str]:
+        """The watched pages this run checks: all of them, or those ``run --url`` named (a cluster
+        batch); discovery still knows every page, so a link to one is never a new page."""
+        watched = self.watched_urls()
+        if self.source.only_urls is None:
+            return watched
+        wanted = {page_key(url) for url in self.source.only_urls}
+        return [url for url in watched if page_key(url) in wanted]
 
     def hints(self, url: str) -> dict[str, Any]:
         """Facts the spider knows about a page from its URL or listing (country, theme …)."""

@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "profilewatch.cli.archive",
     "profilewatch.cli.daemon",
     "profilewatch.cli.status",
+    "profilewatch.cli.worker",
 )
 
 

@@ -46,6 +46,14 @@ def daemon(app: App, jitter_cap: float | None, max_parallel: int) -> None:
 
     scheduler = Daemon(config, store, children.run, reload=reload, jitter_cap=jitter_cap,
                        parallel=max_parallel)
+    if config.cluster.enabled:   # enqueue for the workers instead of running (docs/scaling.md)
+        from scheduler.cluster import ClusterQueue, cluster_database_url
+
+        queue = ClusterQueue(lambda: scheduler.config, store,
+                             cluster_database_url(config, app.db_url)).open()
+        scheduler.runner = queue.enqueue
+        scheduler.serve_forever(lambda _timeout, _force: queue.close())
+        return
     scheduler.serve_forever(children.stop)
     children.wait_idle(RELAY_FLUSH_SECONDS)
 

@@ -1,18 +1,32 @@
-"""``profilewatch run``: one check cycle now (cron mode)."""
+"""``profilewatch run``: one check cycle now (cron mode), or one cluster batch (``--url``)."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import click
 
 from profilewatch.cli.app import App, pass_app
 from profilewatch.cli.output import notice, stderr_is_terminal
+from profilewatch.config import SourceConfig
+from profilewatch.errors import UsageError
 from profilewatch.progress import make_progress
 from profilewatch.summary import render_summary
-from scheduler.locks import source_locks
+from profilewatch.timeutil import parse_user_time
+from scheduler.locks import batch_locks, page_domain, source_locks
+from storage.store import Store
+
+if TYPE_CHECKING:
+    from crawler.runner import RunReport
 
 logger = logging.getLogger(__name__)
+
+# A cluster batch that could not check its pages (their domain busy, the run interrupted) exits
+# with this status (EX_TEMPFAIL) so that the worker retries the job later.
+EXIT_RETRY_LATER = 75
 
 
 @click.command()
@@ -20,12 +34,26 @@ logger = logging.getLogger(__name__)
               help="Run only this source (repeatable). Default: every source.")
 @click.option("--trigger", type=click.Choice(["manual", "schedule", "cluster"]), default="manual",
               hidden=True)
+@click.option("--url", "only_urls", multiple=True, metavar="URL", hidden=True,
+              help="Check only this page of the one --source (repeatable): a cluster batch.")
+@click.option("--unchecked-since", "since_text", metavar="TIME", hidden=True,
+              help="With --url: skip pages checked at or after TIME (a retried batch).")
+@click.option("--discover/--no-discover", default=True, hidden=True,
+              help="With --url: read the source's listings and sitemaps too.")
+@click.pass_context
 @pass_app
-def run(app: App, source_names: tuple[str, ...], trigger: str) -> None:
+def run(app: App, ctx: click.Context, source_names: tuple[str, ...], trigger: str,
+        only_urls: tuple[str, ...], since_text: str | None, discover: bool) -> None:
     """Run one check cycle now, print a summary, and exit."""
-    from crawler.runner import run_sources  # local: Scrapy and Twisted load only for runs
-
     config = app.config
+    if only_urls or since_text:
+        if len(source_names) != 1 or not only_urls:
+            raise UsageError("--url and --unchecked-since need exactly one --source and one --url")
+        since = parse_user_time(since_text) if since_text else None
+        code = _run_batch(app, config.source(source_names[0]), only_urls, since, discover, trigger)
+        if code:
+            ctx.exit(code)
+        return
     sources = [config.source(n) for n in source_names] if source_names else list(config.sources)
     store = app.store()
     store.sync_sources(config.sources)
@@ -34,17 +62,74 @@ def run(app: App, source_names: tuple[str, ...], trigger: str) -> None:
             notice(f"source {name} is already being run by another process; skipping it")
         if not locked:
             return
-        chosen = [s for s in sources if s.name in locked]
-        interactive = stderr_is_terminal() and app.verbosity >= 0
-        progress = make_progress(interactive=interactive, quiet=app.verbosity < 0)
-        log_level = "DEBUG" if app.verbosity >= 2 else "WARNING"
-        report = run_sources(config, store, chosen, progress=progress, trigger=trigger,
-                             log_level=log_level)
-        report.skipped = busy
-    click.echo(render_summary(report))
+        report = _run(app, store, [s for s in sources if s.name in locked], trigger, busy)
+    _report(app, store, report)
+
+
+def _run_batch(app: App, source: SourceConfig, only_urls: tuple[str, ...],
+               since: datetime | None, discover: bool, trigger: str) -> int:
+    """Check some pages of one source under the batch locks; returns the exit status."""
+    store = app.store()
+    store.sync_sources(app.config.sources)
+    domains = sorted({page_domain(url) for url in only_urls})
+    with batch_locks(store, source.name, domains) as got:
+        if not got:
+            notice(f"source {source.name}: {', '.join(domains)} is being checked by another "
+                   "process; skipping these pages")
+            return EXIT_RETRY_LATER if trigger == "cluster" else 0
+        urls = _due_pages(store, source, only_urls, since)
+        if not urls:
+            one = len(only_urls) == 1
+            click.echo(f"Nothing to check: the {len(only_urls)} page{'' if one else 's'} given "
+                       f"{'was' if one else 'were'} checked already.")
+            return 0
+        batch = replace(source, only_urls=tuple(urls), discover=discover)
+        report = _run(app, store, [batch], trigger, [])
+    _report(app, store, report)
+    if trigger == "cluster" and any(s.status != "completed" for s in report.sources):
+        return EXIT_RETRY_LATER
+    return 0
+
+
+def _due_pages(store: Store, source: SourceConfig, urls: tuple[str, ...],
+               since: datetime | None) -> list[str]:
+    """The pages of ``urls`` that belong to the source and were not checked since ``since``."""
+    states = store.page_states(source.name)
+    due: list[str] = []
+    for url in dict.fromkeys(urls):
+        state = states.get(url)
+        if state is None and url not in source.urls:
+            logger.warning("%s: %s is not one of its pages; not checking it", source.name, url)
+            continue
+        checked = state.last_checked_at if state is not None else None
+        if checked is not None and checked.tzinfo is None:   # SQLite keeps naive UTC times
+            checked = checked.replace(tzinfo=UTC)
+        if since is not None and checked is not None and checked >= since:
+            continue
+        due.append(url)
+    return due
+
+
+def _run(app: App, store: Store, sources: list[SourceConfig], trigger: str,
+         busy: list[str]) -> RunReport:
+    """One cycle of ``sources`` (the caller holds their locks)."""
+    from crawler.runner import run_sources  # local: Scrapy and Twisted load only for runs
+
+    interactive = stderr_is_terminal() and app.verbosity >= 0
+    progress = make_progress(interactive=interactive, quiet=app.verbosity < 0)
+    log_level = "DEBUG" if app.verbosity >= 2 else "WARNING"
+    report = run_sources(app.config, store, sources, progress=progress, trigger=trigger,
+                         log_level=log_level)
+    report.skipped = busy
+    return report
+
+
+def _report(app: App, store: Store, report: RunReport) -> None:
+    """The summary on stdout, then the change reports (after the locks are released)."""
     from profilewatch.reports.digest import send_after_run
 
-    send_after_run(config, store, report)   # never raises: a failed delivery is logged and recorded
+    click.echo(render_summary(report))
+    send_after_run(app.config, store, report)   # never raises: a failed delivery is logged
 
 
 COMMANDS = [run]
