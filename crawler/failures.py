@@ -1,40 +1,69 @@
-"""Turning Twisted/Scrapy failures into the short reasons users read."""
+"""Turning Twisted/Scrapy failures into the short reasons users read.
+
+Scrapy 2.13 wraps Twisted's download errors in its own (``DownloadTimeoutError`` …); both families
+are mapped, by class name for Scrapy's so that older Scrapy versions import this module too.
+"""
 
 from __future__ import annotations
 
-from scrapy import exceptions as scrapy_errors
 from scrapy.exceptions import IgnoreRequest
+from twisted.internet import defer
 from twisted.internet import error as net
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed
 
-# Scrapy's own download exceptions (by name: older Scrapy versions lack them) and their reasons.
-SCRAPY_REASONS = (
-    ("DownloadTimeoutError", "timeout"),
-    ("CannotResolveHostError", "DNS lookup failed"),
-    ("DownloadConnectionRefusedError", "connection refused"),
-    ("ResponseDataLossError", "truncated response"),
-    ("UnsupportedURLSchemeError", "unsupported URL scheme"),
-    ("DownloadCancelledError", "too large or cancelled"),
-)
+from crawler.guard import AddressRefused
+
+# Scrapy's download exceptions (scrapy.exceptions, 2.13+) → reason.
+SCRAPY_DOWNLOAD_ERRORS = {
+    "DownloadTimeoutError": "timeout",
+    "CannotResolveHostError": "DNS lookup failed",
+    "DownloadConnectionRefusedError": "connection refused",
+    "ResponseDataLossError": "truncated response",
+    "UnsupportedURLSchemeError": "refused: not an http(s) URL",
+}
+# Phrases of Scrapy's size-cap messages: the announced Content-Length ("Expected to receive N bytes
+# which is larger than download max size") and the decompressed body (HttpCompressionMiddleware:
+# "exceeded DOWNLOAD_MAXSIZE ... during decompression").
+TOO_LARGE_PHRASES = ("larger than download max size", "download_maxsize", "max size", "larger than")
+
+
+def _too_large(text: str) -> bool:
+    lowered = text.lower()
+    return any(phrase in lowered for phrase in TOO_LARGE_PHRASES)
+
+
+def _lost(text: str) -> str:
+    lowered = text.lower()
+    if "dataloss" in lowered or "data loss" in lowered:
+        return "truncated response"
+    return "connection lost mid-response"
 
 
 def failure_reason(failure: Failure) -> str:
     """A one-phrase reason for a failed request (``timeout``, ``connection refused`` …)."""
     exc = failure.value
     text = str(exc)
-    for name, reason in SCRAPY_REASONS:       # Scrapy >= 2.13 wraps transport errors in its own
-        cls = getattr(scrapy_errors, name, None)
-        if cls is not None and isinstance(exc, cls):
-            return reason
+    name = type(exc).__name__
+    if isinstance(exc, AddressRefused):
+        return text
     if isinstance(exc, IgnoreRequest):
         if "robots.txt" in text:
             return "disallowed by robots.txt"
-        if "max size" in text or "larger than" in text:
+        if _too_large(text):
             return "too large"
         if "redirect" in text.lower():
             return "redirect loop or too many redirects"
-        return f"request refused: {text or type(exc).__name__}"
+        return f"request refused: {text or name}"
+    if name in SCRAPY_DOWNLOAD_ERRORS:
+        return SCRAPY_DOWNLOAD_ERRORS[name]
+    if name == "DownloadCancelledError" or isinstance(exc, defer.CancelledError):
+        # Scrapy's HTTP/1.1 handler cancels a body in two places only: the announced size is over
+        # the cap (with that message), or the bytes received went over it (no message). Timeouts
+        # arrive as timeouts, and stopping the engine does not cancel downloads in flight.
+        return "too large"
+    if name == "DownloadFailedError":
+        return _lost(text)
     if isinstance(exc, net.TimeoutError | net.TCPTimedOutError):
         return "timeout"
     if isinstance(exc, net.DNSLookupError):
@@ -44,15 +73,9 @@ def failure_reason(failure: Failure) -> str:
     if isinstance(exc, net.ConnectionLost | net.ConnectionDone):
         return "connection lost"
     if isinstance(exc, ResponseFailed):
-        inner = " ".join(str(f.value) for f in getattr(exc, "reasons", []))
-        if "dataloss" in inner.lower() or "data loss" in inner.lower():
-            return "truncated response"
-        return "connection lost mid-response"
+        return _lost(" ".join(str(f.value) for f in getattr(exc, "reasons", [])))
     if "data loss" in text.lower():
         return "truncated response"
-    if "larger than" in text or "maxsize" in text.lower() or "max size" in text.lower():
+    if _too_large(text):
         return "too large"
-    name = type(exc).__name__
-    if name == "CancelledError":
-        return "too large or cancelled"
     return f"{name}: {text}" if text else name

@@ -19,6 +19,7 @@ from typing import Protocol
 
 from scrapy import signals
 from scrapy.crawler import CrawlerProcess
+from scrapy.exceptions import DropItem
 from scrapy.spiders import Spider
 
 from crawler.procpool import ExtractionPool, WorkerDied
@@ -134,12 +135,15 @@ class RunContext:
         state = self.writer.states.get(fetched.url)
         known = Known(state.content_sha256, state.body_sha256, self.store_url) if state else Known()
         trivial = fetched.error is not None or not (200 <= (fetched.status or 0) < 300)
-        if self.pool is None or trivial:   # 304s, errors: nothing to extract
-            return analyse_in_worker(fetched, profile, known)
         try:
+            if self.pool is None or trivial:   # 304s, errors: nothing to extract
+                return analyse_in_worker(fetched, profile, known)
             analysis: Analysis = await self.pool.run(analyse_in_worker, fetched, profile, known)
         except WorkerDied as exc:
             return Analysis(Outcome.FAILED, reason=str(exc))
+        except Exception as exc:  # a page that breaks extraction is a failed check, not a lost page
+            logger.exception("extracting %s failed", fetched.url)
+            return Analysis(Outcome.FAILED, reason=f"extraction failed ({type(exc).__name__})")
         return analysis
 
     async def record(self, fetched: Fetched, analysis: Analysis) -> RecordOutcome:
@@ -151,8 +155,10 @@ class RunContext:
         try:
             outcome = await asyncio.wrap_future(self.writer.submit(check))
         except StoreError as exc:
+            # the run stops (one error line); each page in flight is dropped quietly, not logged
+            # with a traceback: the next run checks it again
             self._fail(exc)
-            raise
+            raise DropItem(f"not recorded: {exc}", log_level="DEBUG") from None
         report.counts[outcome.kind.value] += 1
         if outcome.kind is ChangeKind.FAILED:
             report.reasons[outcome.reason or "failed"] += 1

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crawler.guard import TRUSTED_ORIGINS_SETTING, trusted_origins
 from profilewatch.config import Config
 
 ITEM_PIPELINES = {
@@ -14,6 +15,8 @@ ITEM_PIPELINES = {
     "crawler.pipelines.RecordPipeline": 800,    # decision table + one store transaction
 }
 DOWNLOADER_MIDDLEWARES = {
+    # address rules first: a refused request makes no connection, not even for robots.txt
+    "crawler.guard.AddressGuardMiddleware": 50,
     # Scrapy's, with its waiters mended and Crawl-delay recorded (see crawler.politeness)
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.politeness.RobotsTxtMiddleware": 100,
@@ -24,8 +27,14 @@ DOWNLOADER_MIDDLEWARES = {
 # Every HTTP(S) request waits for its host's turn (configured delay, robots.txt Crawl-delay) across
 # all the sources of a run, right before it is sent (see crawler.politeness).
 DOWNLOAD_HANDLERS = {
-    "http": "crawler.politeness.PoliteDownloadHandler",
-    "https": "crawler.politeness.PoliteDownloadHandler",
+    # crawler.politeness.PoliteDownloadHandler, reporting names the address rules refused
+    "http": "crawler.guard.GuardedDownloadHandler",
+    "https": "crawler.guard.GuardedDownloadHandler",
+    # only the web is fetched: no local files, inline data, FTP or S3, whatever a page links to
+    "file": None,
+    "data": None,
+    "ftp": None,
+    "s3": None,
 }
 # Transient statuses retried inside a run (Scrapy's RetryMiddleware); 404/410 are never retried:
 # they feed the ``gone`` rule.
@@ -63,6 +72,10 @@ def build_settings(config: Config, *, log_level: str = "WARNING") -> dict[str, A
         "ITEM_PIPELINES": ITEM_PIPELINES,
         "DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES,
         "DOWNLOAD_HANDLERS": DOWNLOAD_HANDLERS,
+        # names resolve through the address rules (crawler.guard); origins the config writes are
+        # trusted at any address
+        "TWISTED_DNS_RESOLVER": "crawler.guard.GuardedResolver",
+        TRUSTED_ORIGINS_SETTING: trusted_origins(config.sources),
         # a slow extraction must not let fetched bodies pile up: at most this many items in flight
         "CONCURRENT_ITEMS": 32,
         "DEFAULT_REQUEST_HEADERS": {

@@ -7,10 +7,18 @@ check, never a version.
 
 from __future__ import annotations
 
+import json
 import re
 
 # Content types that are HTML (or may be: servers mislabel HTML as text/plain or omit the type).
 HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "application/octet-stream", "")
+# Media that are never pages, whatever their subtype says (``image/svg+xml`` is an image).
+NON_PAGE_MEDIA = ("image/", "audio/", "video/", "font/", "model/")
+# Signatures of formats servers mislabel as HTML, text or octet-stream (or send with no type).
+SIGNATURES = ((b"%PDF-", "PDF"), (b"\x89PNG\r\n\x1a\n", "PNG image"), (b"GIF87a", "GIF image"),
+              (b"GIF89a", "GIF image"), (b"\xff\xd8\xff", "JPEG image"), (b"PK\x03\x04", "ZIP archive"),
+              (b"\x1f\x8b", "gzip data"), (b"\x00\x00\x01\x00", "icon"), (b"%!PS", "PostScript"),
+              (b"\xd0\xcf\x11\xe0", "Office document"))
 # A page this short after extraction, that also matches an error phrase below, is an error page.
 # Real watched pages are 2-30k characters; error and challenge pages are under 1k. 1,500 leaves room
 # for a long maintenance notice without letting a real article that merely mentions "maintenance"
@@ -59,8 +67,30 @@ def screen_response(status: int | None, content_type: str | None, body: bytes) -
     if not body.strip():
         return "empty body"
     media = (content_type or "").split(";")[0].strip().lower()
-    if media not in HTML_TYPES and "html" not in media and "xml" not in media:
+    if media.startswith(NON_PAGE_MEDIA) or (
+            media not in HTML_TYPES and "html" not in media and "xml" not in media):
         return f"not HTML ({media})"
+    sniffed = sniff_format(body)
+    if sniffed:
+        return f"not HTML ({sniffed}, served as {media or 'no type'})"
+    return None
+
+
+def sniff_format(body: bytes) -> str | None:
+    """The non-HTML format ``body`` starts like (PDF, images, archives, JSON), if any."""
+    head = body[:16]
+    for signature, name in SIGNATURES:
+        if head.startswith(signature):
+            return name
+    if head[4:8] == b"ftyp" or (head.startswith(b"RIFF") and head[8:12] in (b"WEBP", b"WAVE", b"AVI ")):
+        return "media file"
+    start = body.lstrip()[:1]
+    if start in (b"{", b"[") and b"<" not in body[:4096]:
+        try:
+            json.loads(body)
+        except ValueError:
+            return None
+        return "JSON"
     return None
 
 

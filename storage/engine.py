@@ -22,7 +22,7 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # Any fixed 64-bit number: the PostgreSQL advisory lock key that serialises migrations.
 MIGRATION_LOCK_KEY = 0x7072_6F66_696C_6501
 # A SQLite writer waits this long for another writer before giving up (run, daemon, serve share
-# the file; one page transaction takes milliseconds).
+# the file; one page transaction takes milliseconds). ``?timeout=SECONDS`` in the URL changes it.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -41,15 +41,17 @@ def redact_url(url: str) -> str:
         return "<invalid URL>"
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    # WAL + synchronous=NORMAL: a committed page survives a killed process; commits do not fsync
-    # (a power cut may lose the last few pages, never corrupt the file).
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
+def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        # WAL + synchronous=NORMAL: a committed page survives a killed process; commits do not
+        # fsync (a power cut may lose the last few pages, never corrupt the file).
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+    return on_connect
 
 
 def make_engine(url: str) -> Engine:
@@ -60,7 +62,13 @@ def make_engine(url: str) -> Engine:
     except ArgumentError:
         raise StoreUnavailable(f"invalid database URL {url!r}") from None
     kwargs: dict[str, Any] = {}
+    busy_timeout_ms = SQLITE_BUSY_TIMEOUT_MS
     if parsed.get_backend_name() == "sqlite":
+        if "timeout" in parsed.query:
+            try:
+                busy_timeout_ms = int(float(str(parsed.query["timeout"])) * 1000)
+            except ValueError:
+                raise StoreUnavailable(f"invalid timeout in database URL {url!r}") from None
         database = parsed.database
         if database and database != ":memory:":
             parent = Path(database).expanduser().resolve().parent
@@ -68,8 +76,7 @@ def make_engine(url: str) -> Engine:
                 raise StoreUnavailable(f"cannot open SQLite database {database}: "
                                        f"directory {parent} does not exist")
         # the store writer thread and the main thread share the pool, never a connection at once
-        kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
-                                  "check_same_thread": False}
+        kwargs["connect_args"] = {"timeout": busy_timeout_ms / 1000, "check_same_thread": False}
     elif parsed.get_backend_name() == "postgresql":
         kwargs["pool_pre_ping"] = True
         kwargs["connect_args"] = {"connect_timeout": 10}
@@ -78,7 +85,7 @@ def make_engine(url: str) -> Engine:
     except (ArgumentError, ImportError) as exc:
         raise StoreUnavailable(f"cannot use database {redact_url(url)}: {exc}") from None
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_ms))
     return engine
 
 

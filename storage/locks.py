@@ -11,7 +11,9 @@ from typing import Protocol
 
 from filelock import FileLock, Timeout
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
+from profilewatch.errors import StoreUnavailable
 from storage.engine import sqlite_path
 
 
@@ -37,6 +39,11 @@ class _AdvisoryHeld:
         try:
             self._connection.execute(text(f"SELECT {self._unlock}(:k)"), {"k": self._key})
             self._connection.commit()
+        except SQLAlchemyError as exc:
+            # a session-level lock dies with its connection: a lost connection released it
+            message = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+            raise StoreUnavailable("the lock's connection was lost, and the lock with it ("
+                                   f"{message[0] if message else type(exc).__name__})") from None
         finally:
             self._connection.close()
 

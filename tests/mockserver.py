@@ -8,16 +8,22 @@ Started once per test session on port 0 of 127.0.0.1 (see ``conftest.py``). Test
 - built-in behaviours: ``/status/<code>``, ``/slow?seconds=``, ``/drip``, ``/challenge``,
   ``/maintenance``, ``/huge?mb=``, ``/endless``, ``/binary``, ``/gzip-bomb``, ``/reset``,
   ``/redirect?to=``, ``/redirect-loop``, ``/robots.txt`` (programmable);
-- ``server.requests`` logs every request (path and headers) for assertions.
+- ``server.requests`` logs every request (path and headers) for assertions;
+- reliability behaviours (``tests/reliability``): ``/gate/<name>`` (answers once the test opens
+  ``server.gate(name)``), ``/counter/<name>`` (a new text on every request), ``/firehose`` (endless,
+  counting the bytes it got out in ``server.sent``), ``/abort`` (resets the connection mid-body),
+  ``/bomb?mb=&coding=`` (gzip, deflate, br or zstd bomb).
 """
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import socket
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import formatdate
@@ -52,14 +58,23 @@ class Seen:
     at: float = field(default_factory=time.monotonic)   # when the request arrived
 
 
+class _Server(ThreadingHTTPServer):
+    # a run opens dozens of connections at once: with the default backlog of 5, connections past
+    # it wait for a SYN retransmission (1 s, then 3 s) and look like slow pages
+    request_queue_size = 128
+
+
 class MockServer:
     def __init__(self, host: str = "127.0.0.1") -> None:
         self.host = host   # another loopback address (127.0.0.2 …) is another site
         self.routes: dict[str, Route] = {}
         self.requests: list[Seen] = []
         self.robots: str | None = None
+        self.gates: dict[str, threading.Event] = {}
+        self.counters: dict[str, int] = {}
+        self.sent: dict[str, int] = {}
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer((host, 0), _handler_for(self))
+        self._server = _Server((host, 0), _handler_for(self))
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -81,6 +96,11 @@ class MockServer:
             self.routes.clear()
             self.requests.clear()
             self.robots = None
+            for gate in self.gates.values():
+                gate.set()          # nothing stays blocked past its test
+            self.gates.clear()
+            self.counters.clear()
+            self.sent.clear()
 
     # --- programming ------------------------------------------------------------------------------
 
@@ -102,6 +122,11 @@ class MockServer:
 
     def sample(self, path: str, name: str, variant: str = "base", **kw: Any) -> str:
         return self.page(path, render_variant(name, variant), **kw)
+
+    def gate(self, name: str) -> threading.Event:
+        """The gate ``/gate/<name>`` waits on: ``.set()`` it to let the answer go."""
+        with self._lock:
+            return self.gates.setdefault(name, threading.Event())
 
     def paths_requested(self) -> list[str]:
         with self._lock:
@@ -143,6 +168,7 @@ def _etag(body: bytes) -> str:
 def _handler_for(server: MockServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        mock = server
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
@@ -302,8 +328,90 @@ def _redirect_loop(h: Any, path: str, query: dict[str, str]) -> None:
     h.end_headers()
 
 
+def counter_text(name: str, n: int) -> str:
+    """The text of answer ``n`` (1, 2 …) of ``/counter/<name>``."""
+    return f"Revision {n} of the {name} page: the figures were updated {n} times."
+
+
+def counter_html(name: str, n: int) -> str:
+    return (f"<!DOCTYPE html><html lang=\"en\"><head><title>Counter {name}</title></head><body><main>"
+            f"<h1>Counter {name}</h1><p>{counter_text(name, n)}</p><p>This page reports the "
+            "enrolment figures of the region; the figures are revised whenever new data "
+            "arrive.</p></main></body></html>")
+
+
+def _gate(h: Any, path: str, query: dict[str, str]) -> None:
+    name = path.split("/")[2]
+    h.mock.gate(name).wait(timeout=60)
+    h._send(200, counter_html(f"gate-{name}", 1).encode(), "text/html; charset=utf-8")
+
+
+def _counter(h: Any, path: str, query: dict[str, str]) -> None:
+    name = path.split("/")[2]
+    with h.mock._lock:
+        n = h.mock.counters[name] = h.mock.counters.get(name, 0) + 1
+    h._send(200, counter_html(name, n).encode(), "text/html; charset=utf-8")
+
+
+def _firehose(h: Any, path: str, query: dict[str, str]) -> None:
+    """Endless chunked body; ``server.sent["firehose"]`` counts the bytes the client accepted."""
+    h.send_response(200)
+    h.send_header("Content-Type", "text/html")
+    h.send_header("Transfer-Encoding", "chunked")
+    h.end_headers()
+    chunk = b"<p>" + b"z" * 65530 + b"</p>"
+    frame = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n"
+    try:
+        while True:
+            h.wfile.write(frame)
+            with h.mock._lock:
+                h.mock.sent["firehose"] = h.mock.sent.get("firehose", 0) + len(chunk)
+    except OSError:
+        h.close_connection = True
+
+
+def _abort(h: Any, path: str, query: dict[str, str]) -> None:
+    """Announce 50,000 bytes, send a few, then reset the connection (RST, not a clean close)."""
+    h.send_response(200)
+    h.send_header("Content-Type", "text/html")
+    h.send_header("Content-Length", "50000")
+    h.end_headers()
+    h.wfile.write(b"<html><body><p>partial")
+    h.wfile.flush()
+    h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    h.close_connection = True
+    h.rfile.close()      # the socket is closed for real only once its read file is
+    h.connection.close()
+
+
+@functools.lru_cache(maxsize=8)
+def bomb_body(mb: int, coding: str) -> bytes:
+    """``mb`` MB of one repeated byte, compressed with ``coding`` (cached: building it takes time)."""
+    raw = b"<html><body><p>" + b"0" * (mb * 1024 * 1024)
+    if coding == "gzip":
+        return gzip.compress(raw, 9)
+    if coding == "deflate":
+        return zlib.compress(raw, 9)
+    if coding == "br":
+        import brotli
+
+        return bytes(brotli.compress(raw, quality=5))
+    if coding == "zstd":
+        import zstandard
+
+        return zstandard.ZstdCompressor(level=3).compress(raw)
+    raise ValueError(f"unknown coding {coding!r}")
+
+
+def _bomb(h: Any, path: str, query: dict[str, str]) -> None:
+    coding = query.get("coding", "gzip")
+    h._send(200, bomb_body(int(query.get("mb", "100")), coding), "text/html",
+            {"Content-Encoding": coding})
+
+
 BEHAVIOURS: dict[str, Behaviour] = {
     "status": _status, "slow": _slow, "drip": _drip, "challenge": _challenge,
     "maintenance": _maintenance, "huge": _huge, "endless": _endless, "binary": _binary,
     "gzip-bomb": _gzip_bomb, "reset": _reset, "redirect": _redirect, "redirect-loop": _redirect_loop,
+    "gate": _gate, "counter": _counter, "firehose": _firehose, "abort": _abort, "bomb": _bomb,
 }

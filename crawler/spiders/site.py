@@ -34,6 +34,7 @@ from twisted.python.failure import Failure
 from crawler.discovery import Discovery
 from crawler.failures import failure_reason
 from crawler.spiders.base import HANDLED_STATUSES, WatchSpider
+from pipeline.extract import MAX_ELEMENTS
 from pipeline.sites.pages import language_variants
 from pipeline.urls import normalize_url, page_key, same_site
 
@@ -149,6 +150,13 @@ class SiteSpider(WatchSpider):
 
     async def follow(self, response: Response, watched_url: str | None) -> AsyncIterator[Any]:
         if not isinstance(response, TextResponse) or not 200 <= response.status < 300:
+            return
+        if response.body.count(b"<") > 2 * MAX_ELEMENTS:
+            # what extraction refuses is not parsed for links either (a hostile 10 MB page of tiny
+            # elements would take ~350 MB to parse)
+            logger.warning("%s: not reading the links of %s: too many HTML elements",
+                           self.source.name, response.url)
+            self._count("discovery/too_many_elements")
             return
         try:
             tree = response.selector.root

@@ -35,7 +35,8 @@ class App:
         """False for a SQLite file not created yet (read-only commands then create nothing)."""
         url = self.db_url
         if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-            return Path(url[len("sqlite:///"):]).expanduser().exists()
+            # the path ends before any ``?timeout=`` option
+            return Path(url[len("sqlite:///"):].split("?", 1)[0]).expanduser().exists()
         return True
 
     def store(self) -> Store:

@@ -270,7 +270,7 @@ def test_mistakes_get_one_clear_json_error(client: TestClient, served: Served, m
     ("http://mapped.example.org/", "resolves to a loopback address (::ffff:127.0.0.1)"),
     ("http://metadata.example.org/latest", "resolves to a link-local address"),
     ("http://cgnat.example.org/", "resolves to a non-public address (100.64.0.1)"),
-    ("http://zero.example.org/", "resolves to a unspecified address"),
+    ("http://zero.example.org/", "resolves to an unspecified address"),
     ("http://sixtofour.example.org/", "resolves to a private address"),
     ("http://multicast.example.org/", "resolves to a multicast address"),
     ("http://nxdomain.example.org/", "host nxdomain.example.org does not resolve"),
