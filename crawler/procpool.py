@@ -191,6 +191,7 @@ class ExtractionPool:
     def _failed(self, worker: _Worker) -> None:
         """The worker died: fail what it held, replace it, carry on."""
         self._detach(worker)
+        worker.process.join(timeout=1)      # reap it, so its exit code is known
         code = worker.process.exitcode
         logger.error("extraction worker %s exited (code %s); replacing it", worker.process.pid, code)
         for future in worker.pending.values():
