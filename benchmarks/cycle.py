@@ -1,7 +1,7 @@
 """Benchmark: check cycles of N realistic pages served by nginx on 127.0.0.1.
 
     python -m benchmarks.cycle --pages 1000            # cycles 1-3 (the issue's targets)
-    python -m benchmarks.cycle --pages 1000 --cycles 10  # storage growth over 10 cycles
+    python -m benchmarks.cycle --pages 1000 --cycles 10 --edit-every-cycle   # storage growth
 
 Cycle 1: every page is new. Cycle 2 (and every later even cycle): 10 % of the pages get a main-text
 edit and every page gets boilerplate churn. Cycle 3 (and later odd cycles): nothing changes, the
@@ -166,6 +166,8 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8899)
     parser.add_argument("--workdir", type=Path, default=None, help="keep files here (default: temp)")
     parser.add_argument("--workers", default="auto", help="settings.workers for the run")
+    parser.add_argument("--edit-every-cycle", action="store_true",
+                        help="every cycle after the first edits 10 %% of the pages (storage growth)")
     args = parser.parse_args()
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     if not Path(nginx).exists():
@@ -195,7 +197,7 @@ def main() -> int:
     try:
         for cycle in range(1, args.cycles + 1):
             edited: set[int] = set()
-            if cycle > 1 and cycle % 2 == 0:
+            if cycle > 1 and (cycle % 2 == 0 or args.edit_every_cycle):
                 stride = round(1 / EDIT_SHARE)
                 edited = {n for n in range(args.pages) if (n + cycle) % stride == 0}
                 for n in edited:
@@ -229,9 +231,10 @@ def main() -> int:
                   f"store {m.store_mb:6.1f} MB, events {m.events} {status}", flush=True)
     finally:
         _stop_nginx(root)
+    edits = (args.cycles - 1) if args.edit_every_cycle else args.cycles // 2
     print(f"\npages: {args.pages}, {min(sizes) // 1024}-{max(sizes) // 1024} KB "
           f"(mean {sum(sizes) // len(sizes) // 1024} KB); naive raw copy of every version: "
-          f"{sum(sizes) * (1 + (args.cycles // 2) * EDIT_SHARE) / 2**20:.0f} MB")
+          f"{sum(sizes) * (1 + edits * EDIT_SHARE) / 2**20:.0f} MB")
     print("| cycle | wall s | CPU s | pages/s | peak RSS MB (run / with workers) | store MB | events |")
     print("|---|---|---|---|---|---|---|")
     for m in results:

@@ -8,7 +8,6 @@ per page, so fetching never waits on the disk.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 from collections import Counter
@@ -153,7 +152,7 @@ class RunContext:
                            headers=fetched.headers, duration_ms=fetched.duration_ms,
                            run_id=report.run_id, body=fetched.body, body_size=len(fetched.body))
         try:
-            outcome = await asyncio.wrap_future(self.writer.submit(check))
+            outcome = await self.writer.submit(check)
         except StoreError as exc:
             # the run stops (one error line); each page in flight is dropped quietly, not logged
             # with a traceback: the next run checks it again

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from scrapy.settings.default_settings import EXTENSIONS_BASE
+
 from crawler.guard import TRUSTED_ORIGINS_SETTING, trusted_origins
 from profilewatch.config import Config
 
@@ -67,7 +69,10 @@ def build_settings(config: Config, *, log_level: str = "WARNING") -> dict[str, A
         "LOG_LEVEL": log_level,
         "LOG_ENABLED": True,
         "LOG_INSTALL_ROOT_HANDLER": False,   # profilewatch.logs owns the root handler
-        "EXTENSIONS": {"scrapy.extensions.remote_control.RemoteControl": None},
+        # Scrapy's remote-control extension opens an HTTP port; removed from the base list (a
+        # `None` in EXTENSIONS would still import it, and with it aiohttp: ~0.1 s and ~15 MB)
+        "EXTENSIONS_BASE": {key: order for key, order in EXTENSIONS_BASE.items()
+                            if "remote_control" not in key},
         "LOGSTATS_INTERVAL": 0,
         "ITEM_PIPELINES": ITEM_PIPELINES,
         "DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES,

@@ -1,18 +1,19 @@
-"""The store writer: one thread that records page results in small batches.
+"""The store writer: page results recorded in small batches, on the event loop.
 
-Pipelines hand each analysed fetch to :meth:`BatchWriter.submit` and await the returned future. The
-thread takes whatever has queued up (at most ``MAX_BATCH`` results, waiting at most ``MAX_WAIT``
-seconds for more) and records it in one transaction. Fetching and extraction never wait on the disk,
-and a busy run commits a few times a second instead of once per page.
+Pipelines hand each analysed fetch to :meth:`BatchWriter.submit` and await the returned future.
+Results wait at most ``MAX_WAIT`` seconds (or until ``MAX_BATCH`` have queued) and are then recorded
+in one transaction, so a busy run commits a few times a second instead of once per page.
+
+The batch is written on the event loop's own thread. A writer *thread* was tried first: it gains
+nothing (the recording is Python under the GIL) and with SQLite it made the run's memory grow by
+~40 KB per page (310 MB instead of 127 MB for 5,000 pages) — freed only at exit. A batch of 200
+unchanged pages takes ~20 ms, of 200 new versions ~200 ms; the loop is held that long at most.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import queue
-import threading
-import time
-from concurrent.futures import Future
 
 from profilewatch.errors import StoreError
 from storage.records import CheckInput, PageState, RecordOutcome
@@ -26,69 +27,63 @@ MAX_BATCH = 200
 # loses at most this much recent work, which the next run simply checks again.
 MAX_WAIT = 0.05
 
-_STOP = object()
-
 
 class BatchWriter:
     def __init__(self, store: Store, states: dict[str, PageState], gone_after: int) -> None:
         self.store = store
-        self.states = states          # owned by the writer thread once started
+        self.states = states
         self.gone_after = gone_after
         self.failure: StoreError | None = None
-        self._queue: queue.Queue[object] = queue.Queue()
-        self._thread = threading.Thread(target=self._loop, name="store-writer", daemon=True)
-        self._thread.start()
+        self._pending: list[tuple[CheckInput, asyncio.Future[RecordOutcome]]] = []
+        self._timer: asyncio.TimerHandle | None = None
 
-    def submit(self, check: CheckInput) -> Future[RecordOutcome]:
-        future: Future[RecordOutcome] = Future()
+    def submit(self, check: CheckInput) -> asyncio.Future[RecordOutcome]:
+        """Queue a result; the future resolves once its batch is committed."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[RecordOutcome] = loop.create_future()
         if self.failure is not None:
             future.set_exception(self.failure)
-        else:
-            self._queue.put((check, future))
+            return future
+        self._pending.append((check, future))
+        if len(self._pending) >= MAX_BATCH:
+            loop.call_soon(self.flush)
+        elif self._timer is None:
+            self._timer = loop.call_later(MAX_WAIT, self.flush)
         return future
 
-    def close(self) -> None:
-        """Record what is queued, then stop the thread."""
-        self._queue.put(_STOP)
-        self._thread.join()
-
-    def _loop(self) -> None:
-        stopping = False
-        while not stopping:
-            item = self._queue.get()
-            if item is _STOP:
-                break
-            batch = [item]
-            deadline = time.monotonic() + MAX_WAIT     # from the batch's first result, not the last
-            try:
-                while len(batch) < MAX_BATCH:
-                    more = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
-                    if more is _STOP:
-                        stopping = True
-                        break
-                    batch.append(more)
-            except queue.Empty:
-                pass
-            self._write(batch)
-
-    def _write(self, batch: list[object]) -> None:
-        items: list[tuple[CheckInput, Future[RecordOutcome]]] = batch  # type: ignore[assignment]
+    def flush(self) -> None:
+        """Record what is queued, in one transaction."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        items, self._pending = self._pending, []
+        if not items:
+            return
         if self.failure is not None:
-            for _, future in items:
-                future.set_exception(self.failure)
+            self._fail(items, self.failure)
             return
         try:
             results = self.store.record_batch([c for c, _ in items], self.states, self.gone_after)
         except StoreError as exc:
             self.failure = exc
-            for _, future in items:
-                future.set_exception(exc)
+            self._fail(items, exc)
             return
         except Exception as exc:  # a bug must fail these pages loudly, not hang the run
             logger.exception("recording %d page results failed", len(items))
-            for _, future in items:
-                future.set_exception(exc)
+            self._fail(items, exc)
             return
         for (check, future), (outcome, state) in zip(items, results, strict=True):
             self.states[check.url] = state
-            future.set_result(outcome)
+            if not future.done():
+                future.set_result(outcome)
+
+    def close(self) -> None:
+        """Record what is still queued (the loop may have stopped: this runs synchronously)."""
+        self.flush()
+
+    @staticmethod
+    def _fail(items: list[tuple[CheckInput, asyncio.Future[RecordOutcome]]],
+              exc: BaseException) -> None:
+        for _, future in items:
+            if not future.done():
+                future.set_exception(exc)

@@ -6,6 +6,7 @@ Site spiders (``unesco``, ``unicef``, ``undp``) subclass :class:`WatchSpider` an
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Iterable
@@ -26,6 +27,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# How often a held start request checks for a free download slot (seconds): short enough that a
+# free slot waits for a request far less than the request itself takes.
+START_BACKOUT_POLL = 0.005
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # Every status except redirects reaches the callback: errors are data, not exceptions.
 HANDLED_STATUSES = [s for s in range(100, 600) if s not in REDIRECT_STATUSES]
@@ -63,7 +67,18 @@ class WatchSpider(scrapy.Spider):
         for url in self.checked_urls():
             if url not in seen:
                 seen.add(url)
+                await self._backout()
                 yield self.page_request(url)
+
+    async def _backout(self) -> None:
+        """Hold the next start request while the downloader is full.
+
+        Scrapy drains ``start()`` into its scheduler as fast as it yields; a source of thousands
+        of pages would hold every request (and its bookkeeping) in memory at once. Yielding only
+        when a download slot is free keeps a run's memory flat whatever the number of pages."""
+        engine = self.crawler.engine if getattr(self, "crawler", None) else None
+        while engine is not None and engine.running and engine.needs_backout():
+            await asyncio.sleep(START_BACKOUT_POLL)
 
     async def discover(self) -> AsyncIterator[Any]:
         """Discovery requests (site spiders); the generic spider watches what it is given."""
