@@ -40,8 +40,13 @@ class ChildResult:
     @property
     def headline(self) -> str:
         """The summary's first lines on one line, for the daemon's log."""
-        lines = [line.strip() for line in self.summary.splitlines() if line.strip()]
-        return " / ".join(lines[:3]) or "nothing checked (see its log lines)"
+        return headline(self.summary) or "nothing checked (see its log lines)"
+
+
+def headline(summary: str) -> str:
+    """A run summary's first three lines on one line (for a log)."""
+    lines = [line.strip() for line in summary.splitlines() if line.strip()]
+    return " / ".join(lines[:3])
 
 
 class ChildRuns:

@@ -27,6 +27,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from scheduler.children import headline
+
 logger = logging.getLogger(__name__)
 
 EXIT_RETRY_LATER = 75      # same value as profilewatch.cli.run.EXIT_RETRY_LATER
@@ -61,8 +63,7 @@ class BatchResult:
 
     @property
     def headline(self) -> str:
-        lines = [line.strip() for line in self.summary.splitlines() if line.strip()]
-        return " / ".join(lines[:3]) or "nothing checked"
+        return headline(self.summary) or "nothing checked"
 
 
 def _die_with_parent() -> None:

@@ -8,24 +8,19 @@ procrastinate's tables, so nothing collides with the other tests' schemas.
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import subprocess
-import sys
-import threading
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests.conftest import PG_ADMIN_URL, REPO
+from tests.conftest import PG_ADMIN_URL
 from tests.mockserver import MockServer
-from tests.scheduler.conftest import daemons, wait_for  # noqa: F401  (daemons: a fixture)
+from tests.processes import CommandProcess, wait_for
+from tests.scheduler.conftest import daemons  # noqa: F401  (a fixture)
 
 HOSTS = ("127.0.0.1", "127.0.0.2", "127.0.0.3")
 PAGE = ("<html><head><title>{title}</title></head><body><nav>Home · About · Contact</nav>"
@@ -87,31 +82,10 @@ def serve_page(server: MockServer, path: str, title: str, version: int) -> str:
     return server.page(path, PAGE.format(title=title, text=text_, day=min(version, 9)))
 
 
-class WorkerProcess:
-    """``profilewatch worker`` in a subprocess; its stderr is collected line by line."""
+class WorkerProcess(CommandProcess):
+    """``profilewatch worker`` in a subprocess."""
 
-    def __init__(self, workdir: Path, db: str, config: Path, *args: str) -> None:
-        command = [sys.executable, "-m", "profilewatch", "--db", db, "--config", str(config),
-                   "worker", *args]
-        env = {**os.environ, "PYTHONPATH": str(REPO)}
-        env.pop("PROFILEWATCH_DB", None)
-        self.proc = subprocess.Popen(command, cwd=workdir, env=env, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE, text=True)
-        self.lines: list[str] = []
-        self._lock = threading.Lock()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            with self._lock:
-                self.lines.append(line.rstrip("\n"))
-
-    @property
-    def log(self) -> str:
-        with self._lock:
-            return "\n".join(self.lines)
+    command = "worker"
 
     def started_jobs(self) -> list[int]:
         return [int(n) for n in re.findall(r"job (\d+): checking", self.log)]
@@ -120,22 +94,7 @@ class WorkerProcess:
         return [int(n) for n in re.findall(r"job \d+: checking .*\(pid (\d+)\)", self.log)]
 
     def stop(self, timeout: float = 40) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        code = self.proc.wait(timeout=timeout)
-        self._close()
-        return code
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        self._close()
-
-    def _close(self) -> None:
-        self._reader.join(timeout=5)
-        if self.proc.stderr is not None and not self.proc.stderr.closed:
-            self.proc.stderr.close()
+        return self.terminate(timeout)[0]
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ from storage.store import Store
 from tests.cluster.conftest import WorkerProcess, cluster_toml, serve_pages, wait_drained
 from tests.conftest import Cli, source_toml
 from tests.mockserver import MockServer
-from tests.scheduler.conftest import assert_store_consistent, wait_for
+from tests.processes import wait_for
+from tests.scheduler.conftest import assert_store_consistent
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 

@@ -2,37 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import re
-import signal
-import subprocess
-import sys
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
 from storage.models import RunRow
 from storage.store import Store
-from tests.conftest import REPO
-
-T = TypeVar("T")
-
-
-def wait_for(predicate: Callable[[], T], timeout: float, what: str, interval: float = 0.05) -> T:
-    """Poll ``predicate`` until it returns something truthy; fail the test at the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}")
-        threading.Event().wait(interval)
+from tests.processes import CommandProcess
 
 
 def seed_run(store: Store, source: str, *, started: datetime, finished: datetime | None = None,
@@ -59,56 +37,14 @@ def runs_of(store: Store, source: str) -> list[Any]:
     return sorted(store.runs(source), key=lambda r: r.id)
 
 
-class DaemonProcess:
-    """``profilewatch daemon`` in a subprocess; its stderr is collected line by line."""
+class DaemonProcess(CommandProcess):
+    """``profilewatch daemon`` in a subprocess."""
 
-    def __init__(self, workdir: Path, db: str, config: Path, *args: str,
-                 global_args: tuple[str, ...] = ()) -> None:
-        command = [sys.executable, "-m", "profilewatch", "--db", db, "--config", str(config),
-                   *global_args, "daemon", *args]
-        env = {**os.environ, "PYTHONPATH": str(REPO)}
-        env.pop("PROFILEWATCH_DB", None)
-        self.proc = subprocess.Popen(command, cwd=workdir, env=env, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE, text=True)
-        self.lines: list[str] = []
-        self._lock = threading.Lock()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            with self._lock:
-                self.lines.append(line.rstrip("\n"))
-
-    @property
-    def log(self) -> str:
-        with self._lock:
-            return "\n".join(self.lines)
-
-    def wait_for_log(self, pattern: str, timeout: float) -> re.Match[str]:
-        regex = re.compile(pattern)
-        return wait_for(lambda: regex.search(self.log), timeout, f"log line /{pattern}/\n{self.log}")
+    command = "daemon"
 
     def stop(self, timeout: float = 40) -> tuple[int, float]:
         """SIGTERM; returns the exit code and how long the daemon took to exit."""
-        started = time.monotonic()
-        self.proc.send_signal(signal.SIGTERM)
-        code = self.proc.wait(timeout=timeout)
-        took = time.monotonic() - started
-        self._close()
-        return code, took
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        self._close()
-
-    def _close(self) -> None:
-        self._reader.join(timeout=5)
-        if self.proc.stderr is not None and not self.proc.stderr.closed:
-            self.proc.stderr.close()
+        return self.terminate(timeout)
 
 
 @pytest.fixture

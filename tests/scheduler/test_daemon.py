@@ -15,7 +15,8 @@ from profilewatch.config import load_config
 from storage.store import Store
 from tests.conftest import FAST_SETTINGS, Cli, source_toml
 from tests.mockserver import MockServer
-from tests.scheduler.conftest import DaemonProcess, runs_of, seed_run, wait_for
+from tests.processes import wait_for
+from tests.scheduler.conftest import DaemonProcess, runs_of, seed_run
 
 pytestmark = pytest.mark.slow
 

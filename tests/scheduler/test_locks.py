@@ -18,7 +18,8 @@ from storage.store import Store
 from tests import mockserver
 from tests.conftest import FAST_SETTINGS, REPO, Cli, source_toml
 from tests.mockserver import MockServer
-from tests.scheduler.conftest import runs_of, seed_run, wait_for
+from tests.processes import wait_for
+from tests.scheduler.conftest import runs_of, seed_run
 
 PAGE = "<html><head><title>Busy</title></head><body><main><p>{text}</p></main></body></html>"
 BUSY_NOTICE = "profilewatch: source busy is already being run by another process; skipping it"

@@ -17,7 +17,8 @@ from scheduler.status import source_statuses
 from storage.store import Store
 from tests.conftest import REPO, Cli, source_toml
 from tests.mockserver import MockServer
-from tests.scheduler.conftest import assert_store_consistent, runs_of, wait_for
+from tests.processes import wait_for
+from tests.scheduler.conftest import assert_store_consistent, runs_of
 
 pytestmark = pytest.mark.slow
 
