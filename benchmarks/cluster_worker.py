@@ -1,6 +1,6 @@
 """Measure what one ``profilewatch worker`` gets through (the numbers in docs/scaling.md).
 
-Not a test: ``python -m tests.cluster.measure_worker [--pages 600] [--hosts 4] [--concurrency 1 2]``.
+Not a test: ``python -m benchmarks.cluster_worker [--pages 600] [--hosts 4] [--concurrency 1 2]``.
 Serves the benchmark corpus (``benchmarks/corpus.py``: 80-150 KB pages) from mock servers on
 127.0.0.1 … 127.0.0.N, creates a fresh PostgreSQL database on 127.0.0.1, starts one worker, and
 times three cycles queued with ``profilewatch enqueue``: all pages new; every page's boilerplate
