@@ -5,8 +5,11 @@ The file holds, in order:
 1. one ``warcinfo`` record (software, format, what the file contains);
 2. per version of each page, oldest first: a ``request`` record (the GET the capture answered), a
    ``response`` record (status line, the archived headers with a fixed ``Content-Length`` and no
-   transfer or content coding, and the decoded body as stored), and a ``metadata`` record (JSON:
-   extracted text, its SHA-256, the body's SHA-256, the hash-chain link, title, declared date).
+   transfer or content coding, and the decoded body as stored), and a ``metadata`` record in
+   ``application/warc-fields`` (title, declared date, the extracted text's SHA-256, the body's
+   SHA-256, the hash-chain link, and the extracted text itself as a JSON string on one line).
+   Replay tools such as pywb skip ``application/warc-fields`` metadata records when they index, so
+   the archived response is what a replay of the URL shows.
    A body already written earlier in the file (same payload digest) becomes a ``revisit`` record
    of the identical-payload-digest profile pointing at the first capture (``WARC-Refers-To*``).
 
@@ -69,6 +72,14 @@ class _FirstCapture:
 def payload_digest(body: bytes) -> str:
     """The WARC payload digest (``sha1:`` base32), as warcio and pywb compute it."""
     return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+
+
+def warc_fields(fields: dict[str, Any]) -> bytes:
+    """``application/warc-fields``: one ``name: value`` line per field that has a value; line
+    breaks inside a value become spaces (multi-line values are JSON-encoded by the caller)."""
+    lines = [f"{name}: {' '.join(str(value).splitlines())}\r\n"
+             for name, value in fields.items() if value is not None and value != ""]
+    return "".join(lines).encode("utf-8")
 
 
 def _header_name(name: str) -> str:
@@ -151,10 +162,10 @@ class WarcExporter:
         if first is None:
             self.first[digest] = _FirstCapture(url, date, response_id)
         request.rec_headers.add_header("WARC-Concurrent-To", response_id)
-        metadata = json.dumps(self._metadata(version, text), ensure_ascii=False, indent=1).encode()
+        metadata = warc_fields(self._metadata(version, text))
         record = self.writer.create_warc_record(
             url, "metadata", payload=BytesIO(metadata), length=len(metadata),
-            warc_content_type="application/json",
+            warc_content_type="application/warc-fields",
             warc_headers_dict={"WARC-Date": date, "WARC-Refers-To": response_id,
                                "WARC-Concurrent-To": response_id})
         for item in (request, response, record):
@@ -172,21 +183,21 @@ class WarcExporter:
     @staticmethod
     def _metadata(version: VersionInfo, text: str) -> dict[str, Any]:
         return {
-            "version": version.version,
+            "profilewatch-version": version.version,
             "url": version.url,
-            "final_url": version.final_url,
-            "fetched_at": iso(version.fetched_at),
+            "final-url": version.final_url,
+            "fetched-at": iso(version.fetched_at),
             "title": version.title,
             "language": version.language,
-            "declared_date": version.last_modified,
-            "declared_date_text": version.last_modified_text,
-            "declared_date_kind": version.last_modified_kind,
-            "text_sha256": version.content_sha256,
-            "body_sha256": version.body_sha256,
-            "chain_sha256": version.chain_sha256,
+            "declared-date": version.last_modified,
+            "declared-date-text": version.last_modified_text,
+            "declared-date-kind": version.last_modified_kind,
+            "text-sha256": version.content_sha256,
+            "body-sha256": version.body_sha256,
+            "chain-sha256": version.chain_sha256,
             "source": version.source,
             "organisation": version.organisation,
-            "text": text,
+            "extracted-text": json.dumps(text, ensure_ascii=False),
         }
 
 

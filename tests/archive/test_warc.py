@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import socket
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
@@ -19,6 +24,7 @@ from storage.store import Store
 from tests.archive.builder import DAY, T0, add_sources, record, unesco_history
 from tests.conftest import Cli
 from tests.mockserver import render_variant
+from tests.processes import wait_for
 
 PEER = "https://education-profiles.org/northern-africa-and-western-asia/azerbaijan/~technology"
 BACK = "https://www.unicef.org/azerbaijan/inclusive-education?lang=en"    # A, B, then A again
@@ -84,6 +90,13 @@ def test_export_is_valid_warc_1_1_with_revisits(store: Store, tmp_path: Path) ->
     ]
 
 
+def parse_warc_fields(data: bytes) -> dict[str, str]:
+    """``application/warc-fields`` as a reader would take it: one ``name: value`` per CRLF line."""
+    lines = data.decode("utf-8").split("\r\n")
+    assert lines[-1] == ""
+    return dict(line.split(": ", 1) for line in lines[:-1])
+
+
 def test_responses_hold_the_archived_capture_and_metadata(store: Store, tmp_path: Path) -> None:
     path = tmp_path / "peer.warc"
     export_warc(store, path, [PEER, BACK], user_agent="research-bot/2.0 (+https://example.org)")
@@ -105,8 +118,8 @@ def test_responses_hold_the_archived_capture_and_metadata(store: Store, tmp_path
                                   rec.rec_headers.get_header("WARC-Date"), dict(rec.http_headers.headers),
                                   rec.http_headers.get_statuscode(), rec.content_stream().read()))
             elif kind == "metadata":
-                assert rec.rec_headers.get_header("Content-Type") == "application/json"
-                metadata.append(json.loads(rec.content_stream().read()))
+                assert rec.rec_headers.get_header("Content-Type") == "application/warc-fields"
+                metadata.append(parse_warc_fields(rec.content_stream().read()))
     assert requests[0] == "GET /northern-africa-and-western-asia/azerbaijan/~technology HTTP/1.1"
     assert "GET /azerbaijan/inclusive-education?lang=en HTTP/1.1" in requests
     assert len(responses) == 6 and len(metadata) == 7
@@ -118,12 +131,15 @@ def test_responses_hold_the_archived_capture_and_metadata(store: Store, tmp_path
         assert "Content-Encoding" not in headers and "Transfer-Encoding" not in headers
         assert hashlib.sha256(body).hexdigest() == version.body_sha256
     for meta, version in zip(metadata, versions, strict=True):
-        assert meta["version"] == version.version and meta["url"] == version.url
-        assert hashlib.sha256(meta["text"].encode()).hexdigest() == meta["text_sha256"]
-        assert meta["text_sha256"] == version.content_sha256
-        assert meta["chain_sha256"] == version.chain_sha256
-    assert metadata[2]["declared_date_text"] == "Tue, 07/01/2025 - 11:00"   # the metadata version
-    assert metadata[0]["declared_date_text"] == "Mon, 05/08/2024 - 17:13"
+        assert meta["profilewatch-version"] == str(version.version) and meta["url"] == version.url
+        text = json.loads(meta["extracted-text"])
+        assert text == store.text(version) and "\n" in text
+        assert hashlib.sha256(text.encode()).hexdigest() == meta["text-sha256"] == version.content_sha256
+        assert meta["chain-sha256"] == version.chain_sha256
+        assert meta["fetched-at"] == iso(version.fetched_at)
+    assert metadata[2]["declared-date-text"] == "Tue, 07/01/2025 - 11:00"   # the metadata version
+    assert metadata[0]["declared-date-text"] == "Mon, 05/08/2024 - 17:13"
+    assert metadata[0]["title"] == versions[0].title
 
 
 def test_export_command(store: Store, cli: Cli, tmp_path: Path) -> None:
@@ -139,3 +155,52 @@ def test_export_command(store: Store, cli: Cli, tmp_path: Path) -> None:
     assert unknown.stderr == ("profilewatch: error: https://nowhere.example/ is not a watched page "
                               "(see `profilewatch sources`)\n")
     assert not (tmp_path / "none.warc").exists()
+
+
+def test_pywb_replays_every_version_including_revisits(store: Store, tmp_path: Path) -> None:
+    """pywb, an independent replay tool, indexes the export and serves each version's archived
+    body at its Memento datetime; revisits (same URL and another URL) resolve to the first
+    capture's payload, and metadata records are not mistaken for captures."""
+    bin_dir = Path(sys.executable).parent
+    export_warc(store, tmp_path / "archive.warc.gz")
+    for args in (("init", "coll"), ("add", "coll", "archive.warc.gz")):
+        done = subprocess.run([str(bin_dir / "wb-manager"), *args], cwd=tmp_path, capture_output=True,
+                              text=True, check=False, timeout=120)
+        assert done.returncode == 0, done.stderr
+    (tmp_path / "config.yaml").write_text("debug: false\n")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    log = (tmp_path / "wayback.log").open("wb")
+    server = subprocess.Popen([str(bin_dir / "wayback"), "-b", "127.0.0.1", "-p", str(port)],
+                              cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}/coll"
+    try:
+        wait_for(lambda: _answers(f"{base}/"), 60, "pywb to listen")
+        for url in (PEER, BACK, MIRROR):
+            versions = store.history(url)
+            with urllib.request.urlopen(f"{base}/cdx?{urlencode({'url': url, 'output': 'json'})}") as answer:
+                rows = [json.loads(line) for line in answer.read().decode().splitlines()]
+            assert [row["timestamp"] for row in rows] == [stamp(v.fetched_at) for v in versions]
+            for version in versions:
+                with urllib.request.urlopen(f"{base}/{stamp(version.fetched_at)}id_/{url}") as answer:
+                    assert answer.status == 200
+                    assert answer.read() == store.body(version), (url, version.version)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
+def stamp(moment: datetime) -> str:
+    return moment.strftime("%Y%m%d%H%M%S")
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2):
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except OSError:
+        return False
