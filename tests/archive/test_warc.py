@@ -31,6 +31,11 @@ BACK = "https://www.unicef.org/azerbaijan/inclusive-education?lang=en"    # A, B
 MIRROR = "https://mirror.example.org/inclusive-education"                 # A as well
 
 
+# pywb has its own environment beside the test one (see the README's test set-up): its brotlipy
+# dependency replaces the brotli module that Scrapy decodes responses with.
+PYWB_BIN = Path(sys.prefix) / "pywb" / "bin"
+
+
 def warcio(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "warcio.cli", *args], capture_output=True,
                           text=True, check=False, timeout=60)
@@ -161,7 +166,10 @@ def test_pywb_replays_every_version_including_revisits(store: Store, tmp_path: P
     """pywb, an independent replay tool, indexes the export and serves each version's archived
     body at its Memento datetime; revisits (same URL and another URL) resolve to the first
     capture's payload, and metadata records are not mistaken for captures."""
-    bin_dir = Path(sys.executable).parent
+    bin_dir = PYWB_BIN
+    assert (bin_dir / "wayback").exists(), (
+        f"pywb is not installed in {bin_dir.parent}: run the README's test set-up "
+        f"(python3 -m venv {bin_dir.parent} && {bin_dir}/pip install 'pywb>=2.10')")
     export_warc(store, tmp_path / "archive.warc.gz")
     for args in (("init", "coll"), ("add", "coll", "archive.warc.gz")):
         done = subprocess.run([str(bin_dir / "wb-manager"), *args], cwd=tmp_path, capture_output=True,
