@@ -24,10 +24,23 @@ SAMPLE_CHARS = 32_768
 # Detection scores closer than this count as a tie (charset-normalizer reports 0.0 chaos for every
 # Latin codepage on a short French or English text).
 DETECTION_TIE = 0.02
+# A declared single-byte reading of the page's non-ASCII words this garbled (charset-normalizer's
+# "chaos") is suspect; another codepage overrides it only when it reads this much better. Right
+# readings score 0.0-0.2 (Turkish in windows-1254: 0.18), French read as Cyrillic 1.0.
+MISREAD_CHAOS = 0.3
+MISREAD_MARGIN = 0.2
 # Legacy encodings by how common they are on the web (W3Techs order), for breaking detection ties.
 WEB_ENCODINGS = ("cp1252", "cp1251", "latin_1", "cp1250", "cp1256", "shift_jis", "gb18030", "euc_kr",
                  "big5", "iso8859_2", "cp1254", "koi8_r", "cp1253", "cp1255", "cp1257", "euc_jp",
                  "iso8859_15", "tis_620", "cp1258")
+
+
+# What detection may answer: the legacy encodings browsers know (the WHATWG Encoding Standard), as
+# Python codecs. DOS and other codepages no web page uses would otherwise win on pages whose only
+# non-ASCII characters are a no-break space or curly quotes.
+BROWSER_ENCODINGS = (*WEB_ENCODINGS, "cp866", "cp874", "koi8_u", "iso8859_3", "iso8859_4", "iso8859_5",
+                     "iso8859_6", "iso8859_7", "iso8859_8", "iso8859_10", "iso8859_13", "iso8859_14",
+                     "iso8859_16", "mac_roman", "mac_cyrillic", "iso2022_jp")
 
 
 class UndecodableBody(ValueError):
@@ -62,15 +75,31 @@ def _codec(name: str | None) -> str | None:
         return None
 
 
-def _detect(body: bytes) -> str | None:
-    """Detection for undeclared, non-UTF-8 bodies.
+# Markup that says nothing about the text's language: scripts, styles, comments and tags.
+_MARKUP_RE = re.compile(rb"<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.*?-->|<[^>]*>",
+                        re.IGNORECASE | re.DOTALL)
+# How much of the body detection reads (markup included) to find SAMPLE_CHARS of text.
+DETECTION_WINDOW = 262_144
+
+
+def _text_sample(body: bytes) -> bytes:
+    """The body's text bytes for detection. In a page of English markup (menus, scripts, class
+    names) with Cyrillic text, the markup outweighs the text and every Latin codepage scores as
+    well as the right one; without it, the language of the text decides."""
+    text = b" ".join(_MARKUP_RE.sub(b" ", body[:DETECTION_WINDOW]).split())
+    return text[:SAMPLE_CHARS] if not text.isascii() else body[:SAMPLE_CHARS]
+
+
+def _detect(body: bytes, among: list[str] | None = None) -> str | None:
+    """Detection for undeclared, non-UTF-8 bodies (or, with ``among``, the choice between
+    declarations that disagree).
 
     Short Latin texts decode equally well in several single-byte codepages; among the candidates
     that charset-normalizer scores (almost) as well as its best, the one most used on the web wins.
     """
     from charset_normalizer import from_bytes
 
-    matches = list(from_bytes(body[:SAMPLE_CHARS]))
+    matches = list(from_bytes(_text_sample(body), cp_isolation=among or list(BROWSER_ENCODINGS)))
     if not matches:
         return None
     best = matches[0]
@@ -79,6 +108,43 @@ def _detect(body: bytes) -> str | None:
     ranked = sorted(close, key=lambda m: WEB_ENCODINGS.index(_codec(m.encoding) or "")
                     if (_codec(m.encoding) or "") in WEB_ENCODINGS else len(WEB_ENCODINGS))
     return _codec(ranked[0].encoding)
+
+
+def _chaos(sample: bytes, codec: str) -> float:
+    """charset-normalizer's measure of how garbled ``sample`` reads in ``codec`` (1.0: beyond
+    what it accepts as text)."""
+    from charset_normalizer import from_bytes
+
+    match = from_bytes(sample, cp_isolation=[codec]).best()
+    return 1.0 if match is None else float(match.chaos)
+
+
+def _non_ascii_words(body: bytes) -> bytes:
+    """The words that a codepage can misread: in a mostly English page a few garbled words are
+    lost among the ASCII ones, so only these are judged."""
+    text = _MARKUP_RE.sub(b" ", body[:DETECTION_WINDOW])
+    return b" ".join(word for word in text.split() if not word.isascii())[:SAMPLE_CHARS]
+
+
+def _unless_misread(body: bytes, declared: Decoded) -> Decoded:
+    """A legacy single-byte declaration decodes any bytes, so a wrong one gives mojibake rather
+    than an error (French in windows-1251: "а Bakou, йtй"). When the declared reading is clearly
+    garbled and detection finds a common codepage that reads clearly better, detection wins."""
+    if declared.encoding == "utf-8" or body.isascii():
+        return declared
+    sample = _non_ascii_words(body)
+    declared_chaos = _chaos(sample, declared.encoding)
+    if declared_chaos < MISREAD_CHAOS:
+        return declared
+    detected = _detect(body)
+    if not detected or detected == declared.encoding or detected not in WEB_ENCODINGS:
+        return declared
+    if _chaos(sample, detected) > declared_chaos - MISREAD_MARGIN:
+        return declared
+    try:
+        return _checked(Decoded(body.decode(detected), detected))
+    except (UnicodeDecodeError, UndecodableBody):
+        return declared
 
 
 def _checked(decoded: Decoded) -> Decoded:
@@ -113,12 +179,19 @@ def decode_body(body: bytes, content_type: str | None) -> Decoded:
             return _checked(Decoded(body.decode("utf-8"), "utf-8"))
         except UnicodeDecodeError:
             pass
-    # 2. a declared candidate that decodes cleanly wins
+    # 2. a declared candidate that decodes cleanly wins; when the header and the page declare
+    #    different charsets that both decode (any byte is Latin-1), the text's language decides
+    clean: list[Decoded] = []
     for name in candidates:
         try:
-            return _checked(Decoded(body.decode(name), name))
-        except UnicodeDecodeError:
+            clean.append(_checked(Decoded(body.decode(name), name)))
+        except (UnicodeDecodeError, UndecodableBody):
             continue
+    if len(clean) > 1 and not body.isascii():
+        preferred = _detect(body, among=[decoded.encoding for decoded in clean])
+        clean.sort(key=lambda decoded: decoded.encoding != preferred)
+    if clean:
+        return _unless_misread(body, clean[0])
     # 3. undeclared or wrongly declared: detection, if it decodes cleanly
     detected = _detect(body)
     if detected and detected not in candidates:
