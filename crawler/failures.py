@@ -42,7 +42,11 @@ def _lost(text: str) -> str:
 
 def failure_reason(failure: Failure) -> str:
     """A one-phrase reason for a failed request (``timeout``, ``connection refused`` …)."""
-    exc = failure.value
+    return exception_reason(failure.value) if failure.value is not None else "unknown failure"
+
+
+def exception_reason(exc: BaseException) -> str:
+    """:func:`failure_reason` of a bare exception."""
     text = str(exc)
     name = type(exc).__name__
     if isinstance(exc, AddressRefused):

@@ -93,12 +93,37 @@ class PoliteDownloadHandler(HTTP11DownloadHandler):
         return await super().download_request(request)
 
 
+class RobotsErrorLine(logging.Filter):
+    """Scrapy logs a robots.txt it could not fetch as an error with the whole traceback, once per
+    host; the host's pages then go ahead and record their own failure. This makes it one warning
+    line with the short reason users read elsewhere ("DNS lookup failed", "connection refused")."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from crawler.failures import exception_reason  # crawler.failures → guard → this module
+
+        exc = record.exc_info[1] if record.exc_info else None
+        if exc is None or not isinstance(record.args, dict):
+            return True
+        request = record.args.get("request")
+        host = urlparse_cached(request).netloc if isinstance(request, Request) else "a host"
+        record.msg = "robots.txt of %s could not be fetched (%s); its pages are checked without it"
+        record.args = (host, exception_reason(exc))
+        record.exc_info = record.exc_text = None
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+ROBOTS_ERROR_LINE = RobotsErrorLine()
+
+
 class RobotsTxtMiddleware(robotstxt.RobotsTxtMiddleware):
-    """Scrapy's robots.txt middleware: every waiting request gets the rules; Crawl-delay kept."""
+    """Scrapy's robots.txt middleware: every waiting request gets the rules; Crawl-delay kept;
+    a robots.txt that cannot be fetched is one warning line (:class:`RobotsErrorLine`)."""
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         crawler.signals.connect(self.robots_parsed, signal=signals.robots_parsed)
+        robotstxt.logger.addFilter(ROBOTS_ERROR_LINE)    # a set: added once however many crawlers
 
     async def robot_parser(self, request: Request) -> Any:
         parser = await super().robot_parser(request)

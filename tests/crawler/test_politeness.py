@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from itertools import pairwise
 
 import pytest
 
 from crawler.politeness import HostGate
 from storage.store import Store
-from tests.conftest import Cli, source_toml
+from tests.conftest import FAST_SETTINGS, Cli, source_toml
 from tests.mockserver import MockServer
 
 
@@ -56,5 +57,25 @@ def test_two_sources_on_one_host_share_its_pace(server: MockServer, cli: Cli) ->
     store = Store.open(cli.db)
     try:
         assert store.checks(server.url + "/private/page")[0]["reason"] == "disallowed by robots.txt"
+    finally:
+        store.close()
+
+
+def test_an_unreachable_host_is_one_warning_line_and_a_failed_check(cli: Cli) -> None:
+    with socket.socket() as sock:          # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/profile"
+    cli.write_config(FAST_SETTINGS + source_toml("down", [url]))
+    result = cli("run")
+    assert result.code == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    warnings = [line for line in result.stderr.splitlines() if "robots.txt" in line]
+    assert len(warnings) == 1 and warnings[0].endswith(
+        f"WARNING scrapy.downloadermiddlewares.robotstxt: robots.txt of 127.0.0.1:{port} could not "
+        "be fetched (connection refused); its pages are checked without it")
+    store = Store.open(cli.db)
+    try:
+        assert [c["reason"] for c in store.checks(url)] == ["connection refused"]
     finally:
         store.close()
