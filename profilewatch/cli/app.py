@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from profilewatch.config import Config, load_config, resolve_db_url
-from storage.engine import normalise_url
+from storage.engine import normalise_url, redact_url
 from storage.store import Store
 
 
@@ -38,6 +38,12 @@ class App:
             # the path ends before any ``?timeout=`` option
             return Path(url[len("sqlite:///"):].split("?", 1)[0]).expanduser().exists()
         return True
+
+    def note_missing_store(self) -> None:
+        """One line on stderr for a read command that finds no store (a mistyped ``--db`` or
+        another working directory would otherwise look like "nothing changed")."""
+        click.echo(f"profilewatch: no store at {redact_url(self.db_url)} yet: nothing has been "
+                   "checked there (`profilewatch run` creates it)", err=True)
 
     def store(self) -> Store:
         if self._store is None:

@@ -68,6 +68,8 @@ def changes(app: App, since: str | None, url: str | None, kind: str | None, sour
                 raise NotFoundError(f"{url} is not a watched page (see `profilewatch sources`)")
         else:
             events = store.events(since=since_at, url=url, kind=kind, source=source)
+    else:
+        app.note_missing_store()
     if as_json:
         print_json([e.as_json() for e in events])
         return
@@ -91,6 +93,8 @@ def _history(app: App, url: str) -> list[VersionInfo]:
         store = app.store()
         if store.has_page(url):
             return store.history(url)
+    else:
+        app.note_missing_store()
     if _is_watched(app, url):
         return []
     raise NotFoundError(f"{url} is not a watched page (see `profilewatch sources`)")

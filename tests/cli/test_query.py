@@ -123,3 +123,15 @@ def test_sources_works_offline_on_the_builtin_watchlist(tmp_path: Path) -> None:
     data = json.loads(result.stdout)
     assert result.exit_code == 0 and {s["name"] for s in data} >= {"unesco-peer", "unicef-azerbaijan"}
     assert not (tmp_path / "none.db").exists()
+
+
+def test_reading_a_store_that_does_not_exist_says_so_and_creates_nothing(tmp_path: Path) -> None:
+    (tmp_path / "profilewatch.toml").write_text(CONFIG, encoding="utf-8")
+    missing = (f"sqlite:///{tmp_path / 'typo.db'}", tmp_path / "profilewatch.toml")
+    for args, out in ((("changes", "--json"), "[]\n"), (("history", URL, "--json"), "[]\n"),
+                      (("changes",), "no changes\n")):
+        code, stdout, stderr = invoke(missing, *args)
+        assert (code, stdout) == (0, out)      # scripts still read an empty answer
+        assert stderr == (f"profilewatch: no store at sqlite:///{tmp_path / 'typo.db'} yet: nothing "
+                          "has been checked there (`profilewatch run` creates it)\n")
+    assert not (tmp_path / "typo.db").exists()
