@@ -6,7 +6,7 @@ Started once per test session on port 0 of 127.0.0.1 (see ``conftest.py``). Test
   can be changed between runs; ``server.sample(path, name, variant=...)`` serves a bundled sample
   page in a variant (``base``, ``churn:N``, ``edit:N``, ``meta:N`` …);
 - built-in behaviours: ``/status/<code>``, ``/slow?seconds=``, ``/drip``, ``/challenge``,
-  ``/maintenance``, ``/huge?mb=``, ``/endless``, ``/binary``, ``/gzip-bomb``, ``/reset``,
+  ``/maintenance``, ``/huge?mb=``, ``/endless``, ``/binary``, ``/gzip-bomb``,
   ``/redirect?to=``, ``/redirect-loop``, ``/robots.txt`` (programmable);
 - ``server.requests`` logs every request (path and headers) for assertions;
 - reliability behaviours (``tests/reliability``): ``/gate/<name>`` (answers once the test opens
@@ -302,17 +302,6 @@ def _gzip_bomb(h: Any, path: str, query: dict[str, str]) -> None:
     h._send(200, body, "text/html", {"Content-Encoding": "gzip"})
 
 
-def _reset(h: Any, path: str, query: dict[str, str]) -> None:
-    h.send_response(200)
-    h.send_header("Content-Type", "text/html")
-    h.send_header("Content-Length", "50000")
-    h.end_headers()
-    h.wfile.write(b"<html><body><p>partial")
-    h.wfile.flush()
-    h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-    h.connection.close()
-
-
 def _redirect(h: Any, path: str, query: dict[str, str]) -> None:
     h.send_response(int(query.get("code", "301")))
     h.send_header("Location", query.get("to", "/"))
@@ -412,6 +401,6 @@ def _bomb(h: Any, path: str, query: dict[str, str]) -> None:
 BEHAVIOURS: dict[str, Behaviour] = {
     "status": _status, "slow": _slow, "drip": _drip, "challenge": _challenge,
     "maintenance": _maintenance, "huge": _huge, "endless": _endless, "binary": _binary,
-    "gzip-bomb": _gzip_bomb, "reset": _reset, "redirect": _redirect, "redirect-loop": _redirect_loop,
+    "gzip-bomb": _gzip_bomb, "redirect": _redirect, "redirect-loop": _redirect_loop,
     "gate": _gate, "counter": _counter, "firehose": _firehose, "abort": _abort, "bomb": _bomb,
 }

@@ -14,18 +14,10 @@ from storage.store import Store
 from tests.cluster.conftest import WorkerProcess, cluster_toml, serve_pages, wait_drained
 from tests.conftest import Cli, source_toml
 from tests.mockserver import MockServer
-from tests.processes import wait_for
+from tests.processes import alive, wait_for
 from tests.scheduler.conftest import assert_store_consistent
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def _checked(store: Store) -> int:
@@ -79,7 +71,7 @@ def test_a_worker_killed_mid_job_loses_nothing_its_job_is_retried_by_another_wor
             assert len(runs) == 1 or runs[1].pages_ok < len(urls)
         assert checked == len(urls)
         pids = victim.child_pids() + survivor.child_pids()
-        wait_for(lambda: not any(_alive(p) for p in pids), 20, "the runs' processes to exit")
+        wait_for(lambda: not any(alive(p) for p in pids), 20, "the runs' processes to exit")
     finally:
         store.close()
 

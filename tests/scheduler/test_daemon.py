@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 from datetime import UTC, datetime, timedelta
@@ -15,20 +14,12 @@ from profilewatch.config import load_config
 from storage.store import Store
 from tests.conftest import FAST_SETTINGS, Cli, source_toml
 from tests.mockserver import MockServer
-from tests.processes import wait_for
+from tests.processes import alive, wait_for
 from tests.scheduler.conftest import DaemonProcess, runs_of, seed_run
 
 pytestmark = pytest.mark.slow
 
 PAGE = "<html><head><title>Tick</title></head><body><main><p>{text}</p></main></body></html>"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def test_a_1s_source_runs_repeatedly_and_the_daemon_stops_cleanly_on_sigterm(
@@ -56,7 +47,7 @@ def test_a_1s_source_runs_repeatedly_and_the_daemon_stops_cleanly_on_sigterm(
         assert all(r.finished_at is not None for r in runs)
         # … and no child process outlived the daemon
         pids = [p for p in (_pid(store, r.id) for r in runs) if p]
-        assert pids and not any(_alive(p) for p in pids)
+        assert pids and not any(alive(p) for p in pids)
         assert server.paths_requested().count("/tick") >= 2
     finally:
         store.close()
