@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import importlib
 import re
+from collections.abc import Callable
 from typing import ClassVar
 
-from profilewatch.reports.model import Report
+from profilewatch.reports.model import Problem, Report
+from storage.records import iso
 
 RENDERER_MODULES = ("render_text", "render_markdown", "render_html", "render_json")
 # Control characters a hostile page could put in a title or text (terminal escapes, NUL …);
@@ -22,6 +24,9 @@ KIND_LABELS = {"content": "content change", "new": "new page", "gone": "page gon
 SECTION_TITLES = {"content": "Content changes", "new": "New pages", "gone": "Pages gone",
                   "metadata": "Metadata-only changes (main text unchanged)"}
 PROBLEMS_TITLE = "Failing and recovered pages"
+# The order of the change sections in every format.
+SECTION_ORDER = ("content", "new", "gone", "metadata")
+EMPTY_REPORT = "Nothing changed and no page started failing or recovered."
 
 
 class ReportFormat:
@@ -104,3 +109,17 @@ def changed_counts(lines_added: int, lines_removed: int, sentences: tuple[int, i
 def problem_line(state: str, failed_checks: int) -> str:
     checks = f"{failed_checks} failed check{'s' if failed_checks != 1 else ''}"
     return "started failing" if state == "failing" else f"recovered after {checks}"
+
+
+def problem_when(p: Problem, escape: Callable[[str], str] = str) -> str:
+    """``since …: reason`` or ``back at …; failing since … (last: reason)``; ``escape`` is the
+    format's escaping of the page-supplied reason."""
+    reason = escape(clean(p.reason) or (f"HTTP {p.http_status}" if p.http_status else "failed"))
+    if p.state == "failing":
+        return f"since {iso(p.since)}: {reason}"
+    return f"back at {iso(p.at)}; failing since {iso(p.since)} (last: {reason})"
+
+
+def more_sections(count: int) -> str:
+    """``… and 2 more changed sections`` (the passages a report leaves out)."""
+    return f"… and {count} more changed section{'s' if count != 1 else ''}"

@@ -11,14 +11,18 @@ import re
 from html import escape
 
 from profilewatch.reports.formats import (
+    EMPTY_REPORT,
     KIND_LABELS,
     PROBLEMS_TITLE,
+    SECTION_ORDER,
     SECTION_TITLES,
     ReportFormat,
     changed_counts,
     clean,
     excerpt_lines,
+    more_sections,
     problem_line,
+    problem_when,
 )
 from profilewatch.reports.model import Change, Problem, Report
 from storage.records import iso
@@ -103,8 +107,7 @@ def change_html(c: Change) -> str:
         body.append(f'<p style="margin:8px 0 2px 0;font-weight:bold">{h(passage.heading)}</p>')
         body.append(_excerpt(passage.words))
     if c.more_passages:
-        body.append(f'<p style="{MUTED}">… and {c.more_passages} more changed section'
-                    f'{"s" if c.more_passages != 1 else ""}</p>')
+        body.append(f'<p style="{MUTED}">{more_sections(c.more_passages)}</p>')
     if c.citation:
         body.append(f'<p style="{MUTED};margin:8px 0 0 0"><strong>Cite:</strong> '
                     f"{h(c.citation)}</p>")
@@ -129,9 +132,7 @@ def _metadata(changes: list[Change]) -> str:
 
 
 def _problem(p: Problem) -> str:
-    reason = h(clean(p.reason) or (f"HTTP {p.http_status}" if p.http_status else "failed"))
-    when = (f"since {h(iso(p.since))}: {reason}" if p.state == "failing"
-            else f"back at {h(iso(p.at))}; failing since {h(iso(p.since))} (last: {reason})")
+    when = problem_when(p, h)    # ISO times need no escaping
     return (f'<li style="margin:0 0 8px 0">{_badge(p.state, problem_line(p.state, p.failed_checks))}'
             f" {h(p.who)} — {a(p.title or p.url, p.url)}<br>"
             f'<span style="{MUTED}">{when}</span></li>')
@@ -154,7 +155,7 @@ class HtmlReport(ReportFormat):
                  f"{h(iso(report.generated_at))}</p>",
                  f'<p style="font-size:15px;margin:12px 0"><strong>{h(report.summary())}'
                  "</strong></p>"]
-        for kind in ("content", "new", "gone", "metadata"):
+        for kind in SECTION_ORDER:
             changes = report.of_kind(kind)
             if not changes:
                 continue
@@ -168,7 +169,7 @@ class HtmlReport(ReportFormat):
             parts.append('<ul style="padding-left:18px;margin:8px 0">'
                          + "".join(_problem(p) for p in report.problems) + "</ul>")
         if report.empty:
-            parts.append("<p>Nothing changed and no page started failing or recovered.</p>")
+            parts.append(f"<p>{EMPTY_REPORT}</p>")
         title = h(f"profilewatch: {report.summary()}")
         return (
             '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'

@@ -9,14 +9,18 @@ from __future__ import annotations
 import re
 
 from profilewatch.reports.formats import (
+    EMPTY_REPORT,
     KIND_LABELS,
     PROBLEMS_TITLE,
+    SECTION_ORDER,
     SECTION_TITLES,
     ReportFormat,
     changed_counts,
     clean,
     excerpt_lines,
+    more_sections,
     problem_line,
+    problem_when,
 )
 from profilewatch.reports.model import Change, Problem, Report
 from storage.records import iso
@@ -89,8 +93,7 @@ def _change(c: Change) -> list[str]:
     for passage in c.passages:
         lines += ["", f"**{md(passage.heading)}**", "", *_excerpt(passage.words)]
     if c.more_passages:
-        lines += ["", f"*… and {c.more_passages} more changed section"
-                      f"{'s' if c.more_passages != 1 else ''}*"]
+        lines += ["", f"*{more_sections(c.more_passages)}*"]
     if c.citation:
         lines += ["", f"*Cite:* {md(c.citation)}"]
     return [*lines, ""]
@@ -108,11 +111,8 @@ def _metadata_table(changes: list[Change]) -> list[str]:
 
 
 def _problem(p: Problem) -> str:
-    reason = md(clean(p.reason) or (f"HTTP {p.http_status}" if p.http_status else "failed"))
-    when = (f"since {iso(p.since)}: {reason}" if p.state == "failing"
-            else f"back at {iso(p.at)}; failing since {iso(p.since)} (last: {reason})")
     return (f"- **{problem_line(p.state, p.failed_checks)}:** {md(p.who)} — "
-            f"{link(p.title or p.url, p.url)} — {when}")
+            f"{link(p.title or p.url, p.url)} — {problem_when(p, md)}")
 
 
 class MarkdownReport(ReportFormat):
@@ -124,7 +124,7 @@ class MarkdownReport(ReportFormat):
     def render(self, report: Report) -> str:
         lines = [f"# profilewatch change report — {md(report.scope)}", "",
                  f"Generated {iso(report.generated_at)} · **{md(report.summary())}**", ""]
-        for kind in ("content", "new", "gone", "metadata"):
+        for kind in SECTION_ORDER:
             changes = report.of_kind(kind)
             if not changes:
                 continue
@@ -137,5 +137,5 @@ class MarkdownReport(ReportFormat):
         if report.problems:
             lines += [f"## {PROBLEMS_TITLE}", "", *(_problem(p) for p in report.problems), ""]
         if report.empty:
-            lines += ["Nothing changed and no page started failing or recovered.", ""]
+            lines += [EMPTY_REPORT, ""]
         return "\n".join(lines)

@@ -5,14 +5,18 @@ from __future__ import annotations
 import textwrap
 
 from profilewatch.reports.formats import (
+    EMPTY_REPORT,
     KIND_LABELS,
     PROBLEMS_TITLE,
+    SECTION_ORDER,
     SECTION_TITLES,
     ReportFormat,
     changed_counts,
     clean,
     excerpt_lines,
+    more_sections,
     problem_line,
+    problem_when,
 )
 from profilewatch.reports.model import Change, Problem, Report
 from storage.records import iso
@@ -54,8 +58,7 @@ def _change(c: Change, full: bool) -> list[str]:
         for passage in c.passages:
             lines += ["", f"  § {clean(passage.heading)}", *_excerpt(passage.words)]
         if c.more_passages:
-            lines += ["", f"  … and {c.more_passages} more changed section"
-                          f"{'s' if c.more_passages != 1 else ''} (see `profilewatch diff`)"]
+            lines += ["", f"  {more_sections(c.more_passages)} (see `profilewatch diff`)"]
     archived = _archived(c)
     if archived:
         lines += ["", f"  Archived: {archived}"] if full else [f"  Archived: {archived}"]
@@ -89,11 +92,7 @@ def _archived(c: Change) -> str:
 def _problem(p: Problem) -> list[str]:
     lines = [f"{problem_line(p.state, p.failed_checks)}: {clean(p.who)} — {clean(p.title) or p.url}",
              f"  {p.url}"]
-    reason = clean(p.reason) or (f"HTTP {p.http_status}" if p.http_status else "failed")
-    if p.state == "failing":
-        lines.append(f"  since {iso(p.since)}: {reason}")
-    else:
-        lines.append(f"  back at {iso(p.at)}; failing since {iso(p.since)} (last: {reason})")
+    lines.append(f"  {problem_when(p)}")
     return lines
 
 
@@ -106,7 +105,7 @@ class TextReport(ReportFormat):
     def render(self, report: Report) -> str:
         lines = [f"profilewatch change report — {clean(report.scope)}",
                  f"Generated {iso(report.generated_at)} · {report.summary()}"]
-        for kind in ("content", "new", "gone", "metadata"):
+        for kind in SECTION_ORDER:
             changes = report.of_kind(kind)
             if not changes:
                 continue
@@ -125,5 +124,5 @@ class TextReport(ReportFormat):
                     lines.append("")
                 lines += _problem(problem)
         if report.empty:
-            lines += ["", "Nothing changed and no page started failing or recovered."]
+            lines += ["", EMPTY_REPORT]
         return "\n".join(lines) + "\n"
