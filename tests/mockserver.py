@@ -279,19 +279,6 @@ def _huge(h: Any, path: str, query: dict[str, str]) -> None:
         pass
 
 
-def _endless(h: Any, path: str, query: dict[str, str]) -> None:
-    h.send_response(200)
-    h.send_header("Content-Type", "text/html")
-    h.send_header("Transfer-Encoding", "chunked")
-    h.end_headers()
-    chunk = b"<p>" + b"y" * 65530 + b"</p>"
-    try:
-        while True:
-            h.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
-    except OSError:
-        pass
-
-
 def _binary(h: Any, path: str, query: dict[str, str]) -> None:
     body = bytes(range(256)) * 64
     h._send(200, body, query.get("type", "text/html"))
@@ -342,8 +329,10 @@ def _counter(h: Any, path: str, query: dict[str, str]) -> None:
     h._send(200, counter_html(name, n).encode(), "text/html; charset=utf-8")
 
 
-def _firehose(h: Any, path: str, query: dict[str, str]) -> None:
-    """Endless chunked body; ``server.sent["firehose"]`` counts the bytes the client accepted."""
+def _endless(h: Any, path: str, query: dict[str, str]) -> None:
+    """Endless chunked body; ``server.sent[NAME]`` (``endless``, ``firehose``) counts the bytes
+    the client accepted."""
+    name = path.strip("/").split("/")[0]
     h.send_response(200)
     h.send_header("Content-Type", "text/html")
     h.send_header("Transfer-Encoding", "chunked")
@@ -354,7 +343,7 @@ def _firehose(h: Any, path: str, query: dict[str, str]) -> None:
         while True:
             h.wfile.write(frame)
             with h.mock._lock:
-                h.mock.sent["firehose"] = h.mock.sent.get("firehose", 0) + len(chunk)
+                h.mock.sent[name] = h.mock.sent.get(name, 0) + len(chunk)
     except OSError:
         h.close_connection = True
 
@@ -402,5 +391,5 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "status": _status, "slow": _slow, "drip": _drip, "challenge": _challenge,
     "maintenance": _maintenance, "huge": _huge, "endless": _endless, "binary": _binary,
     "gzip-bomb": _gzip_bomb, "redirect": _redirect, "redirect-loop": _redirect_loop,
-    "gate": _gate, "counter": _counter, "firehose": _firehose, "abort": _abort, "bomb": _bomb,
+    "gate": _gate, "counter": _counter, "firehose": _endless, "abort": _abort, "bomb": _bomb,
 }
