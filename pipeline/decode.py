@@ -82,11 +82,16 @@ _MARKUP_RE = re.compile(rb"<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.
 DETECTION_WINDOW = 262_144
 
 
+def _words(body: bytes) -> list[bytes]:
+    """The words of the body's text (markup removed), from its first DETECTION_WINDOW bytes."""
+    return _MARKUP_RE.sub(b" ", body[:DETECTION_WINDOW]).split()
+
+
 def _text_sample(body: bytes) -> bytes:
     """The body's text bytes for detection. In a page of English markup (menus, scripts, class
     names) with Cyrillic text, the markup outweighs the text and every Latin codepage scores as
     well as the right one; without it, the language of the text decides."""
-    text = b" ".join(_MARKUP_RE.sub(b" ", body[:DETECTION_WINDOW]).split())
+    text = b" ".join(_words(body))
     return text[:SAMPLE_CHARS] if not text.isascii() else body[:SAMPLE_CHARS]
 
 
@@ -122,8 +127,7 @@ def _chaos(sample: bytes, codec: str) -> float:
 def _non_ascii_words(body: bytes) -> bytes:
     """The words that a codepage can misread: in a mostly English page a few garbled words are
     lost among the ASCII ones, so only these are judged."""
-    text = _MARKUP_RE.sub(b" ", body[:DETECTION_WINDOW])
-    return b" ".join(word for word in text.split() if not word.isascii())[:SAMPLE_CHARS]
+    return b" ".join(word for word in _words(body) if not word.isascii())[:SAMPLE_CHARS]
 
 
 def _unless_misread(body: bytes, declared: Decoded) -> Decoded:
