@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 
 from benchmarks.corpus import page
 from tests.conftest import PG_ADMIN_URL, REPO, source_toml
-from tests.mockserver import MockServer
+from tests.support.mockserver import MockServer
 
 
 def _profilewatch(db: str, config: Path, *args: str) -> list[str]:

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -33,6 +31,7 @@ from profilewatch.config import Config, SourceConfig
 from profilewatch.errors import StoreError
 from storage import keyframes
 from storage.records import CheckInput, PageState, RecordOutcome
+from storage.runreport import RunReport, SourceReport
 from storage.store import Store
 
 logger = logging.getLogger(__name__)
@@ -57,30 +56,6 @@ class NoProgress:
 
     def finish(self) -> None:
         pass
-
-
-@dataclass
-class SourceReport:
-    source: str
-    run_id: int
-    status: str = "running"
-    counts: Counter[str] = field(default_factory=Counter)
-    reasons: Counter[str] = field(default_factory=Counter)
-    failing: dict[str, str] = field(default_factory=dict)   # url -> reason
-
-
-@dataclass
-class RunReport:
-    started_at: datetime
-    finished_at: datetime | None = None
-    sources: list[SourceReport] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)        # sources another process was running
-
-    def total(self) -> Counter[str]:
-        total: Counter[str] = Counter()
-        for source in self.sources:
-            total.update(source.counts)
-        return total
 
 
 class RunContext:

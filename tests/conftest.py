@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.mockserver import MockServer
+from tests.support.mockserver import MockServer
 
 PG_ADMIN_URL = os.environ.get("PROFILEWATCH_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REPO = Path(__file__).resolve().parent.parent

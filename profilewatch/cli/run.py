@@ -20,7 +20,7 @@ from scheduler.locks import batch_locks, page_domain, source_locks
 from storage.store import Store
 
 if TYPE_CHECKING:
-    from crawler.runner import RunReport
+    from storage.runreport import RunReport
 
 logger = logging.getLogger(__name__)
 

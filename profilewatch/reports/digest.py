@@ -16,7 +16,6 @@ import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from crawler.runner import RunReport
 from profilewatch.config import Config
 from profilewatch.errors import NotFoundError, ProfilewatchError
 from profilewatch.reports.build import build_report
@@ -24,6 +23,7 @@ from profilewatch.reports.deliver import DeliveryResult, deliver
 from profilewatch.reports.model import Report
 from profilewatch.reports.targets import Target, parse_target
 from storage.reporting import ReportWindow
+from storage.runreport import RunReport
 from storage.store import Store
 
 logger = logging.getLogger(__name__)

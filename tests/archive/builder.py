@@ -14,7 +14,7 @@ from pipeline.types import Fetched
 from profilewatch import samples
 from storage.records import CheckInput, RecordOutcome
 from storage.store import Store
-from tests.mockserver import render_variant
+from tests.support.mockserver import render_variant
 
 # A capture time with a fraction of a second: the archive must cite and replay it to the second.
 T0 = datetime(2024, 6, 1, 12, 30, 45, 250_000, tzinfo=UTC)

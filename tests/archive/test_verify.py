@@ -11,7 +11,7 @@ from storage.blobs import compress
 from storage.models import BlobRow, CheckRow, PageRow, VersionRow
 from storage.store import Store
 from tests.archive.builder import T0, add_sources, record, unesco_history
-from tests.mockserver import render_variant
+from tests.support.mockserver import render_variant
 
 PEER = "https://education-profiles.org/northern-africa-and-western-asia/azerbaijan/~technology"
 OTHER = "https://www.unicef.org/azerbaijan/inclusive-education"

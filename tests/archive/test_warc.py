@@ -23,8 +23,8 @@ from storage.records import iso
 from storage.store import Store
 from tests.archive.builder import DAY, T0, add_sources, record, unesco_history
 from tests.conftest import Cli
-from tests.mockserver import render_variant
-from tests.processes import wait_for
+from tests.support.mockserver import render_variant
+from tests.support.processes import wait_for
 
 PEER = "https://education-profiles.org/northern-africa-and-western-asia/azerbaijan/~technology"
 BACK = "https://www.unicef.org/azerbaijan/inclusive-education?lang=en"    # A, B, then A again

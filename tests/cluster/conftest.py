@@ -18,9 +18,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from tests.conftest import PG_ADMIN_URL
-from tests.mockserver import MockServer
-from tests.processes import CommandProcess, wait_for
 from tests.scheduler.conftest import daemons  # noqa: F401  (a fixture)
+from tests.support.mockserver import MockServer
+from tests.support.processes import CommandProcess, wait_for
 
 HOSTS = ("127.0.0.1", "127.0.0.2", "127.0.0.3")
 PAGE = ("<html><head><title>{title}</title></head><body><nav>Home · About · Contact</nav>"

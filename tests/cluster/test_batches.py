@@ -14,7 +14,7 @@ from scheduler.locks import batch_locks, run_lock_name, source_locks
 from storage.store import Store
 from tests.cluster.conftest import cluster_toml, serve_pages
 from tests.conftest import FAST_SETTINGS, Cli, source_toml
-from tests.mockserver import MockServer
+from tests.support.mockserver import MockServer
 
 
 def _config(cluster: dict[str, object]) -> object:

@@ -13,9 +13,9 @@ from sqlalchemy import text
 from storage.store import Store
 from tests.cluster.conftest import WorkerProcess, cluster_toml, serve_pages, wait_drained
 from tests.conftest import Cli, source_toml
-from tests.mockserver import MockServer
-from tests.processes import alive, wait_for
 from tests.scheduler.conftest import assert_store_consistent
+from tests.support.mockserver import MockServer
+from tests.support.processes import alive, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 

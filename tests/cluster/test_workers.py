@@ -27,8 +27,8 @@ from tests.cluster.conftest import (
     wait_drained,
 )
 from tests.conftest import Cli, source_toml
-from tests.mockserver import MockServer
 from tests.scheduler.conftest import DaemonProcess
+from tests.support.mockserver import MockServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 

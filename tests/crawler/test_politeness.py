@@ -11,7 +11,7 @@ import pytest
 from crawler.politeness import HostGate
 from storage.store import Store
 from tests.conftest import FAST_SETTINGS, Cli, source_toml
-from tests.mockserver import MockServer
+from tests.support.mockserver import MockServer
 
 
 def test_host_gate_takes_turns_per_host() -> None:

@@ -16,7 +16,7 @@ from crawler.retry import RetryPolicy, backoff, parse_retry_after, retry_delay
 from storage.store import Store
 from tests import mockserver
 from tests.conftest import Cli, source_toml
-from tests.mockserver import MockServer
+from tests.support.mockserver import MockServer
 
 NOW = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
 POLICY = RetryPolicy()

@@ -12,7 +12,7 @@ import pytest
 
 from profilewatch import samples
 from tests.conftest import FAST_SETTINGS, Cli, source_toml
-from tests.mockserver import MockServer, render_variant
+from tests.support.mockserver import MockServer, render_variant
 
 pytestmark = pytest.mark.slow
 
@@ -62,7 +62,7 @@ def serve_cycle(server: MockServer, cycle: int) -> None:
 
 
 def server_page(kind: str) -> str:
-    from tests.mockserver import CHALLENGE_HTML, MAINTENANCE_HTML
+    from tests.support.mockserver import CHALLENGE_HTML, MAINTENANCE_HTML
 
     return CHALLENGE_HTML if kind == "challenge" else MAINTENANCE_HTML
 

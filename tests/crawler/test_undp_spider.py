@@ -17,7 +17,7 @@ from tests.crawler.replicas.undp import (
     UNDP_LISTING,
     serve_undp,
 )
-from tests.mockserver import MockServer
+from tests.support.mockserver import MockServer
 
 pytestmark = pytest.mark.slow
 

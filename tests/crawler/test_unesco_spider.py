@@ -20,7 +20,7 @@ from tests.crawler.replicas.unesco import (
     serve_unesco,
 )
 from tests.crawler.test_politeness import assert_paced
-from tests.mockserver import MockServer
+from tests.support.mockserver import MockServer
 
 pytestmark = pytest.mark.slow
 

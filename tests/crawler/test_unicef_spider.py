@@ -16,7 +16,7 @@ from tests.crawler.replicas.unicef import (
     serve_unicef,
     story_path,
 )
-from tests.mockserver import MockServer
+from tests.support.mockserver import MockServer
 
 pytestmark = pytest.mark.slow
 

@@ -6,8 +6,8 @@ import pytest
 
 from pipeline.types import Outcome
 from profilewatch import samples
-from tests.mockserver import CHALLENGE_HTML, MAINTENANCE_HTML
 from tests.pipeline.test_extract import analyse
+from tests.support.mockserver import CHALLENGE_HTML, MAINTENANCE_HTML
 
 
 @pytest.mark.parametrize(("status", "outcome", "reason"), [

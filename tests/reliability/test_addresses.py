@@ -28,9 +28,9 @@ from pipeline.addresses import (
 )
 from profilewatch.config import SourceConfig
 from storage.store import Store
-from tests.mockserver import MockServer
 from tests.reliability import proctree
 from tests.reliability.conftest import last_check, pw_command, pw_env
+from tests.support.mockserver import MockServer
 
 POLICY = HostPolicy.for_source(["http://127.0.0.1:8000/watched", "https://www.unicef.org/azerbaijan/x",
                                 "https://example.org/sitemap.xml"], ["partner.test"])

@@ -27,9 +27,9 @@ from sqlalchemy.engine import make_url
 from profilewatch.errors import NotFoundError
 from storage.store import Store
 from tests.conftest import source_toml
-from tests.mockserver import MockServer
 from tests.reliability.conftest import pw_command, pw_env
 from tests.reliability.tcpproxy import TcpProxy
+from tests.support.mockserver import MockServer
 
 pytestmark = pytest.mark.slow
 

@@ -35,8 +35,8 @@ from profilewatch.cli import cli
 from profilewatch.errors import NotFoundError
 from storage.store import Store
 from tests.conftest import source_toml
-from tests.mockserver import MockServer
 from tests.reliability.conftest import pw_command, pw_env
+from tests.support.mockserver import MockServer
 
 pytestmark = pytest.mark.slow
 

@@ -29,8 +29,8 @@ from profilewatch.web.app import create_app
 from storage.blobstore import read_blob
 from storage.store import Store
 from tests.conftest import FAST_SETTINGS, Cli, Result
-from tests.mockserver import MockServer
 from tests.reliability.serve_support import Webhook, free_port
+from tests.support.mockserver import MockServer
 
 # Every secret of the config below (each long and unique, so a hit is never a coincidence).
 HOOK_PW = "hookPw-7f3a91c2e4"            # via ${PW_HOOK_SECRET}

@@ -34,8 +34,8 @@ from storage.reporting import ReportWindow
 from storage.store import Store
 from tests.archive.builder import DAY, T0, add_sources, record
 from tests.conftest import FAST_SETTINGS, REPO, Cli
-from tests.mockserver import MockServer
 from tests.reliability.serve_support import TOKEN, FakeResolver, LiveApp, Webhook, wait_for
+from tests.support.mockserver import MockServer
 from tests.web.conftest import XSS_TEXT, XSS_TITLE, xss_page
 from tests.web.test_browser import Watch, browser, context, shot
 

@@ -12,9 +12,9 @@ import feedparser
 import pytest
 
 from tests.conftest import FAST_SETTINGS, Cli, source_toml
-from tests.mockserver import MockServer
 from tests.reports.conftest import HOOK_PASSWORD, WebhookSink, free_port
 from tests.reports.scenario import PAGES, SOURCE, record_history
+from tests.support.mockserver import MockServer
 
 pytestmark = pytest.mark.slow
 

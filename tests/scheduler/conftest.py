@@ -10,7 +10,7 @@ import pytest
 
 from storage.models import RunRow
 from storage.store import Store
-from tests.processes import CommandProcess
+from tests.support.processes import CommandProcess
 
 
 def seed_run(store: Store, source: str, *, started: datetime, finished: datetime | None = None,

@@ -20,7 +20,7 @@ from profilewatch.cli.archive import bind_socket
 from profilewatch.web.app import create_app
 from storage.store import Store
 from tests.archive.builder import DAY, T0, add_sources, record, unesco_history
-from tests.mockserver import MockServer, render_variant
+from tests.support.mockserver import MockServer, render_variant
 
 XSS_TITLE = '"><script>window.pwned="title";alert("title")</script>'
 XSS_TEXT = '<script>window.pwned="text";alert("text")</script> & <b onclick="x">bold?</b>'

@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 from profilewatch.web.app import create_app
 from storage.store import Store
 from tests.archive.builder import T0, add_sources, record
-from tests.mockserver import render_variant
+from tests.support.mockserver import render_variant
 from tests.web.conftest import LiveServer, WebArchive
 
 SECOND = timedelta(seconds=1)

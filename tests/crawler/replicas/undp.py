@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from tests.crawler.replicas import page, paragraphs, sample
-from tests.mockserver import MockServer
+from tests.support.mockserver import MockServer
 
 REAL_UN = "https://azerbaijan.un.org"
 UNDP_LISTING = "/azerbaijan/press-releases"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from tests.crawler.replicas import page, sample
-from tests.mockserver import MockServer
+from tests.support.mockserver import MockServer
 
 REAL = "https://education-profiles.org"
 AZ = "/northern-africa-and-western-asia/azerbaijan"

@@ -9,7 +9,7 @@ Stories and press releases show a date line.
 from __future__ import annotations
 
 from tests.crawler.replicas import page, paragraphs, sample
-from tests.mockserver import MockServer
+from tests.support.mockserver import MockServer
 
 REAL = "https://www.unicef.org"
 TOPIC = "/azerbaijan/inclusive-education"
