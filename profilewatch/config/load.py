@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from pipeline.ignore import IgnoreSpecError, parse_ignore
 from profilewatch.errors import ConfigError
-from profilewatch.watchlist import BUILTIN_SOURCES
+from profilewatch.config.watchlist import BUILTIN_SOURCES
 
 DEFAULT_CONFIG_NAME = "profilewatch.toml"
 DEFAULT_DB_URL = "sqlite:///profilewatch.db"
