@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from profilewatch.reports.excerpt import Passage
+from profilewatch.diffs.passages import Passage
 from profilewatch.timeutil import parse_user_time
 from storage.records import iso
 
