@@ -36,6 +36,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from pipeline.types import CHECK_KINDS
 from storage.runreport import RunReport
 
 logger = logging.getLogger(__name__)
@@ -45,8 +46,6 @@ RESULT_FD_OPTION = "--result-fd"
 OUTCOMES = ("ran", "busy", "nothing-due")
 # A result line longer than this is not one the child wrote (a source's counts are a few kinds).
 MAX_RESULT_BYTES = 1024 * 1024
-# The order a headline lists counts in: the summary's (profilewatch.summary.KINDS).
-HEADLINE_KINDS = ("new", "content", "metadata", "unchanged", "gone", "failed")
 
 
 def run_argv(global_args: Sequence[str], source: str, *, trigger: str,
@@ -107,7 +106,7 @@ class RunResult:
             for kind, n in source.counts.items():
                 total[kind] = total.get(kind, 0) + n
         checked = self.checked
-        counts = " · ".join(f"{kind} {total.get(kind, 0)}" for kind in HEADLINE_KINDS)
+        counts = " · ".join(f"{kind} {total.get(kind, 0)}" for kind in CHECK_KINDS)
         line = f"{checked} page{'' if checked == 1 else 's'} checked in {self.seconds:.1f} s / {counts}"
         unfinished = [f"{s.source} {s.status}" for s in self.sources if s.status != "completed"]
         if unfinished:

@@ -11,14 +11,13 @@ The shared vocabulary of every layer (it imports nothing of the project but :mod
 
 from __future__ import annotations
 
+from pipeline.types import EVENT_KINDS, SPIDER_KINDS
 from profilewatch.config.convert import expand_env, parse_schedule, shown_url
 from profilewatch.config.load import builtin_config, config_from_mapping, load_config, resolve_db_url
 from profilewatch.config.types import (
     DEFAULT_CONFIG_NAME,
     DEFAULT_DB_URL,
     DEFAULT_USER_AGENT,
-    EVENT_KINDS,
-    SPIDER_KINDS,
     ClusterSettings,
     Config,
     ReportSettings,

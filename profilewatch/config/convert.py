@@ -14,7 +14,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pipeline.ignore import IgnoreSpecError, parse_ignore
-from profilewatch.config.types import EVENT_KINDS, SPIDER_KINDS, Schedule
+from pipeline.types import EVENT_KINDS, SPIDER_KINDS
+from profilewatch.config.types import Schedule
 from profilewatch.errors import ConfigError
 
 SOURCE_NAME_RE = re.compile(r"^[a-z0-9-]+$")

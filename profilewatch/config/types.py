@@ -11,13 +11,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from pipeline.types import EVENT_KINDS
 from profilewatch.errors import ConfigError
 
 DEFAULT_CONFIG_NAME = "profilewatch.toml"
 DEFAULT_DB_URL = "sqlite:///profilewatch.db"
 DEFAULT_USER_AGENT = "profilewatch/1.0 (+https://github.com/profilewatch/profilewatch)"
-SPIDER_KINDS = ("generic", "unesco", "unicef", "undp")
-EVENT_KINDS = ("new", "content", "metadata", "gone")
 
 @dataclass(frozen=True)
 class Schedule:

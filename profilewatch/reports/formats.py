@@ -24,8 +24,6 @@ KIND_LABELS = {"content": "content change", "new": "new page", "gone": "page gon
 SECTION_TITLES = {"content": "Content changes", "new": "New pages", "gone": "Pages gone",
                   "metadata": "Metadata-only changes (main text unchanged)"}
 PROBLEMS_TITLE = "Failing and recovered pages"
-# The order of the change sections in every format.
-SECTION_ORDER = ("content", "new", "gone", "metadata")
 EMPTY_REPORT = "Nothing changed and no page started failing or recovered."
 
 

@@ -14,7 +14,6 @@ from profilewatch.reports.formats import (
     EMPTY_REPORT,
     KIND_LABELS,
     PROBLEMS_TITLE,
-    SECTION_ORDER,
     SECTION_TITLES,
     ReportFormat,
     changed_counts,
@@ -24,7 +23,7 @@ from profilewatch.reports.formats import (
     problem_line,
     problem_when,
 )
-from profilewatch.reports.model import Change, Problem, Report
+from profilewatch.reports.model import KIND_ORDER, Change, Problem, Report
 from storage.records import iso
 
 FONT = "font-family:Arial,Helvetica,sans-serif"
@@ -155,7 +154,7 @@ class HtmlReport(ReportFormat):
                  f"{h(iso(report.generated_at))}</p>",
                  f'<p style="font-size:15px;margin:12px 0"><strong>{h(report.summary())}'
                  "</strong></p>"]
-        for kind in SECTION_ORDER:
+        for kind in KIND_ORDER:
             changes = report.of_kind(kind)
             if not changes:
                 continue

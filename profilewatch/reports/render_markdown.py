@@ -12,7 +12,6 @@ from profilewatch.reports.formats import (
     EMPTY_REPORT,
     KIND_LABELS,
     PROBLEMS_TITLE,
-    SECTION_ORDER,
     SECTION_TITLES,
     ReportFormat,
     changed_counts,
@@ -22,7 +21,7 @@ from profilewatch.reports.formats import (
     problem_line,
     problem_when,
 )
-from profilewatch.reports.model import Change, Problem, Report
+from profilewatch.reports.model import KIND_ORDER, Change, Problem, Report
 from storage.records import iso
 
 # Brackets are escaped, so no link can form and parentheses need no escape; "&" only before an
@@ -124,7 +123,7 @@ class MarkdownReport(ReportFormat):
     def render(self, report: Report) -> str:
         lines = [f"# profilewatch change report — {md(report.scope)}", "",
                  f"Generated {iso(report.generated_at)} · **{md(report.summary())}**", ""]
-        for kind in SECTION_ORDER:
+        for kind in KIND_ORDER:
             changes = report.of_kind(kind)
             if not changes:
                 continue

@@ -8,7 +8,6 @@ from profilewatch.reports.formats import (
     EMPTY_REPORT,
     KIND_LABELS,
     PROBLEMS_TITLE,
-    SECTION_ORDER,
     SECTION_TITLES,
     ReportFormat,
     changed_counts,
@@ -18,7 +17,7 @@ from profilewatch.reports.formats import (
     problem_line,
     problem_when,
 )
-from profilewatch.reports.model import Change, Problem, Report
+from profilewatch.reports.model import KIND_ORDER, Change, Problem, Report
 from storage.records import iso
 
 WIDTH = 100
@@ -105,7 +104,7 @@ class TextReport(ReportFormat):
     def render(self, report: Report) -> str:
         lines = [f"profilewatch change report — {clean(report.scope)}",
                  f"Generated {iso(report.generated_at)} · {report.summary()}"]
-        for kind in SECTION_ORDER:
+        for kind in KIND_ORDER:
             changes = report.of_kind(kind)
             if not changes:
                 continue

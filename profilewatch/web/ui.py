@@ -20,7 +20,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from profilewatch.citation import STYLES
-from profilewatch.diffs.export import words_html
+from profilewatch.diffs.marks import words_html
 from profilewatch.diffs.sidebyside import side_by_side
 from profilewatch.errors import UsageError
 from profilewatch.web.archive import Archive, int_param, page_status
