@@ -22,29 +22,14 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TextIO
 
-from scheduler.protocol import ResultPipe, RunResult, run_argv
+from scheduler.protocol import ChildExit, ResultPipe, RunResult, run_argv
 
 logger = logging.getLogger(__name__)
 
 # How often the stop loop looks at its children (a wait, not a busy loop).
 STOP_POLL_SECONDS = 0.2
-
-
-@dataclass(frozen=True)
-class ChildResult:
-    source: str
-    returncode: int
-    seconds: float
-    summary: str                      # the child's stdout: the human summary
-    result: RunResult | None = None   # what the child wrote on its result pipe
-
-    @property
-    def headline(self) -> str:
-        """The run's result on one line, for the daemon's log."""
-        return self.result.headline if self.result else "nothing checked (see its log lines)"
 
 
 class ChildRuns:
@@ -69,7 +54,7 @@ class ChildRuns:
         with self._lock:
             return sorted(self._procs)
 
-    def run(self, source: str) -> ChildResult | None:
+    def run(self, source: str) -> ChildExit | None:
         """Run one cycle of ``source`` and wait for it; None when the daemon is stopping."""
         started = time.monotonic()
         with self._lock:
@@ -109,7 +94,7 @@ class ChildRuns:
                 self._procs.pop(source, None)
             stdout.close()
             proc.stderr.close()
-        return ChildResult(source, proc.returncode, time.monotonic() - started, "".join(out),
+        return ChildExit(source, proc.returncode, time.monotonic() - started, "".join(out),
                            results[0] if results else None)
 
     def _relay(self, source: str, line: str) -> None:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from profilewatch.errors import EXIT_OK, EXIT_RETRY_LATER, EXIT_USAGE
-from scheduler.protocol import ResultPipe, RunResult, run_argv
+from scheduler.protocol import ChildExit, ResultPipe, run_argv
 
 logger = logging.getLogger(__name__)
 # A stopping child finishes its pages in hand within crawler.shutdown's grace; past this it is
@@ -52,18 +52,6 @@ class BatchFailed(BatchError):
 
 class BatchRejected(BatchError):
     """The child refused the batch (unknown source, bad config): never retried."""
-
-
-@dataclass(frozen=True)
-class BatchResult:
-    returncode: int
-    seconds: float
-    summary: str                      # the child's stdout: the human summary
-    result: RunResult | None = None   # what the child wrote on its result pipe
-
-    @property
-    def headline(self) -> str:
-        return self.result.headline if self.result else "nothing checked"
 
 
 def _die_with_parent() -> None:
@@ -89,7 +77,7 @@ class BatchLauncher:
                         discover=discover, result_fd=result_fd)
 
     async def run(self, job_id: int | None, source: str, urls: Sequence[str], since: str,
-                  discover: bool) -> BatchResult:
+                  discover: bool) -> ChildExit:
         """Run one batch and wait for it; raises :class:`BatchError` unless it was checked."""
         started = time.monotonic()
         pipe = ResultPipe()
@@ -120,7 +108,7 @@ class BatchLauncher:
             self.running.discard(proc)
         await relay
         summary = (await stdout).decode("utf-8", "replace")
-        result = BatchResult(proc.returncode or 0, time.monotonic() - started, summary,
+        result = ChildExit(source, proc.returncode or 0, time.monotonic() - started, summary,
                              await outcome)
         code = result.returncode
         if code == EXIT_OK:

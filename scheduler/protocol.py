@@ -140,6 +140,22 @@ class RunResult:
             return None
 
 
+@dataclass(frozen=True)
+class ChildExit:
+    """What a parent knows of a finished child: exit status, time taken, stdout, result line."""
+
+    source: str
+    returncode: int
+    seconds: float
+    summary: str                      # the child's stdout: the human summary, for people
+    result: RunResult | None = None   # what the child wrote on its result pipe
+
+    @property
+    def headline(self) -> str:
+        """The run's result on one line, for the parent's log."""
+        return self.result.headline if self.result else "nothing checked (see its log lines)"
+
+
 def _source_outcome(data: Any) -> SourceOutcome:
     counts = {str(k): int(v) for k, v in dict(data["counts"]).items()}
     return SourceOutcome(str(data["source"]), int(data["run_id"]), str(data["status"]), counts,
