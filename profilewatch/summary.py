@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING
 
 from pipeline.types import CHECK_KINDS
-
-if TYPE_CHECKING:    # the runner imports Scrapy: only `run` should pay for that
-    from storage.runreport import RunReport
+from storage.runreport import RunReport  # Scrapy-free: the summary never loads the crawler
 
 KINDS = CHECK_KINDS
 # The summary lists at most this many failing pages (one screen); the rest are counted.
