@@ -66,7 +66,8 @@ def test_the_result_line_round_trips_and_garbage_is_no_result() -> None:
 
 @pytest.mark.slow
 def test_daemon_child_and_cluster_batch_read_the_result_line(
-        server: MockServer, db_url: str, tmp_path: Path) -> None:
+        server: MockServer, tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'store.db'}"   # the protocol, not the store, is tested here
     urls = [server.page(f"/proto/{i}", PAGE.format(title=f"Page {i}", text=f"Profile text {i}."))
             for i in (1, 2)]
     config = tmp_path / "profilewatch.toml"
