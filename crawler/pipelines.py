@@ -13,7 +13,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 
 from pipeline.types import Analysis, Fetched
-from storage.records import RecordOutcome
+from storage.results import RecordOutcome
 
 
 @dataclass(slots=True)

@@ -23,14 +23,14 @@ from crawler.procpool import ExtractionPool, WorkerDied
 from crawler.settings import build_settings
 from crawler.shutdown import RunStopper
 from crawler.spiders import spider_class
-from crawler.work import Known, analyse_in_worker, warm_up
+from crawler.extraction import Known, analyse_in_worker, warm_up
 from crawler.writer import BatchWriter
 from pipeline.analyse import Profile
 from pipeline.types import Analysis, ChangeKind, Fetched, Outcome
 from profilewatch.config import Config, SourceConfig
 from profilewatch.errors import StoreError
 from storage import keyframes
-from storage.records import CheckInput, PageState, RecordOutcome
+from storage.results import CheckInput, PageState, RecordOutcome
 from storage.runreport import RunReport, SourceReport
 from storage.store import Store
 
@@ -84,7 +84,7 @@ class RunContext:
         self.pool: ExtractionPool | None = None
         if workers > 0:
             self.pool = ExtractionPool(workers, initializer=warm_up,
-                                       preload=["crawler.work", "pipeline.analyse"])
+                                       preload=["crawler.extraction", "pipeline.analyse"])
         # workers read keyframes with their own connection (the password stays in the URL)
         self.store_url = store.engine.url.render_as_string(hide_password=False)
         self.writer = BatchWriter(store, all_states, config.settings.gone_after)

@@ -16,7 +16,7 @@ import asyncio
 import logging
 
 from profilewatch.errors import StoreError
-from storage.records import CheckInput, PageState, RecordOutcome
+from storage.results import CheckInput, PageState, RecordOutcome
 from storage.store import Store
 
 logger = logging.getLogger(__name__)

@@ -17,13 +17,13 @@ from typing import Any, cast
 from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
 
-from pipeline.classify import classify_change
+from pipeline.transition import classify_change
 from pipeline.diff import diff_texts, summarize_diff
 from pipeline.types import ChangeKind, Decision, Extracted, Outcome
 from storage.blobstore import insert_blob, read_blob
 from storage.integrity import chain_fields, chain_hash
 from storage.models import CheckRow, EventRow, PageRow, SourceRow, VersionRow
-from storage.records import CheckInput, PageState, RecordOutcome
+from storage.results import CheckInput, PageState, RecordOutcome
 
 CHECKS = cast(Table, CheckRow.__table__)
 VERSIONS = cast(Table, VersionRow.__table__)

@@ -1,6 +1,6 @@
 """The store API: the only door to the database.
 
-Callers get plain records (:mod:`storage.records`); sessions and queries stay in this package.
+Callers get plain records (:mod:`storage.results`); sessions and queries stay in this package.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from storage.engine import make_engine, migrate, redact_url
 from storage.locks import HeldLock, try_lock
 from storage.models import CheckRow, EventRow, PageRow, RunRow, SourceRow, VersionRow
 from storage.recording import load_states, record_batch
-from storage.records import (
+from storage.results import (
     CheckInput,
     EventInfo,
     FetchState,

@@ -18,7 +18,7 @@ from profilewatch.config import EVENT_KINDS
 from profilewatch.errors import NotFoundError
 from profilewatch.reports.excerpt import MAX_PASSAGES, Passage, passages
 from profilewatch.reports.model import Change, Problem, Report
-from storage.records import EventInfo, VersionInfo
+from storage.results import EventInfo, VersionInfo
 from storage.reporting import PageTransition, ReportWindow
 from storage.store import Store
 

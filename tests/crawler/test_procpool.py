@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from crawler.procpool import ExtractionPool, WorkerDied
-from crawler.work import Known, analyse_in_worker
+from crawler.extraction import Known, analyse_in_worker
 from pipeline.analyse import Profile
 from pipeline.types import Fetched, Outcome
 from profilewatch import samples
@@ -25,7 +25,7 @@ def _fail() -> None:
 
 def test_pool_analyses_pages_and_survives_a_dying_worker() -> None:
     async def scenario() -> None:
-        pool = ExtractionPool(2, preload=["crawler.work"])
+        pool = ExtractionPool(2, preload=["crawler.extraction"])
         try:
             fetches = [Fetched(url=f"https://example.org/{i}", source="s", fetched_at=datetime.now(UTC),
                                status=200, headers={"content-type": "text/html"},

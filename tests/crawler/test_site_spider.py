@@ -11,7 +11,7 @@ from crawler.spiders.undp import UndpSpider
 from crawler.spiders.unesco import UnescoSpider
 from pipeline.extract import parse_html
 from profilewatch.config import SourceConfig
-from storage.records import PageInfo
+from storage.results import PageInfo
 from tests.crawler.replicas import unesco as peer
 from tests.crawler.replicas.undp import UNDP_LISTING, listing
 

@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.analyse import Profile, analyse_fetch
-from pipeline.classify import classify_change
+from pipeline.transition import classify_change
 from pipeline.diff import apply_diff, diff_texts, summarize_diff, word_diff
 from pipeline.extract import extract_main_text, extract_title, parse_html, prune_boilerplate
 from pipeline.fingerprint import text_sha256

@@ -16,7 +16,7 @@ from profilewatch.config import SourceConfig
 from profilewatch.errors import NotFoundError, StoreError
 from storage import keyframes, recording
 from storage.models import Base
-from storage.records import CheckInput
+from storage.results import CheckInput
 from storage.store import Store
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, 400_000, tzinfo=UTC)
@@ -182,7 +182,7 @@ def test_unreachable_database_is_one_clear_error() -> None:
 def test_new_captures_are_stored_as_deltas_against_the_keyframe(peer: Store) -> None:
     from dataclasses import replace as _replace
 
-    from crawler.work import Known, analyse_in_worker
+    from crawler.extraction import Known, analyse_in_worker
     from storage.blobstore import read_blob
     from storage.models import BlobRow
 

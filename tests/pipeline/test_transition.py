@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.classify import classify_change
+from pipeline.transition import classify_change
 from pipeline.types import ChangeKind, DeclaredDate, Extracted, LatestState, Outcome
 
 NONE = LatestState()
