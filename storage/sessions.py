@@ -57,7 +57,6 @@ class StoreSessions:
             except SQLAlchemyError as error:
                 raise StoreError(f"store {self.url}: {first_line(error)}") from None
 
-
     @contextmanager
     def _read(self) -> Iterator[Session]:
         """A read-only session; database errors become one-line store errors."""
@@ -68,7 +67,6 @@ class StoreSessions:
                 raise StoreUnavailable(f"store {self.url}: {first_line(error)}") from None
             except SQLAlchemyError as error:
                 raise StoreError(f"store {self.url}: {first_line(error)}") from None
-
 
 
 def first_line(exc: BaseException) -> str:
