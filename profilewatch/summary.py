@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from pipeline.types import CHECK_KINDS
-from storage.runreport import RunReport  # Scrapy-free: the summary never loads the crawler
+from storage.runs import RunReport  # Scrapy-free: the summary never loads the crawler
 
 KINDS = CHECK_KINDS
 # The summary lists at most this many failing pages (one screen); the rest are counted.

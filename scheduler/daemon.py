@@ -30,7 +30,7 @@ from profilewatch.config import Config, SourceConfig
 from profilewatch.errors import ConfigError, StoreError
 from scheduler import plan
 from scheduler.protocol import ChildExit
-from storage.records import iso
+from storage.results import iso
 from storage.store import Store
 
 logger = logging.getLogger(__name__)

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from pipeline.types import CHECK_KINDS
-from storage.runreport import RunReport
+from storage.runs import RunReport
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -18,10 +17,11 @@ from profilewatch.summary import render_summary
 from profilewatch.timeutil import parse_user_time
 from scheduler.locks import batch_locks, page_domain, source_locks
 from scheduler.protocol import RunResult, claim_result_fd, result_of, write_result
+from storage.runs import RunRequest
 from storage.store import Store
 
 if TYPE_CHECKING:
-    from storage.runreport import RunReport
+    from storage.runs import RunReport
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +66,9 @@ def run(app: App, ctx: click.Context, source_names: tuple[str, ...], trigger: st
         if not locked:
             write_result(result_fd, RunResult("busy", skipped=tuple(busy)))
             return
-        report = _run(app, store, [s for s in sources if s.name in locked], trigger, busy)
+        request = RunRequest(tuple(s for s in sources if s.name in locked), trigger=trigger,
+                             workers=config.settings.workers)
+        report = _run(app, store, request, busy)
     _report(app, store, report, result_fd)
 
 
@@ -90,8 +92,9 @@ def _run_batch(app: App, source: SourceConfig, only_urls: tuple[str, ...],
                        f"{'was' if one else 'were'} checked already.")
             write_result(result_fd, RunResult("nothing-due"))
             return EXIT_OK
-        batch = replace(source, only_urls=tuple(urls), discover=discover)
-        report = _run(app, store, [batch], trigger, [])
+        batch = RunRequest((source,), trigger=trigger, only_urls={source.name: tuple(urls)},
+                           discover=discover, workers=app.config.settings.workers)
+        report = _run(app, store, batch, [])
     _report(app, store, report, result_fd)
     if trigger == "cluster" and any(s.status != "completed" for s in report.sources):
         return EXIT_RETRY_LATER
@@ -117,16 +120,14 @@ def _due_pages(store: Store, source: SourceConfig, urls: tuple[str, ...],
     return due
 
 
-def _run(app: App, store: Store, sources: list[SourceConfig], trigger: str,
-         busy: list[str]) -> RunReport:
-    """One cycle of ``sources`` (the caller holds their locks)."""
+def _run(app: App, store: Store, request: RunRequest, busy: list[str]) -> RunReport:
+    """One cycle of the request's sources (the caller holds their locks)."""
     from crawler.runner import run_sources  # local: Scrapy and Twisted load only for runs
 
     interactive = stderr_is_terminal() and app.verbosity >= 0
     progress = make_progress(interactive=interactive, quiet=app.verbosity < 0)
     log_level = "DEBUG" if app.verbosity >= 2 else "WARNING"
-    report = run_sources(app.config, store, sources, progress=progress, trigger=trigger,
-                         log_level=log_level)
+    report = run_sources(app.config, store, request, progress=progress, log_level=log_level)
     report.skipped = busy
     return report
 

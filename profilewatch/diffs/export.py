@@ -7,7 +7,7 @@ from typing import Any
 
 from pipeline.diff import TextDiff, summarize_diff, word_diff
 from profilewatch.diffs.marks import words_html
-from storage.records import VersionInfo, iso
+from storage.results import VersionInfo, iso
 
 
 def diff_as_json(old: VersionInfo, new: VersionInfo, old_text: str, new_text: str,

@@ -14,7 +14,7 @@ from typing import Any
 
 from profilewatch.diffs.passages import Passage
 from profilewatch.timeutil import parse_user_time
-from storage.records import iso
+from storage.results import iso
 
 # The order of a report's change sections, in every format (the event kinds, most telling first).
 KIND_ORDER = ("content", "new", "gone", "metadata")

@@ -19,7 +19,7 @@ from scheduler.children import ChildRuns
 from scheduler.cluster_child import BatchDeferred, BatchLauncher
 from scheduler.locks import domain_lock_name, page_domain, run_lock_name
 from scheduler.protocol import RESULT_FD_OPTION, RunResult, SourceOutcome, result_of, run_argv
-from storage.runreport import RunReport, SourceReport
+from storage.runs import RunReport, SourceReport
 from storage.store import Store
 from tests.conftest import FAST_SETTINGS, REPO, source_toml
 from tests.support.mockserver import MockServer
