@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
-from storage.blobs import compress
+from storage.codecs import compress
 from storage.models import BlobRow, CheckRow, PageRow, VersionRow
 from storage.store import Store
 from tests.archive.builder import T0, add_sources, record, unesco_history

@@ -130,3 +130,39 @@ def test_reporting_never_fails_the_run(store: Any, webhook: WebhookSink,
     assert send_after_run(config, store, _run(runs[1])) == []
     assert "could not send the change reports: cannot reach json://bot:****@127.0.0.1" in caplog.text
     assert HOOK_PASSWORD not in caplog.text
+
+
+# Run in a fresh interpreter: build and send the run's report, then resend it, and print the
+# heavy modules the process loaded on the way.
+_SEND_AND_RESEND = """
+import sys
+from datetime import UTC, datetime
+from profilewatch.config import config_from_mapping
+from profilewatch.reports.digest import resend, send_after_run
+from storage.runs import RunReport, SourceReport
+from storage.store import Store
+from tests.reports.scenario import PAGES, SOURCE, T0, record_history
+
+store = Store.open(sys.argv[1])
+runs = record_history(store)
+config = config_from_mapping({"source": [{"name": SOURCE.name, "urls": list(PAGES)}],
+                              "reports": {"notify": [sys.argv[2]]}}, None)
+sent = send_after_run(config, store, RunReport(started_at=T0, sources=[SourceReport(SOURCE.name, runs[0])]))
+again = resend(config, store, store.deliveries()[0].id)
+print(len(sent), again.ok, sorted(m for m in ("scrapy", "twisted", "crawler", "scheduler")
+                                  if any(n == m or n.startswith(m + ".") for n in sys.modules)))
+"""
+
+
+def test_sending_a_report_never_loads_the_crawler(tmp_path: Any, webhook: WebhookSink) -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", _SEND_AND_RESEND, f"sqlite:///{tmp_path / 'pw.db'}",
+         webhook.url("global")], cwd=root, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["1", "True", "[]"]
+    assert [p.path for p in webhook.posts] == ["/global", "/global"]

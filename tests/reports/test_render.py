@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from profilewatch.diffs.passages import Passage, count_sentences, excerpt
 from profilewatch.reports.build import build_report
-from profilewatch.reports.excerpt import Passage, count_sentences, excerpt
 from profilewatch.reports.formats import render
 from profilewatch.reports.model import Change, Problem, Report
 from storage.reporting import ReportWindow

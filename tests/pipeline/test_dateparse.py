@@ -1,10 +1,10 @@
-"""Parsing the date literals the watched sites print (``pipeline.dates``)."""
+"""Parsing the date literals the watched sites print (``pipeline.dateparse``)."""
 
 from __future__ import annotations
 
 import pytest
 
-from pipeline.dates import parse_date_text, parse_iso_datetime
+from pipeline.dateparse import parse_date_text, parse_iso_datetime
 
 
 @pytest.mark.parametrize(("literal", "value"), [

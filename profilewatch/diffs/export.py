@@ -6,6 +6,7 @@ from html import escape
 from typing import Any
 
 from pipeline.diff import TextDiff, summarize_diff, word_diff
+from profilewatch.diffs.marks import words_html
 from storage.results import VersionInfo, iso
 
 
@@ -27,20 +28,6 @@ def diff_as_json(old: VersionInfo, new: VersionInfo, old_text: str, new_text: st
                    "words": word_diff("\n".join(h.old), "\n".join(h.new))}
                   for h in diff.hunks],
     }
-
-
-def words_html(old: str, new: str) -> str:
-    """Word-level diff as HTML with ``<del>``/``<ins>`` (everything escaped)."""
-    parts = []
-    for op, text in word_diff(old, new):
-        if op == "=":
-            parts.append(escape(text))
-        elif op == "-":
-            parts.append(f'<del style="background:#fdd;text-decoration:line-through">'
-                         f"{escape(text)}</del>")
-        else:
-            parts.append(f'<ins style="background:#dfd;text-decoration:none">{escape(text)}</ins>')
-    return "".join(parts)
 
 
 def diff_as_html(old: VersionInfo, new: VersionInfo, old_text: str, new_text: str,

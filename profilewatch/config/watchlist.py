@@ -1,7 +1,7 @@
 """The built-in watchlist: the real pages profilewatch was started for (``../shared/seeds``).
 
 Used when there is no config file. Plain data (the same shape as a TOML ``[[source]]``), validated by
-:mod:`profilewatch.config` like any user config.
+:mod:`profilewatch.config.load` like any user config.
 
 - UNESCO PEER: the two seed profiles, and through the ``unesco`` spider every theme profile of
   Azerbaijan and Kazakhstan (theme tabs) with their language versions (hreflang);

@@ -13,7 +13,8 @@ from html import escape
 
 from markupsafe import Markup
 
-from pipeline.diff import TextDiff, word_diff
+from pipeline.diff import TextDiff
+from profilewatch.diffs.marks import line_html, words_html_sides
 
 # Unchanged lines shown above and below each change (the rest collapse into a "gap" row).
 CONTEXT = 2
@@ -32,17 +33,8 @@ class Row:
 
 
 def _marked(old: str, new: str) -> tuple[Markup, Markup]:
-    left: list[str] = []
-    right: list[str] = []
-    for op, text in word_diff(old, new):
-        if op == "=":
-            left.append(escape(text))
-            right.append(escape(text))
-        elif op == "-":
-            left.append(f"<del>{escape(text)}</del>")
-        else:
-            right.append(f"<ins>{escape(text)}</ins>")
-    return Markup("".join(left)), Markup("".join(right))
+    left, right = words_html_sides(old, new)
+    return Markup(left), Markup(right)
 
 
 def _same_rows(old_lines: list[str], old_at: int, new_at: int, count: int, *, leading: bool,
@@ -76,10 +68,10 @@ def side_by_side(old_text: str, new_text: str, diff: TextDiff) -> list[Row]:
             rows.append(Row("change", hunk.old_start + i + 1, left, hunk.new_start + i + 1, right))
         for i in range(paired, len(hunk.old)):
             rows.append(Row("removed", hunk.old_start + i + 1,
-                            Markup(f"<del>{escape(hunk.old[i])}</del>"), None, Markup("")))
+                            Markup(line_html("del", hunk.old[i])), None, Markup("")))
         for i in range(paired, len(hunk.new)):
             rows.append(Row("added", None, Markup(""), hunk.new_start + i + 1,
-                            Markup(f"<ins>{escape(hunk.new[i])}</ins>")))
+                            Markup(line_html("ins", hunk.new[i]))))
         old_at = hunk.old_start + len(hunk.old)
         new_at = hunk.new_start + len(hunk.new)
     if diff.hunks:
