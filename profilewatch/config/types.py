@@ -74,10 +74,6 @@ class SourceConfig:
     organisation: str | None = None
     languages: tuple[str, ...] = ()   # language versions to watch besides each page's own (all if empty)
     sitemaps: tuple[str, ...] = ()    # sitemap.xml URLs to discover pages from (never watched themselves)
-    # Set by `run --url` (a cluster batch), never by the TOML file: check only these pages of the
-    # source (None: all of them), and read its listings and sitemaps (discovery) or not.
-    only_urls: tuple[str, ...] | None = None
-    discover: bool = True
 
     @property
     def hosts(self) -> frozenset[str]:
