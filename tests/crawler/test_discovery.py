@@ -12,8 +12,8 @@ from crawler.spiders.unesco import UnescoSpider
 from pipeline.extract import parse_html
 from profilewatch.config import SourceConfig
 from storage.records import PageInfo
-from tests.crawler.replicas import unesco as peer
-from tests.crawler.replicas.undp import UNDP_LISTING, listing
+from tests.support.replicas import unesco as peer
+from tests.support.replicas.undp import UNDP_LISTING, listing
 
 BASE = "http://127.0.0.1:8000"
 

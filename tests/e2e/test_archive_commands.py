@@ -18,8 +18,8 @@ from profilewatch.cli.archive import bind_socket
 from profilewatch.errors import UsageError
 from storage.models import VersionRow
 from storage.store import Store
-from tests.archive.builder import SEEDS, seed_archive
 from tests.conftest import REPO, Cli
+from tests.support.archive import SEEDS, seed_archive
 
 PEER = SEEDS["unesco-profile"].url
 

@@ -12,9 +12,9 @@ import feedparser
 import pytest
 
 from tests.conftest import FAST_SETTINGS, Cli, source_toml
-from tests.reports.conftest import HOOK_PASSWORD, WebhookSink, free_port
-from tests.reports.scenario import PAGES, SOURCE, record_history
 from tests.support.mockserver import MockServer
+from tests.support.scenario import PAGES, SOURCE, record_history
+from tests.support.sinks import HOOK_PASSWORD, Webhook, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -50,7 +50,7 @@ def test_report_formats(cli: Cli) -> None:
     assert len(wrong.stderr.strip().splitlines()) == 1
 
 
-def test_run_delivers_resend_and_secrets(server: MockServer, cli: Cli, webhook: WebhookSink,
+def test_run_delivers_resend_and_secrets(server: MockServer, cli: Cli, webhook: Webhook,
                                          tmp_path: Path) -> None:
     dead = f"json://bot:{HOOK_PASSWORD}@127.0.0.1:{free_port()}/dead"
     urls = [server.sample("/profile", "unesco-profile"), server.sample("/news", "ngo-news")]

@@ -13,7 +13,7 @@ import pytest
 from profilewatch.citation import STYLES, cite
 from storage.records import VersionInfo
 from storage.store import Store
-from tests.archive.builder import SEEDS, seed_archive
+from tests.support.archive import SEEDS, seed_archive
 
 BASE = "https://archive.example.org"
 PEER = SEEDS["unesco-profile"].url

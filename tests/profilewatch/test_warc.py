@@ -21,8 +21,8 @@ from warcio.archiveiterator import ArchiveIterator
 from profilewatch.warc import export_warc, payload_digest
 from storage.records import iso
 from storage.store import Store
-from tests.archive.builder import DAY, T0, add_sources, record, unesco_history
 from tests.conftest import Cli
+from tests.support.archive import DAY, T0, add_sources, record, unesco_history
 from tests.support.mockserver import render_variant
 from tests.support.processes import wait_for
 

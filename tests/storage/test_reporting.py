@@ -10,7 +10,7 @@ import pytest
 
 from profilewatch.errors import NotFoundError
 from storage.reporting import DeliveryInput, ReportWindow
-from tests.reports.scenario import BASE, T0, record_history
+from tests.support.scenario import BASE, T0, record_history
 
 
 def test_events_by_run(store: Any) -> None:
@@ -43,7 +43,7 @@ def test_transitions_are_reported_once(store: Any) -> None:
 
 
 def test_a_page_failing_for_several_runs_is_reported_at_the_start_only(store: Any) -> None:
-    from tests.reports import scenario
+    from tests.support import scenario
 
     original = scenario.RUNS
     error = (503, scenario.ERROR_PAGE)

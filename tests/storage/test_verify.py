@@ -10,7 +10,7 @@ from sqlalchemy import delete, select, update
 from storage.blobs import compress
 from storage.models import BlobRow, CheckRow, PageRow, VersionRow
 from storage.store import Store
-from tests.archive.builder import T0, add_sources, record, unesco_history
+from tests.support.archive import T0, add_sources, record, unesco_history
 from tests.support.mockserver import render_variant
 
 PEER = "https://education-profiles.org/northern-africa-and-western-asia/azerbaijan/~technology"

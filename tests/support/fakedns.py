@@ -1,6 +1,6 @@
 """Run ``profilewatch`` with some host names mapped to addresses, like lines of /etc/hosts.
 
-    python -m tests.reliability.fakedns NAME=ADDRESS [NAME=ADDRESS ...] -- PROFILEWATCH-ARGS
+    python -m tests.support.fakedns NAME=ADDRESS [NAME=ADDRESS ...] -- PROFILEWATCH-ARGS
 
 The mapping goes through the seam of the crawler's resolver (``crawler.guard.LOOKUP``): the
 address rules see exactly what they would see if the system resolver gave those answers, so a
@@ -15,7 +15,7 @@ import sys
 
 def main(argv: list[str]) -> None:
     if "--" not in argv:
-        raise SystemExit("usage: python -m tests.reliability.fakedns NAME=ADDRESS ... -- ARGS")
+        raise SystemExit("usage: python -m tests.support.fakedns NAME=ADDRESS ... -- ARGS")
     split = argv.index("--")
     mapping = dict(item.split("=", 1) for item in argv[:split])
 

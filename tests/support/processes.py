@@ -19,7 +19,8 @@ from tests.conftest import REPO
 T = TypeVar("T")
 
 
-def wait_for(predicate: Callable[[], T], timeout: float, what: str, interval: float = 0.05) -> T:
+def wait_for(predicate: Callable[[], T], timeout: float = 30.0, what: str = "the condition",
+             interval: float = 0.05) -> T:
     """Poll ``predicate`` until it returns something truthy; fail the test at the deadline."""
     deadline = time.monotonic() + timeout
     while True:
@@ -93,3 +94,28 @@ class CommandProcess:
         self._reader.join(timeout=5)
         if self.proc.stderr is not None and not self.proc.stderr.closed:
             self.proc.stderr.close()
+
+
+class DaemonProcess(CommandProcess):
+    """``profilewatch daemon`` in a subprocess."""
+
+    command = "daemon"
+
+    def stop(self, timeout: float = 40) -> tuple[int, float]:
+        """SIGTERM; returns the exit code and how long the daemon took to exit."""
+        return self.terminate(timeout)
+
+
+class WorkerProcess(CommandProcess):
+    """``profilewatch worker`` in a subprocess."""
+
+    command = "worker"
+
+    def started_jobs(self) -> list[int]:
+        return [int(n) for n in re.findall(r"job (\d+): checking", self.log)]
+
+    def child_pids(self) -> list[int]:
+        return [int(n) for n in re.findall(r"job \d+: checking .*\(pid (\d+)\)", self.log)]
+
+    def stop(self, timeout: float = 40) -> int:
+        return self.terminate(timeout)[0]

@@ -8,7 +8,6 @@ procrastinate's tables, so nothing collides with the other tests' schemas.
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -18,9 +17,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from tests.conftest import PG_ADMIN_URL
-from tests.scheduler.conftest import daemons  # noqa: F401  (a fixture)
 from tests.support.mockserver import MockServer
-from tests.support.processes import CommandProcess, wait_for
+from tests.support.processes import wait_for
 
 HOSTS = ("127.0.0.1", "127.0.0.2", "127.0.0.3")
 PAGE = ("<html><head><title>{title}</title></head><body><nav>Home · About · Contact</nav>"
@@ -80,30 +78,6 @@ def serve_page(server: MockServer, path: str, title: str, version: int) -> str:
     text_ = (f"{title} reports the education budget for the year, revision {version}. "
              "The ministry publishes figures on enrolment, teachers and schools by region.")
     return server.page(path, PAGE.format(title=title, text=text_, day=min(version, 9)))
-
-
-class WorkerProcess(CommandProcess):
-    """``profilewatch worker`` in a subprocess."""
-
-    command = "worker"
-
-    def started_jobs(self) -> list[int]:
-        return [int(n) for n in re.findall(r"job (\d+): checking", self.log)]
-
-    def child_pids(self) -> list[int]:
-        return [int(n) for n in re.findall(r"job \d+: checking .*\(pid (\d+)\)", self.log)]
-
-    def stop(self, timeout: float = 40) -> int:
-        return self.terminate(timeout)[0]
-
-
-@pytest.fixture
-def workers() -> Iterator[list[WorkerProcess]]:
-    """Workers a test started; any still running at the end are stopped."""
-    started: list[WorkerProcess] = []
-    yield started
-    for worker in started:
-        worker.kill()
 
 
 def check_jobs(db: str) -> list[dict[str, Any]]:

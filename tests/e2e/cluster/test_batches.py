@@ -12,8 +12,8 @@ from profilewatch.errors import ConfigError
 from scheduler.cluster import cluster_database_url, plan_batches
 from scheduler.locks import batch_locks, run_lock_name, source_locks
 from storage.store import Store
-from tests.cluster.conftest import cluster_toml, serve_pages
 from tests.conftest import FAST_SETTINGS, Cli, source_toml
+from tests.e2e.cluster.conftest import cluster_toml, serve_pages
 from tests.support.mockserver import MockServer
 
 

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import text
 
 from storage.store import Store
-from tests.cluster.conftest import WorkerProcess, cluster_toml, serve_pages, wait_drained
 from tests.conftest import Cli, source_toml
-from tests.scheduler.conftest import assert_store_consistent
+from tests.e2e.cluster.conftest import cluster_toml, serve_pages, wait_drained
 from tests.support.mockserver import MockServer
-from tests.support.processes import alive, wait_for
+from tests.support.processes import WorkerProcess, alive, wait_for
+from tests.support.runs import assert_store_consistent
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 

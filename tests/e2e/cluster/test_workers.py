@@ -18,17 +18,16 @@ import pytest
 from sqlalchemy import text
 
 from storage.store import Store
-from tests.cluster.conftest import (
+from tests.conftest import Cli, source_toml
+from tests.e2e.cluster.conftest import (
     HOSTS,
-    WorkerProcess,
     cluster_toml,
     serve_page,
     serve_pages,
     wait_drained,
 )
-from tests.conftest import Cli, source_toml
-from tests.scheduler.conftest import DaemonProcess
 from tests.support.mockserver import MockServer
+from tests.support.processes import DaemonProcess, WorkerProcess
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 

@@ -29,7 +29,7 @@ def pw_command(db: str, config: Path | None, *args: str, fake_dns: dict[str, str
     options = ["--db", db, *(["--config", str(config)] if config else []), *args]
     if fake_dns:
         mapping = [f"{name}={address}" for name, address in fake_dns.items()]
-        return [sys.executable, "-m", "tests.reliability.fakedns", *mapping, "--", *options]
+        return [sys.executable, "-m", "tests.support.fakedns", *mapping, "--", *options]
     return [sys.executable, "-m", "profilewatch", *options]
 
 

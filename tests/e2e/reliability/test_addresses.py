@@ -28,8 +28,8 @@ from pipeline.addresses import (
 )
 from profilewatch.config import SourceConfig
 from storage.store import Store
-from tests.reliability import proctree
-from tests.reliability.conftest import last_check, pw_command, pw_env
+from tests.e2e.reliability.conftest import last_check, pw_command, pw_env
+from tests.support import proctree
 from tests.support.mockserver import MockServer
 
 POLICY = HostPolicy.for_source(["http://127.0.0.1:8000/watched", "https://www.unicef.org/azerbaijan/x",

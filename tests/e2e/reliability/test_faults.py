@@ -14,9 +14,7 @@ import resource
 import socket
 import sqlite3
 import subprocess
-import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +25,10 @@ from sqlalchemy.engine import make_url
 from profilewatch.errors import NotFoundError
 from storage.store import Store
 from tests.conftest import source_toml
-from tests.reliability.conftest import pw_command, pw_env
-from tests.reliability.tcpproxy import TcpProxy
+from tests.e2e.reliability.conftest import pw_command, pw_env
 from tests.support.mockserver import MockServer
+from tests.support.processes import wait_for
+from tests.support.tcpproxy import TcpProxy
 
 pytestmark = pytest.mark.slow
 
@@ -51,16 +50,6 @@ def run(db: str, config: Path | None, *args: str, cwd: Path, **kw: Any
 def start(db: str, config: Path, cwd: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(pw_command(db, config, "run"), env=pw_env(), cwd=cwd, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-
-
-def wait_for(condition: Callable[[], Any], what: str, timeout: float = 30) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def one_error_line(stderr: str) -> str:
@@ -142,7 +131,7 @@ def test_postgresql_gone_mid_run_stops_the_run_and_the_next_run_completes(
     config = write_config(tmp_path, [first, gated])
     try:
         process = start(named(pg_url, "pw-gone", port=proxy.port), config, tmp_path)
-        wait_for(lambda: checked(store, first), "the first page to be recorded")
+        wait_for(lambda: checked(store, first), what="the first page to be recorded")
         proxy.cut()                                   # the database is gone for the run
         server.gate("g").set()                        # the next page arrives and must be written
         _, stderr = process.communicate(timeout=60)
@@ -186,14 +175,14 @@ def test_killed_postgresql_connections(tmp_path: Path, server: MockServer, pg_ur
     config = write_config(tmp_path, [first, gated])
     process = start(named(pg_url, application), config, tmp_path)
     try:
-        wait_for(lambda: checked(store, first), "the first page to be recorded")
-        terminate(wait_for(backends, "the run's connections"))   # every one, all idle
+        wait_for(lambda: checked(store, first), what="the first page to be recorded")
+        terminate(wait_for(backends, what="the run's connections"))   # every one, all idle
         with admin.connect() as blocker:
             blocker.execute(text("LOCK TABLE checks IN ACCESS EXCLUSIVE MODE"))
             server.gate("k").set()
             # the writer reconnected (the idle kill did not stop the run) and is now blocked
             # inside its transaction
-            writer = wait_for(lambda: backends("wait_event_type = 'Lock'"), "a blocked writer")
+            writer = wait_for(lambda: backends("wait_event_type = 'Lock'"), what="a blocked writer")
             terminate(writer)
             _, stderr = process.communicate(timeout=60)
             blocker.rollback()

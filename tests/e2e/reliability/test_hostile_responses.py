@@ -26,8 +26,8 @@ from crawler.settings import build_settings
 from profilewatch.config import builtin_config
 from storage.store import Store
 from tests.conftest import source_toml
-from tests.reliability import proctree
-from tests.reliability.conftest import last_check, pw_command, pw_env
+from tests.e2e.reliability.conftest import last_check, pw_command, pw_env
+from tests.support import proctree
 from tests.support.mockserver import MockServer, bomb_body
 
 pytestmark = pytest.mark.slow

@@ -35,7 +35,7 @@ from profilewatch.cli import cli
 from profilewatch.errors import NotFoundError
 from storage.store import Store
 from tests.conftest import source_toml
-from tests.reliability.conftest import pw_command, pw_env
+from tests.e2e.reliability.conftest import pw_command, pw_env
 from tests.support.mockserver import MockServer
 
 pytestmark = pytest.mark.slow

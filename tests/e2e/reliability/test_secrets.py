@@ -29,8 +29,8 @@ from profilewatch.web.app import create_app
 from storage.blobstore import read_blob
 from storage.store import Store
 from tests.conftest import FAST_SETTINGS, Cli, Result
-from tests.reliability.serve_support import Webhook, free_port
 from tests.support.mockserver import MockServer
+from tests.support.sinks import Webhook, free_port
 
 # Every secret of the config below (each long and unique, so a hit is never a coincidence).
 HOOK_PW = "hookPw-7f3a91c2e4"            # via ${PW_HOOK_SECRET}
@@ -87,7 +87,7 @@ def written(tmp_path_factory: pytest.TempPathFactory,
     mockserver_session.page("/secrets/page", "<html><head><title>Plain page</title></head><body>"
                             "<main><h1>Plain page</h1><p>Nothing secret here, only a paragraph "
                             "long enough to be the main text of a page.</p></main></body></html>")
-    with Webhook() as hook:
+    with Webhook(password="hook-password") as hook:
         config = workdir / "profilewatch.toml"
         config.write_text(secret_config(mockserver_session.url, hook.port), encoding="utf-8")
         found = Written(workdir, config, [], hook)

@@ -32,14 +32,14 @@ from profilewatch.web.app import create_app
 from profilewatch.web.openapi import WRITE_ENDPOINTS
 from storage.reporting import ReportWindow
 from storage.store import Store
-from tests.archive.builder import DAY, T0, add_sources, record
 from tests.conftest import FAST_SETTINGS, REPO, Cli
-from tests.reliability.serve_support import TOKEN, FakeResolver, LiveApp, Webhook, wait_for
+from tests.support.archive import DAY, T0, add_sources, record
+from tests.support.browser import Watch, shot
 from tests.support.mockserver import MockServer
-from tests.web.conftest import XSS_TEXT, XSS_TITLE, xss_page
-from tests.web.test_browser import Watch, browser, context, shot
-
-__all__ = ["browser", "context"]     # the browser fixtures of tests/web/test_browser.py, shared
+from tests.support.processes import wait_for
+from tests.support.serve import TOKEN, FakeResolver
+from tests.support.sinks import Webhook
+from tests.support.web import XSS_TEXT, XSS_TITLE, LiveApp, xss_page
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -73,7 +73,7 @@ def served(tmp_path_factory: pytest.TempPathFactory,
            mockserver_session: MockServer) -> Iterator[Served]:
     workdir = tmp_path_factory.mktemp("serve")
     base = mockserver_session.url
-    with Webhook() as hook:
+    with Webhook(password="hook-password") as hook:
         path = workdir / "profilewatch.toml"
         path.write_text(config_text(base, hook.url()), encoding="utf-8")
         config = load_config(path)

@@ -13,9 +13,9 @@ import pytest
 from profilewatch.config import load_config
 from storage.store import Store
 from tests.conftest import FAST_SETTINGS, Cli, source_toml
-from tests.scheduler.conftest import DaemonProcess, runs_of, seed_run
 from tests.support.mockserver import MockServer
-from tests.support.processes import alive, wait_for
+from tests.support.processes import DaemonProcess, alive, wait_for
+from tests.support.runs import runs_of, seed_run
 
 pytestmark = pytest.mark.slow
 

@@ -16,10 +16,10 @@ from profilewatch.config import SourceConfig
 from scheduler.locks import run_lock_name, source_locks
 from storage.store import Store
 from tests.conftest import FAST_SETTINGS, REPO, Cli, source_toml
-from tests.scheduler.conftest import runs_of, seed_run
 from tests.support import mockserver
 from tests.support.mockserver import MockServer
 from tests.support.processes import wait_for
+from tests.support.runs import runs_of, seed_run
 
 PAGE = "<html><head><title>Busy</title></head><body><main><p>{text}</p></main></body></html>"
 BUSY_NOTICE = "profilewatch: source busy is already being run by another process; skipping it"

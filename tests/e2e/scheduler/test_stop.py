@@ -16,9 +16,9 @@ from profilewatch.config import load_config
 from scheduler.status import source_statuses
 from storage.store import Store
 from tests.conftest import REPO, Cli, source_toml
-from tests.scheduler.conftest import assert_store_consistent, runs_of
 from tests.support.mockserver import MockServer
 from tests.support.processes import wait_for
+from tests.support.runs import assert_store_consistent, runs_of
 
 pytestmark = pytest.mark.slow
 

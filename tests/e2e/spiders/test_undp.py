@@ -7,7 +7,8 @@ import pytest
 
 from storage.store import Store
 from tests.conftest import FAST_SETTINGS, Cli, source_toml
-from tests.crawler.replicas.undp import (
+from tests.support.mockserver import MockServer
+from tests.support.replicas.undp import (
     FROM_SITEMAP,
     MISMATCH,
     UN_ITEMS,
@@ -17,7 +18,6 @@ from tests.crawler.replicas.undp import (
     UNDP_LISTING,
     serve_undp,
 )
-from tests.support.mockserver import MockServer
 
 pytestmark = pytest.mark.slow
 

@@ -9,7 +9,9 @@ import pytest
 
 from storage.store import Store
 from tests.conftest import FAST_SETTINGS, Cli, source_toml
-from tests.crawler.replicas.unesco import (
+from tests.e2e.crawl.test_politeness import assert_paced
+from tests.support.mockserver import MockServer
+from tests.support.replicas.unesco import (
     AZ,
     AZ_TECH_ES,
     AZ_TECH_FR,
@@ -19,8 +21,6 @@ from tests.crawler.replicas.unesco import (
     KZ_INCL_RU,
     serve_unesco,
 )
-from tests.crawler.test_politeness import assert_paced
-from tests.support.mockserver import MockServer
 
 pytestmark = pytest.mark.slow
 

@@ -7,7 +7,8 @@ import pytest
 
 from storage.store import Store
 from tests.conftest import FAST_SETTINGS, Cli, source_toml
-from tests.crawler.replicas.unicef import (
+from tests.support.mockserver import MockServer
+from tests.support.replicas.unicef import (
     PRESS,
     STORIES,
     STORY_PAGES,
@@ -16,7 +17,6 @@ from tests.crawler.replicas.unicef import (
     serve_unicef,
     story_path,
 )
-from tests.support.mockserver import MockServer
 
 pytestmark = pytest.mark.slow
 

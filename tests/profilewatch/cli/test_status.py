@@ -18,7 +18,7 @@ from scheduler.locks import run_lock_name
 from storage.models import PageRow
 from storage.store import Store
 from tests.conftest import source_toml
-from tests.scheduler.conftest import seed_run
+from tests.support.runs import seed_run
 
 CONFIG = (source_toml("hourly", ["http://127.0.0.1:9/h1", "http://127.0.0.1:9/h2"], schedule="1h")
           + source_toml("daily", ["http://127.0.0.1:9/d1"], schedule="1d"))

@@ -7,7 +7,7 @@ from typing import Any
 import feedparser
 
 from profilewatch.reports.atom import atom_feed
-from tests.reports.scenario import BASE, SOURCE, record_history
+from tests.support.scenario import BASE, SOURCE, record_history
 
 
 def test_feed_entries_link_the_archived_versions(store: Any) -> None:

@@ -13,15 +13,15 @@ from profilewatch.reports.build import build_report
 from profilewatch.reports.deliver import deliver, make_subject
 from profilewatch.reports.targets import parse_target
 from storage.reporting import ReportWindow
-from tests.reports.conftest import (
+from tests.support.scenario import record_history
+from tests.support.sinks import (
     HOOK_PASSWORD,
     SMTP_PASSWORD,
     SmtpSink,
-    WebhookSink,
+    Webhook,
     basic_auth,
     free_port,
 )
-from tests.reports.scenario import record_history
 
 pytestmark = pytest.mark.filterwarnings("ignore:Session.login_data is deprecated")
 
@@ -37,7 +37,7 @@ def _run2_report(store: Any) -> Any:
                         base_url="https://archive.example.org")
 
 
-def test_email_and_webhook_receive_the_change(store: Any, smtp: SmtpSink, webhook: WebhookSink,
+def test_email_and_webhook_receive_the_change(store: Any, smtp: SmtpSink, webhook: Webhook,
                                               caplog: pytest.LogCaptureFixture) -> None:
     report = _run2_report(store)
     caplog.set_level(logging.DEBUG)
@@ -70,7 +70,7 @@ def test_email_and_webhook_receive_the_change(store: Any, smtp: SmtpSink, webhoo
     _assert_no_secret(store, caplog.text, results)
 
 
-def test_dead_target_does_not_stop_the_live_one(store: Any, webhook: WebhookSink,
+def test_dead_target_does_not_stop_the_live_one(store: Any, webhook: Webhook,
                                                 caplog: pytest.LogCaptureFixture) -> None:
     report = _run2_report(store)
     dead = parse_target(f"json://bot:{HOOK_PASSWORD}@127.0.0.1:{free_port()}/dead")

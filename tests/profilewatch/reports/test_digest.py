@@ -11,11 +11,11 @@ from profilewatch.config import Config, config_from_mapping
 from profilewatch.errors import NotFoundError
 from profilewatch.reports.digest import resend, send_after_run
 from storage.runreport import RunReport, SourceReport
-from tests.reports.conftest import HOOK_PASSWORD, WebhookSink
-from tests.reports.scenario import PAGES, SOURCE, T0, record_history
+from tests.support.scenario import PAGES, SOURCE, T0, record_history
+from tests.support.sinks import HOOK_PASSWORD, Webhook
 
 
-def _config(webhook: WebhookSink, *, digest: str = "run", source_notify: bool = False,
+def _config(webhook: Webhook, *, digest: str = "run", source_notify: bool = False,
             **reports: Any) -> Config:
     source: dict[str, Any] = {"name": SOURCE.name, "urls": list(PAGES), "organisation": "UNESCO"}
     if source_notify:
@@ -33,7 +33,7 @@ def _run(run_id: int) -> RunReport:
 
 
 def test_run_digest_one_report_per_run_nothing_when_nothing_to_say(
-        store: Any, webhook: WebhookSink) -> None:
+        store: Any, webhook: Webhook) -> None:
     runs = record_history(store)
     config = _config(webhook)
     store.sync_sources(config.sources)
@@ -53,7 +53,7 @@ def test_run_digest_one_report_per_run_nothing_when_nothing_to_say(
     assert [d.event_ids for d in reversed(store.deliveries())] == [[1, 2, 3, 4], [5, 6]]
 
 
-def test_change_digest_and_filters(store: Any, webhook: WebhookSink) -> None:
+def test_change_digest_and_filters(store: Any, webhook: Webhook) -> None:
     runs = record_history(store)
     config = _config(webhook, digest="change", kinds=["content"])
     send_after_run(config, store, _run(runs[1]))
@@ -68,7 +68,7 @@ def test_change_digest_and_filters(store: Any, webhook: WebhookSink) -> None:
     assert post.body["title"] == "profilewatch: UNESCO: Education | UNICEF <Renamed> (metadata changed)"
 
 
-def test_per_source_targets_get_their_part(store: Any, webhook: WebhookSink) -> None:
+def test_per_source_targets_get_their_part(store: Any, webhook: Webhook) -> None:
     runs = record_history(store)
     send_after_run(_config(webhook, source_notify=True), store, _run(runs[1]))
     assert sorted(p.path for p in webhook.posts) == ["/global", "/source"]   # "other": nothing
@@ -76,7 +76,7 @@ def test_per_source_targets_get_their_part(store: Any, webhook: WebhookSink) -> 
     assert "· profiles" in source_post.body["message"]
 
 
-def test_daily_digest_is_sent_once(store: Any, webhook: WebhookSink) -> None:
+def test_daily_digest_is_sent_once(store: Any, webhook: Webhook) -> None:
     runs = record_history(store)
     config = _config(webhook, digest="daily")
     day3 = T0 + timedelta(days=2, hours=3)          # during the third day: the digest of day 2
@@ -92,7 +92,7 @@ def test_daily_digest_is_sent_once(store: Any, webhook: WebhookSink) -> None:
 
 
 def test_daily_digest_waits_for_runs_started_before_midnight(store: Any,
-                                                            webhook: WebhookSink) -> None:
+                                                            webhook: Webhook) -> None:
     runs = record_history(store)
     config = _config(webhook, digest="daily")
     busy = store.start_run(SOURCE.name)             # started now, still going
@@ -105,7 +105,7 @@ def test_daily_digest_waits_for_runs_started_before_midnight(store: Any,
     assert webhook.posts == []                       # nothing happened that day: nothing sent
 
 
-def test_resend(store: Any, webhook: WebhookSink) -> None:
+def test_resend(store: Any, webhook: Webhook) -> None:
     runs = record_history(store)
     config = _config(webhook)
     [first] = send_after_run(config, store, _run(runs[1]))
@@ -117,7 +117,7 @@ def test_resend(store: Any, webhook: WebhookSink) -> None:
         resend(gone, store, first.delivery_id or 0)
 
 
-def test_reporting_never_fails_the_run(store: Any, webhook: WebhookSink,
+def test_reporting_never_fails_the_run(store: Any, webhook: Webhook,
                                        caplog: pytest.LogCaptureFixture,
                                        monkeypatch: pytest.MonkeyPatch) -> None:
     runs = record_history(store)

@@ -19,7 +19,7 @@ from profilewatch.reports.excerpt import Passage, count_sentences, excerpt
 from profilewatch.reports.formats import render
 from profilewatch.reports.model import Change, Problem, Report
 from storage.reporting import ReportWindow
-from tests.reports.scenario import record_history
+from tests.support.scenario import record_history
 
 GOLDEN = Path(__file__).with_name("golden")
 GENERATED = datetime(2026, 11, 4, 7, 0, tzinfo=UTC)

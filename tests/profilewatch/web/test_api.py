@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 from profilewatch.citation import STYLES
 from profilewatch.web.openapi import ENDPOINTS, WRITE_ENDPOINTS
 from storage.records import iso
-from tests.web.conftest import WebArchive
+from tests.support.web import WebArchive
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import feedparser
 from starlette.testclient import TestClient
 
-from tests.web.conftest import WebArchive
+from tests.support.web import WebArchive
 
 
 def test_global_and_per_source_feeds(client: TestClient, web_archive: WebArchive) -> None:

@@ -13,9 +13,9 @@ from starlette.testclient import TestClient
 
 from profilewatch.web.app import create_app
 from storage.store import Store
-from tests.archive.builder import T0, add_sources, record
+from tests.support.archive import T0, add_sources, record
 from tests.support.mockserver import render_variant
-from tests.web.conftest import LiveServer, WebArchive
+from tests.support.web import LiveApp, WebArchive
 
 SECOND = timedelta(seconds=1)
 
@@ -30,7 +30,7 @@ def memento_uri(base: str, url: str, moment: datetime) -> str:
 
 
 def test_memento_client_resolves_datetimes_through_our_timegate(
-        live: LiveServer, web_archive: WebArchive) -> None:
+        live: LiveApp, web_archive: WebArchive) -> None:
     times, url = web_archive.peer_times, web_archive.peer
     client = MementoClient(timegate_uri=f"{live.url}/timegate/", check_native_timegate=False)
     cases = [
@@ -55,7 +55,7 @@ def test_memento_client_resolves_datetimes_through_our_timegate(
     client.session.close()
 
 
-def test_memento_client_reads_our_timemap(live: LiveServer, web_archive: WebArchive) -> None:
+def test_memento_client_reads_our_timemap(live: LiveApp, web_archive: WebArchive) -> None:
     url, times = web_archive.peer, web_archive.peer_times
     response = httpx.get(f"{live.url}/timemap/link/{url}")
     assert response.status_code == 200
@@ -74,7 +74,7 @@ def test_memento_client_reads_our_timemap(live: LiveServer, web_archive: WebArch
     assert mementos[memento_uri(live.url, url, times[3])]["rel"] == ["last", "memento"]
 
 
-def test_uri_r_keeps_its_query_string(live: LiveServer, web_archive: WebArchive) -> None:
+def test_uri_r_keeps_its_query_string(live: LiveApp, web_archive: WebArchive) -> None:
     client = MementoClient(timegate_uri=f"{live.url}/timegate/", check_native_timegate=False)
     info = client.get_memento_info(web_archive.query, datetime(2030, 1, 1))
     versions = web_archive.store.history(web_archive.query)

@@ -13,7 +13,7 @@ from markupsafe import escape as markup_escape
 from starlette.testclient import TestClient
 
 from profilewatch.web.app import create_app
-from tests.web.conftest import XSS_TEXT, XSS_TITLE, WebArchive
+from tests.support.web import XSS_TEXT, XSS_TITLE, WebArchive
 
 SECURITY = ("content-security-policy", "x-content-type-options", "referrer-policy")
 

@@ -10,8 +10,8 @@
 
 from __future__ import annotations
 
-from tests.crawler.replicas import page, paragraphs, sample
 from tests.support.mockserver import MockServer
+from tests.support.replicas import page, paragraphs, sample
 
 REAL_UN = "https://azerbaijan.un.org"
 UNDP_LISTING = "/azerbaijan/press-releases"

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
-from tests.crawler.replicas import page, sample
 from tests.support.mockserver import MockServer
+from tests.support.replicas import page, sample
 
 REAL = "https://education-profiles.org"
 AZ = "/northern-africa-and-western-asia/azerbaijan"

@@ -8,8 +8,8 @@ Stories and press releases show a date line.
 
 from __future__ import annotations
 
-from tests.crawler.replicas import page, paragraphs, sample
 from tests.support.mockserver import MockServer
+from tests.support.replicas import page, paragraphs, sample
 
 REAL = "https://www.unicef.org"
 TOPIC = "/azerbaijan/inclusive-education"

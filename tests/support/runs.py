@@ -1,16 +1,13 @@
-"""Helpers for the scheduler tests: seeded run history, a daemon subprocess, polling with deadlines."""
+"""Run history seeded as earlier processes would have left it, and the store checked whole after
+killed processes (scheduler, status, stop and cluster tests)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-import pytest
-
 from storage.models import RunRow
 from storage.store import Store
-from tests.support.processes import CommandProcess
 
 
 def seed_run(store: Store, source: str, *, started: datetime, finished: datetime | None = None,
@@ -35,25 +32,6 @@ def seed_run(store: Store, source: str, *, started: datetime, finished: datetime
 
 def runs_of(store: Store, source: str) -> list[Any]:
     return sorted(store.runs(source), key=lambda r: r.id)
-
-
-class DaemonProcess(CommandProcess):
-    """``profilewatch daemon`` in a subprocess."""
-
-    command = "daemon"
-
-    def stop(self, timeout: float = 40) -> tuple[int, float]:
-        """SIGTERM; returns the exit code and how long the daemon took to exit."""
-        return self.terminate(timeout)
-
-
-@pytest.fixture
-def daemons() -> Iterator[list[DaemonProcess]]:
-    """Daemons a test started; any still running at the end are killed."""
-    started: list[DaemonProcess] = []
-    yield started
-    for daemon in started:
-        daemon.kill()
 
 
 def assert_store_consistent(store: Store) -> int:

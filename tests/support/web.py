@@ -1,15 +1,16 @@
 """One archive for all web tests (built through the store API once per session), served by the
-app in process (Starlette's TestClient) and by uvicorn on an ephemeral port for real clients."""
+app in process (Starlette's TestClient) and by uvicorn on an ephemeral port for real clients
+(:class:`LiveApp`, any ASGI app). The fixtures ``web_archive``, ``client`` and ``live`` are
+registered for the whole suite by ``tests/conftest.py``."""
 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
-from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -19,8 +20,9 @@ from profilewatch import samples
 from profilewatch.cli.archive import bind_socket
 from profilewatch.web.app import create_app
 from storage.store import Store
-from tests.archive.builder import DAY, T0, add_sources, record, unesco_history
+from tests.support.archive import DAY, T0, add_sources, record, unesco_history
 from tests.support.mockserver import MockServer, render_variant
+from tests.support.processes import wait_for
 
 XSS_TITLE = '"><script>window.pwned="title";alert("title")</script>'
 XSS_TEXT = '<script>window.pwned="text";alert("text")</script> & <b onclick="x">bold?</b>'
@@ -88,25 +90,21 @@ def client(web_archive: WebArchive) -> Iterator[TestClient]:
         yield test_client
 
 
-class LiveServer:
-    """uvicorn in a thread, on a socket bound to port 0 of 127.0.0.1."""
+class LiveApp:
+    """An ASGI app served by uvicorn in a thread, on port 0 of 127.0.0.1 (for real clients)."""
 
-    def __init__(self, store: Store, public_url: str | None = None) -> None:
-        sock = bind_socket("127.0.0.1", 0)
-        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        config = uvicorn.Config(create_app(store, public_url=public_url), log_config=None,
-                                access_log=False, lifespan="off")
+    def __init__(self, app: Any) -> None:
+        self.sock = bind_socket("127.0.0.1", 0)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off",
+                                server_header=False)
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]},
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},
                                        daemon=True)
-        self.sock = sock
 
-    def __enter__(self) -> LiveServer:
+    def __enter__(self) -> LiveApp:
         self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.01)
+        wait_for(lambda: self.server.started, timeout=10, what="uvicorn to start", interval=0.01)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -116,9 +114,7 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def live(web_archive: WebArchive) -> Iterator[LiveServer]:
-    with LiveServer(web_archive.store) as server:
+def live(web_archive: WebArchive) -> Iterator[LiveApp]:
+    with LiveApp(create_app(web_archive.store)) as server:
         yield server
 
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
