@@ -1,7 +1,8 @@
 """Test archives built straight through the pipeline and the store API (no crawl: fast).
 
-``record`` runs the real pure pipeline (:func:`pipeline.analyse.analyse_fetch`) on an HTML body
-and records it with :meth:`storage.store.Store.record`, exactly as a crawl would.
+The one way the tests record a fetch without crawling: :func:`check_input` runs the real pure
+pipeline (:func:`pipeline.analyse.analyse_fetch`) on a body and gives what a crawl hands the store;
+:func:`record` stores it with :meth:`storage.store.Store.record`, exactly as a crawl would.
 """
 
 from __future__ import annotations
@@ -61,18 +62,38 @@ def add_sources(store: Store, pages: dict[str, tuple[str, str | None]]) -> None:
     store.sync_sources(by_source.values())
 
 
+def _bytes(html: str | bytes | None) -> bytes:
+    return html.encode("utf-8") if isinstance(html, str) else (html or b"")
+
+
+def html_headers(html: str | bytes | None) -> dict[str, str]:
+    """An HTML response's headers, with an ETag of its body."""
+    return {"content-type": "text/html; charset=utf-8", "etag": f'"{hash(_bytes(html)) & 0xffff:x}"'}
+
+
+def check_input(url: str, html: str | bytes | None, at: datetime, *, source: str,
+                status: int = 200, error: str | None = None, profile: Profile | None = None,
+                headers: dict[str, str] | None = None, run_id: int | None = None) -> CheckInput:
+    """One fetch of ``url`` at ``at`` (``error``: a failed request, no response), analysed."""
+    body = _bytes(html)
+    headers = html_headers(body) if headers is None else headers
+    fetched = Fetched(url=url, source=source, fetched_at=at,
+                      status=status if error is None else None, final_url=url, headers=headers,
+                      body=body, error=error)
+    analysis = analyse_fetch(fetched, profile or Profile())
+    return CheckInput(url=url, source=source, fetched_at=at, analysis=analysis,
+                      status=fetched.status, final_url=url, headers=headers, run_id=run_id,
+                      body=body, body_size=len(body))
+
+
 def record(store: Store, url: str, source: str, html: str | bytes, at: datetime, *,
            organisation: str | None = None, headers: dict[str, str] | None = None,
            status: int = 200) -> RecordOutcome:
-    body = html.encode("utf-8") if isinstance(html, str) else html
-    all_headers = {"content-type": "text/html; charset=utf-8", "etag": f'"{hash(body) & 0xffff:x}"',
-                   "date": at.strftime("%a, %d %b %Y %H:%M:%S GMT"), **(headers or {})}
-    fetched = Fetched(url=url, source=source, fetched_at=at, status=status, final_url=url,
-                      headers=all_headers, body=body)
-    analysis = analyse_fetch(fetched, Profile(organisation=organisation))
-    return store.record(CheckInput(url=url, source=source, fetched_at=at, analysis=analysis,
-                                   status=status, final_url=url, headers=all_headers, body=body,
-                                   body_size=len(body)))
+    all_headers = {**html_headers(html), "date": at.strftime("%a, %d %b %Y %H:%M:%S GMT"),
+                   **(headers or {})}
+    return store.record(check_input(url, html, at, source=source, status=status,
+                                    profile=Profile(organisation=organisation),
+                                    headers=all_headers))
 
 
 def seed_archive(store: Store) -> dict[str, Seed]:

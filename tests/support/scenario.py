@@ -10,12 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from pipeline.analyse import Profile, analyse_fetch
-from pipeline.types import Fetched
+from pipeline.analyse import Profile
 from profilewatch import samples
 from profilewatch.config import SourceConfig
-from storage.records import CheckInput
 from storage.store import Store
+from tests.support.archive import check_input
 
 T0 = datetime(2026, 11, 2, 6, 0, 0, tzinfo=UTC)
 BASE = "https://profiles.example.org"
@@ -71,13 +70,8 @@ def record_history(store: Store, runs: int = 3) -> list[int]:
             else:
                 status, html = 200, edit(pages[url])
                 pages[url] = html
-            fetched = Fetched(url=url, source=SOURCE.name, fetched_at=at, status=status,
-                              final_url=url, headers={"content-type": "text/html; charset=utf-8"},
-                              body=html.encode("utf-8"))
-            analysis = analyse_fetch(fetched, profile)
-            store.record(CheckInput(url=url, source=SOURCE.name, fetched_at=at, analysis=analysis,
-                                    status=status, final_url=url, headers=fetched.headers,
-                                    run_id=run_id, body=fetched.body,
-                                    body_size=len(fetched.body)))
+            store.record(check_input(url, html, at, source=SOURCE.name, status=status,
+                                     profile=profile, run_id=run_id,
+                                     headers={"content-type": "text/html; charset=utf-8"}))
         store.finish_run(run_id, "completed", {})
     return run_ids
