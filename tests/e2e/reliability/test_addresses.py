@@ -1,4 +1,5 @@
-"""Address rules (SSRF): the pure policy, the middleware, and a real run with a fake resolver.
+"""Address rules (SSRF) in a real run with a fake resolver (the rules alone:
+``tests/pipeline/test_addresses.py``, the middleware: ``tests/crawler/test_guard.py``).
 
 The run proves the rules hold *before any connection*: a canary socket on another port must never
 see a connection attempt, and the mock server must never see a request for a refused path, even
@@ -11,153 +12,13 @@ import json
 import socket
 from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any
 
 import pytest
-from scrapy import Request
-from scrapy.http import Response
 
-from crawler.guard import AddressGuardMiddleware, AddressRefused, GuardedResolver
-from pipeline.addresses import (
-    HostPolicy,
-    address_problem,
-    hop_refusal,
-    resolution_refusal,
-    url_refusal,
-)
-from profilewatch.config import SourceConfig
 from storage.store import Store
 from tests.e2e.reliability.conftest import last_check, pw_command, pw_env
 from tests.support import proctree
 from tests.support.mockserver import MockServer
-
-POLICY = HostPolicy.for_source(["http://127.0.0.1:8000/watched", "https://www.unicef.org/azerbaijan/x",
-                                "https://example.org/sitemap.xml"], ["partner.test"])
-DNS = {"www.partner.test": ["93.184.215.14"], "news.partner.test": ["93.184.215.14", "10.0.0.5"],
-       "meta.partner.test": ["169.254.169.254"], "v6.partner.test": ["::ffff:127.0.0.1"],
-       "unicef.org": ["93.184.215.15"], "www.example.org": ["93.184.215.16"]}
-NOT_HERE = "is not one of this source's hosts (its urls and allowed_domains)"
-
-
-def resolve(host: str) -> list[str]:
-    if host not in DNS:
-        raise OSError(f"cannot resolve {host}")
-    return DNS[host]
-
-
-@pytest.mark.parametrize(("url", "reason"), [
-    # origins written in the config: trusted as written, never resolved
-    ("http://127.0.0.1:8000/other/page", None),
-    ("https://www.unicef.org/azerbaijan/stories/y", None),
-    ("http://WWW.UNICEF.ORG.:443/azerbaijan", None),
-    ("https://example.org/page", None),
-    ("https://partner.test/a", None),
-    # on the source's hosts, at public addresses
-    ("https://www.partner.test/a", None),
-    ("http://www.partner.test:8000/a", None),
-    ("https://unicef.org/azerbaijan", None),                 # a known alias
-    ("https://www.example.org/page", None),                  # the www. twin
-    # refused: not http(s), user info
-    ("file:///etc/passwd", "file URL: only http and https pages are fetched"),
-    ("data:text/html,<h1>x</h1>", "data URL: only http and https pages are fetched"),
-    ("ftp://www.unicef.org/x", "ftp URL: only http and https pages are fetched"),
-    ("javascript:alert(1)", "javascript URL: only http and https pages are fetched"),
-    ("//www.unicef.org/x", "a relative URL: only http and https pages are fetched"),
-    ("http://www.unicef.org@evil.example/", "URL with user info (user:password@)"),
-    ("http://127.0.0.1:notaport/", "not a valid URL"),
-    # refused: other hosts, whatever their address
-    ("http://evil.example/steal", f"host evil.example {NOT_HERE}"),
-    ("http://unicef.org.evil.example/", f"host unicef.org.evil.example {NOT_HERE}"),
-    ("http://notpartner.test/", f"host notpartner.test {NOT_HERE}"),
-    ("http://169.254.169.254/latest/meta-data/", f"host 169.254.169.254 {NOT_HERE}"),
-    ("http://10.0.0.7/", f"host 10.0.0.7 {NOT_HERE}"),
-    ("http://2130706433/", f"host 2130706433 {NOT_HERE}"),
-    ("http://[::1]:8000/", f"host ::1 {NOT_HERE}"),
-    # refused: a source's host, but not as written, at an address that is not public
-    ("http://127.0.0.1:6379/", "host 127.0.0.1 resolves to a loopback address (127.0.0.1)"),
-    ("https://news.partner.test/", "host news.partner.test resolves to a private address "
-                                   "(10.0.0.5)"),
-    ("https://meta.partner.test/", "host meta.partner.test resolves to a link-local address "
-                                   "(169.254.169.254)"),
-    ("https://v6.partner.test/", "host v6.partner.test resolves to a loopback address "
-                                 "(::ffff:127.0.0.1)"),
-    ("https://gone.partner.test/", "host gone.partner.test does not resolve"),
-])
-def test_url_rules(url: str, reason: str | None) -> None:
-    assert url_refusal(url, POLICY, resolve) == reason
-
-
-def test_the_crawler_splits_the_rules_between_request_and_resolution() -> None:
-    """What the middleware lets through by name, the resolver checks by address (and the other
-    way round: nothing refused by name is ever resolved)."""
-    assert hop_refusal("https://meta.partner.test/", POLICY) is None
-    assert resolution_refusal("meta.partner.test", ["169.254.169.254"]) == (
-        "host meta.partner.test resolves to a link-local address (169.254.169.254)")
-    assert resolution_refusal("www.partner.test", ["93.184.215.14", "::ffff:10.1.1.1"]) == (
-        "host www.partner.test resolves to a private address (::ffff:10.1.1.1)")
-    assert resolution_refusal("www.partner.test", ["93.184.215.14"]) is None
-    assert hop_refusal("http://evil.example/", POLICY) == f"host evil.example {NOT_HERE}"
-
-
-@pytest.mark.parametrize(("address", "problem"), [
-    ("127.0.0.1", "loopback"), ("10.1.2.3", "private"), ("172.16.0.1", "private"),
-    ("192.168.0.1", "private"), ("169.254.169.254", "link-local"), ("224.0.0.251", "multicast"),
-    ("0.0.0.0", "unspecified"), ("100.64.0.1", "non-public"), ("::1", "loopback"),
-    ("fd00::1", "private"), ("fe80::1%eth0", "link-local"), ("ff02::1", "multicast"),
-    ("::ffff:10.0.0.1", "private"), ("2002:7f00:1::", "loopback"), ("not an ip", "invalid"),
-    ("93.184.215.14", None), ("2606:2800:21f:cb07:6820:80da:af6b:8b2c", None),
-])
-def test_address_problems(address: str, problem: str | None) -> None:
-    assert address_problem(address) == problem
-
-
-def test_the_policy_names_what_the_config_writes() -> None:
-    assert POLICY.trusts("127.0.0.1", 8000) and not POLICY.trusts("127.0.0.1", 6379)
-    assert POLICY.trusts("partner.test", 443) and not POLICY.trusts("www.partner.test", 443)
-    assert POLICY.allows_host("www.partner.test") and not POLICY.allows_host("127.0.0.2")
-    assert {"unicef.org", "www.example.org"} <= POLICY.hosts
-
-
-# --- the middleware, without a crawl ---------------------------------------------------------------
-
-def guard(**source: Any) -> AddressGuardMiddleware:
-    config = SourceConfig(name="s", **source)
-    crawler: Any = SimpleNamespace(spider=SimpleNamespace(source=config), stats=None)
-    return AddressGuardMiddleware(crawler)
-
-
-def test_middleware_checks_pages_links_and_redirect_hops() -> None:
-    middleware = guard(urls=("https://www.unicef.org/azerbaijan/inclusive-education",))
-    assert middleware.process_request(Request("https://www.unicef.org/azerbaijan/stories")) is None
-    # a discovered link to another host
-    with pytest.raises(AddressRefused, match=r"refused: host www\.evil\.example is not one of"):
-        middleware.process_request(Request("https://www.evil.example/azerbaijan"))
-    # a redirect follow-up comes back through process_request
-    hop = Request("http://169.254.169.254/", meta={"redirect_urls": ["https://www.unicef.org/x"]})
-    with pytest.raises(AddressRefused, match=r"host 169\.254\.169\.254 is not one of"):
-        middleware.process_request(hop)
-    # a redirect Scrapy itself will not follow is refused, not left as a bare 302
-    request = Request("https://www.unicef.org/x")
-    redirect = Response("https://www.unicef.org/x", status=302,
-                        headers={"Location": "file:///etc/passwd"})
-    with pytest.raises(AddressRefused, match="refused: file URL"):
-        middleware.process_response(request, redirect)
-    fine = Response("https://www.unicef.org/x", status=301, headers={"Location": "/azerbaijan/y"})
-    assert middleware.process_response(request, fine) is fine
-
-
-def test_middleware_refuses_everything_for_a_spider_without_a_source() -> None:
-    crawler: Any = SimpleNamespace(spider=SimpleNamespace(), stats=None)
-    with pytest.raises(AddressRefused, match="no address rules"):
-        AddressGuardMiddleware(crawler).process_request(Request("http://127.0.0.1/"))
-
-
-def test_resolver_trusts_the_origins_the_settings_name() -> None:
-    settings: Any = SimpleNamespace(getlist=lambda name: ["Replica.Test 443", "::1 8080"])
-    resolver = GuardedResolver.from_crawler(SimpleNamespace(settings=settings), reactor=None)
-    assert resolver.trusted == {("replica.test", 443), ("::1", 8080)}
-
 
 # --- a real run ------------------------------------------------------------------------------------
 
