@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TypeVar
 
 import pytest
 
-from tests.support.processes import DaemonProcess, WorkerProcess
+from tests.support.processes import CommandProcess, DaemonProcess, WorkerProcess
+
+P = TypeVar("P", bound=CommandProcess)
+
+
+def _killed_at_end(started: list[P]) -> Iterator[list[P]]:
+    yield started
+    for process in started:
+        process.kill()
 
 
 @pytest.fixture
 def daemons() -> Iterator[list[DaemonProcess]]:
     """Daemons a test started; any still running at the end are killed."""
-    started: list[DaemonProcess] = []
-    yield started
-    for daemon in started:
-        daemon.kill()
+    yield from _killed_at_end([])
 
 
 @pytest.fixture
 def workers() -> Iterator[list[WorkerProcess]]:
-    """Workers a test started; any still running at the end are stopped."""
-    started: list[WorkerProcess] = []
-    yield started
-    for worker in started:
-        worker.kill()
+    """Workers a test started; any still running at the end are killed."""
+    yield from _killed_at_end([])

@@ -25,7 +25,7 @@ def pw_env(**extra: str) -> dict[str, str]:
 def pw_command(db: str, config: Path | None, *args: str, fake_dns: dict[str, str] | None = None
                ) -> list[str]:
     """``profilewatch --db DB [--config CONFIG] ARGS`` (through the fake resolver when names are
-    mapped, see ``tests/reliability/fakedns.py``)."""
+    mapped, see ``tests/support/fakedns.py``)."""
     options = ["--db", db, *(["--config", str(config)] if config else []), *args]
     if fake_dns:
         mapping = [f"{name}={address}" for name, address in fake_dns.items()]

@@ -1,7 +1,7 @@
 """Golden text and Markdown reports of a fixed history, HTML escaping and the JSON round trip.
 
 To accept a deliberate change of the golden files: ``PROFILEWATCH_UPDATE_GOLDEN=1 pytest
-tests/reports/test_render.py`` and review the diff.
+tests/profilewatch/reports/test_render.py`` and review the diff.
 """
 
 from __future__ import annotations
