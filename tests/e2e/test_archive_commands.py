@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,8 +16,9 @@ from profilewatch.cli.archive import bind_socket
 from profilewatch.errors import UsageError
 from storage.models import VersionRow
 from storage.store import Store
-from tests.conftest import REPO, Cli
+from tests.conftest import Cli
 from tests.support.archive import SEEDS, seed_archive
+from tests.support.processes import pw_command, pw_env
 
 PEER = SEEDS["unesco-profile"].url
 
@@ -66,10 +65,9 @@ def test_verify(archive: Store, cli: Cli) -> None:
 
 
 def test_serve(archive: Store, cli: Cli, tmp_path: Path) -> None:
-    command = [sys.executable, "-m", "profilewatch", "--db", cli.db, "--config", str(cli.config),
-               "serve", "--port", "0"]
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    process = subprocess.Popen(command, cwd=tmp_path, stderr=subprocess.PIPE, text=True, env=env)
+    command = pw_command(cli.db, cli.config, "serve", "--port", "0")
+    process = subprocess.Popen(command, cwd=tmp_path, stderr=subprocess.PIPE, text=True,
+                               env=pw_env())
     try:
         assert process.stderr is not None
         line = process.stderr.readline()

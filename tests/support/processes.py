@@ -1,5 +1,6 @@
-"""Long-running ``profilewatch`` commands (daemon, worker) in subprocesses, with their log lines
-collected as they come, and polling with deadlines (never bare sleeps)."""
+"""``profilewatch`` in subprocesses: its argument list and environment (``pw_command``,
+``pw_env``: every test that starts one uses them), long-running commands (daemon, worker) with
+their log lines collected as they come, and polling with deadlines (never bare sleeps)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,28 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from tests.conftest import REPO
+REPO = Path(__file__).resolve().parents[2]
 
 T = TypeVar("T")
+
+
+def pw_env(**extra: str) -> dict[str, str]:
+    """The environment of a profilewatch subprocess: this checkout first on the path, no
+    PROFILEWATCH_DB from outside."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), **extra}
+    env.pop("PROFILEWATCH_DB", None)
+    return env
+
+
+def pw_command(db: str, config: Path | None, *args: str, fake_dns: dict[str, str] | None = None
+               ) -> list[str]:
+    """``profilewatch --db DB [--config CONFIG] ARGS`` (through the fake resolver when names are
+    mapped, see ``tests/support/fakedns.py``)."""
+    options = ["--db", db, *(["--config", str(config)] if config else []), *args]
+    if fake_dns:
+        mapping = [f"{name}={address}" for name, address in fake_dns.items()]
+        return [sys.executable, "-m", "tests.support.fakedns", *mapping, "--", *options]
+    return [sys.executable, "-m", "profilewatch", *options]
 
 
 def wait_for(predicate: Callable[[], T], timeout: float = 30.0, what: str = "the condition",
@@ -48,11 +68,8 @@ class CommandProcess:
 
     def __init__(self, workdir: Path, db: str, config: Path, *args: str,
                  global_args: tuple[str, ...] = ()) -> None:
-        argv = [sys.executable, "-m", "profilewatch", "--db", db, "--config", str(config),
-                *global_args, self.command, *args]
-        env = {**os.environ, "PYTHONPATH": str(REPO)}
-        env.pop("PROFILEWATCH_DB", None)
-        self.proc = subprocess.Popen(argv, cwd=workdir, env=env, stdout=subprocess.DEVNULL,
+        argv = pw_command(db, config, *global_args, self.command, *args)
+        self.proc = subprocess.Popen(argv, cwd=workdir, env=pw_env(), stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, text=True)
         self.lines: list[str] = []
         self._lock = threading.Lock()

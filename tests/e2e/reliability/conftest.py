@@ -1,36 +1,17 @@
-"""Helpers of the reliability suite: profilewatch commands as argument lists, run or measured."""
+"""Helpers of the reliability suite: stores opened in the test process, the last check of a page.
+(``pw_command``/``pw_env``, the commands as argument lists: ``tests/support/processes.py``.)"""
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from storage.store import Store
-from tests.conftest import REPO
+from tests.support.processes import pw_command, pw_env
 
-
-def pw_env(**extra: str) -> dict[str, str]:
-    """The environment of a profilewatch subprocess: this checkout first on the path, no
-    PROFILEWATCH_DB from outside."""
-    env = {**os.environ, "PYTHONPATH": str(REPO), **extra}
-    env.pop("PROFILEWATCH_DB", None)
-    return env
-
-
-def pw_command(db: str, config: Path | None, *args: str, fake_dns: dict[str, str] | None = None
-               ) -> list[str]:
-    """``profilewatch --db DB [--config CONFIG] ARGS`` (through the fake resolver when names are
-    mapped, see ``tests/support/fakedns.py``)."""
-    options = ["--db", db, *(["--config", str(config)] if config else []), *args]
-    if fake_dns:
-        mapping = [f"{name}={address}" for name, address in fake_dns.items()]
-        return [sys.executable, "-m", "tests.support.fakedns", *mapping, "--", *options]
-    return [sys.executable, "-m", "profilewatch", *options]
+__all__ = ["last_check", "open_store", "pw_command", "pw_env"]
 
 
 @pytest.fixture

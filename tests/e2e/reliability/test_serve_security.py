@@ -5,10 +5,8 @@ titles and text in headless Chromium, security headers on every answer, no stack
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,11 +30,11 @@ from profilewatch.web.app import create_app
 from profilewatch.web.openapi import WRITE_ENDPOINTS
 from storage.reporting import ReportWindow
 from storage.store import Store
-from tests.conftest import FAST_SETTINGS, REPO, Cli
+from tests.conftest import FAST_SETTINGS, Cli
 from tests.support.archive import DAY, T0, add_sources, record
 from tests.support.browser import Watch, shot
 from tests.support.mockserver import MockServer
-from tests.support.processes import wait_for
+from tests.support.processes import pw_command, pw_env, wait_for
 from tests.support.serve import TOKEN, FakeResolver
 from tests.support.sinks import Webhook
 from tests.support.web import XSS_TEXT, XSS_TITLE, LiveApp, xss_page
@@ -452,10 +450,9 @@ def test_serve_binds_loopback_and_takes_the_token_from_the_environment(served: S
                                                                         tmp_path: Path) -> None:
     path = tmp_path / "profilewatch.toml"
     path.write_text(config_text(served.base, served.hook.url(), token=None), encoding="utf-8")
-    command = [sys.executable, "-m", "profilewatch", "--db", served.db_url, "--config", str(path),
-               "serve", "--port", "0"]
-    env = {**os.environ, "PYTHONPATH": str(REPO), "PROFILEWATCH_TOKEN": TOKEN}
-    process = subprocess.Popen(command, cwd=tmp_path, stderr=subprocess.PIPE, text=True, env=env)
+    command = pw_command(served.db_url, path, "serve", "--port", "0")
+    process = subprocess.Popen(command, cwd=tmp_path, stderr=subprocess.PIPE, text=True,
+                               env=pw_env(PROFILEWATCH_TOKEN=TOKEN))
     try:
         assert process.stderr is not None
         line = process.stderr.readline()

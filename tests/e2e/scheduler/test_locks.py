@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,10 +13,10 @@ import pytest
 from profilewatch.config import SourceConfig
 from scheduler.locks import run_lock_name, source_locks
 from storage.store import Store
-from tests.conftest import FAST_SETTINGS, REPO, Cli, source_toml
+from tests.conftest import FAST_SETTINGS, Cli, source_toml
 from tests.support import mockserver
 from tests.support.mockserver import MockServer
-from tests.support.processes import wait_for
+from tests.support.processes import pw_command, pw_env, wait_for
 from tests.support.runs import runs_of, seed_run
 
 PAGE = "<html><head><title>Busy</title></head><body><main><p>{text}</p></main></body></html>"
@@ -67,9 +65,7 @@ def test_two_overlapping_runs_of_one_source_never_both_run(
     gate = Gate()
     monkeypatch.setitem(mockserver.BEHAVIOURS, "gate", gate)
     cli.write_config(FAST_SETTINGS + source_toml("busy", [f"{server.url}/gate"]))
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    first = subprocess.Popen([sys.executable, "-m", "profilewatch", "--db", cli.db, "--config",
-                              str(cli.config), "run"], cwd=tmp_path, env=env,
+    first = subprocess.Popen(pw_command(cli.db, cli.config, "run"), cwd=tmp_path, env=pw_env(),
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         wait_for(gate.entered.is_set, 60, "the first run to be fetching its page")

@@ -3,10 +3,8 @@ leaves a consistent store, a run shown as crashed, and a next run that completes
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 
@@ -15,9 +13,9 @@ import pytest
 from profilewatch.config import load_config
 from scheduler.status import source_statuses
 from storage.store import Store
-from tests.conftest import REPO, Cli, source_toml
+from tests.conftest import Cli, source_toml
 from tests.support.mockserver import MockServer
-from tests.support.processes import wait_for
+from tests.support.processes import pw_command, pw_env, wait_for
 from tests.support.runs import assert_store_consistent, runs_of
 
 pytestmark = pytest.mark.slow
@@ -33,12 +31,9 @@ class RunProcess:
     """``profilewatch run`` in the background (stderr collected, so a signal can be timed)."""
 
     def __init__(self, cli: Cli) -> None:
-        env = {**os.environ, "PYTHONPATH": str(REPO)}
-        env.pop("PROFILEWATCH_DB", None)
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "profilewatch", "--db", cli.db, "--config", str(cli.config),
-             "run"], cwd=cli.workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True)
+        self.proc = subprocess.Popen(pw_command(cli.db, cli.config, "run"), cwd=cli.workdir,
+                                     env=pw_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True)
         self.err: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
