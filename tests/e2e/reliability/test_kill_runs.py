@@ -19,23 +19,20 @@ After each kill:
 
 from __future__ import annotations
 
-import logging
 import random
 import re
 import sqlite3
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from profilewatch.cli import cli
 from profilewatch.errors import NotFoundError
 from storage.store import Store
 from tests.conftest import source_toml
 from tests.e2e.reliability.conftest import pw_command, pw_env
+from tests.support.cli import invoke
 from tests.support.mockserver import MockServer
 
 pytestmark = pytest.mark.slow
@@ -112,16 +109,6 @@ def run_and_kill(server: MockServer, db: str, config: Path, cwd: Path, answers: 
     return stdout, stderr, process.returncode
 
 
-@pytest.fixture
-def root_logging() -> Iterator[None]:
-    """The in-process ``verify`` sets up the CLI's logging; put the root logger back after."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
-
-
 @pytest.mark.usefixtures("root_logging")
 def test_twenty_runs_killed_at_random_points(tmp_path: Path, server: MockServer) -> None:
     rng = random.Random(SEED)
@@ -142,7 +129,7 @@ def test_twenty_runs_killed_at_random_points(tmp_path: Path, server: MockServer)
             delay = None if answers > PAGES else rng.uniform(*(JITTER if answers else STARTUP_KILL))
             spared += delay is None
             stdout, stderr, code = run_and_kill(server, db, config, tmp_path, answers, delay)
-            verify = CliRunner().invoke(cli, ["--db", db, "verify"])
+            verify = invoke(db, None, "verify")
             assert verify.exit_code == 0, f"run {attempt}: {verify.output}"
 
             after = snapshot(store, urls)

@@ -7,7 +7,6 @@ every listing command, the HTTP API and UI; and config mistakes never echo a sec
 from __future__ import annotations
 
 import base64
-import logging
 import sqlite3
 import urllib.parse
 from collections.abc import Iterator
@@ -17,7 +16,6 @@ from pathlib import Path
 
 import click
 import pytest
-from click.testing import CliRunner
 from starlette.testclient import TestClient
 
 from profilewatch.cli import cli as root_command
@@ -29,6 +27,7 @@ from profilewatch.web.app import create_app
 from storage.blobstore import read_blob
 from storage.store import Store
 from tests.conftest import FAST_SETTINGS, Cli, Result
+from tests.support.cli import invoke
 from tests.support.mockserver import MockServer
 from tests.support.sinks import Webhook, free_port
 
@@ -157,24 +156,19 @@ def command_lines(written: Written, url: str) -> list[list[str]]:
 
 
 @pytest.fixture
-def in_process(monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
-    """The CLI run in this process (a command takes milliseconds instead of a second); the
-    logging set-up each command makes is undone afterwards."""
+def in_process(monkeypatch: pytest.MonkeyPatch, root_logging: None) -> None:
+    """The CLI run in this process (a command takes milliseconds instead of a second), with the
+    secrets in its environment; the logging set-up each command makes is undone afterwards."""
     for name, value in ENV.items():
         monkeypatch.setenv(name, value)
-    root = logging.getLogger()
-    saved = list(root.handlers), root.level
-    yield CliRunner()
-    root.handlers[:] = saved[0]
-    root.setLevel(saved[1])
 
 
-def test_no_command_shows_a_secret(written: Written, in_process: CliRunner) -> None:
+@pytest.mark.usefixtures("in_process")
+def test_no_command_shows_a_secret(written: Written) -> None:
     url = load_config(written.config).sources[0].urls[0]
     outputs = {}
     for line in command_lines(written, url):
-        result = in_process.invoke(root_command, ["--config", str(written.config), "--db",
-                                                  written.dbs[0], "-vv", *line])
+        result = invoke(written.dbs[0], written.config, "-vv", *line)
         assert result.exception is None or isinstance(result.exception, SystemExit), line
         assert "Traceback" not in result.stderr, (line, result.stderr)
         assert_no_secret(result.stdout + result.stderr, " ".join(line))

@@ -7,13 +7,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from profilewatch import samples
-from profilewatch.cli import cli
 from profilewatch.config import SourceConfig
 from storage.store import Store
 from tests.storage.test_store import T0, URL, check
+from tests.support.cli import invoke as invoke_cli
 
 OTHER = "https://education-profiles.org/central-and-southern-asia/kazakhstan/~inclusion"
 CONFIG = f"""
@@ -45,7 +44,7 @@ def archive(tmp_path: Path) -> tuple[str, Path]:
 
 def invoke(archive: tuple[str, Path], *args: str) -> tuple[int, str, str]:
     db, config = archive
-    result = CliRunner().invoke(cli, ["--db", db, "--config", str(config), *args])
+    result = invoke_cli(db, config, *args)
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -119,7 +118,7 @@ def test_errors_are_one_line(archive: tuple[str, Path], args: tuple[str, ...], c
 
 
 def test_sources_works_offline_on_the_builtin_watchlist(tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["--db", f"sqlite:///{tmp_path / 'none.db'}", "sources", "--json"])
+    result = invoke_cli(f"sqlite:///{tmp_path / 'none.db'}", None, "sources", "--json")
     data = json.loads(result.stdout)
     assert result.exit_code == 0 and {s["name"] for s in data} >= {"unesco-peer", "unicef-azerbaijan"}
     assert not (tmp_path / "none.db").exists()

@@ -10,14 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from profilewatch.cli import cli as profilewatch
 from profilewatch.config import load_config
 from scheduler.locks import run_lock_name
 from storage.models import PageRow
 from storage.store import Store
 from tests.conftest import source_toml
+from tests.support.cli import invoke
 from tests.support.runs import seed_run
 
 CONFIG = (source_toml("hourly", ["http://127.0.0.1:9/h1", "http://127.0.0.1:9/h2"], schedule="1h")
@@ -32,7 +32,7 @@ def config_path(tmp_path: Path) -> Path:
 
 
 def status(db: str, config: Path, *args: str) -> Result:
-    return CliRunner().invoke(profilewatch, ["--db", db, "--config", str(config), "status", *args])
+    return invoke(db, config, "status", *args)
 
 
 def by_name(result: Result) -> dict[str, Any]:
