@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import httpx2 as httpx
@@ -18,7 +17,8 @@ from storage.models import VersionRow
 from storage.store import Store
 from tests.conftest import Cli
 from tests.support.archive import SEEDS, seed_archive
-from tests.support.processes import pw_command, pw_env
+from tests.support.processes import pw_command, pw_env, wait_for
+from tests.support.web import answering
 
 PEER = SEEDS["unesco-profile"].url
 
@@ -73,14 +73,8 @@ def test_serve(archive: Store, cli: Cli, tmp_path: Path) -> None:
         line = process.stderr.readline()
         assert line.startswith("profilewatch: serving http://127.0.0.1:"), line
         base = line.split()[2].rstrip("/")
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                response = httpx.get(f"{base}/api/citation", params={"url": PEER, "style": "apa"})
-                break
-            except httpx.ConnectError:
-                assert time.monotonic() < deadline
-                time.sleep(0.05)
+        wait_for(lambda: answering(f"{base}/api/runs"), timeout=10, what="serve to answer")
+        response = httpx.get(f"{base}/api/citation", params={"url": PEER, "style": "apa"})
         assert response.status_code == 200
         assert response.json()["citation"].endswith(
             f", https://archive.example.org/web/20240601123045/{PEER}]")

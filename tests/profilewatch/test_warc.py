@@ -25,6 +25,7 @@ from tests.conftest import Cli
 from tests.support.archive import DAY, T0, add_sources, record, unesco_history
 from tests.support.mockserver import render_variant
 from tests.support.processes import wait_for
+from tests.support.web import answering
 
 PEER = "https://education-profiles.org/northern-africa-and-western-asia/azerbaijan/~technology"
 BACK = "https://www.unicef.org/azerbaijan/inclusive-education?lang=en"    # A, B, then A again
@@ -184,7 +185,7 @@ def test_pywb_replays_every_version_including_revisits(store: Store, tmp_path: P
                               cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}/coll"
     try:
-        wait_for(lambda: _answers(f"{base}/"), 60, "pywb to listen")
+        wait_for(lambda: answering(f"{base}/"), 60, "pywb to listen")
         for url in (PEER, BACK, MIRROR):
             versions = store.history(url)
             with urllib.request.urlopen(f"{base}/cdx?{urlencode({'url': url, 'output': 'json'})}") as answer:
@@ -203,12 +204,3 @@ def test_pywb_replays_every_version_including_revisits(store: Store, tmp_path: P
 def stamp(moment: datetime) -> str:
     return moment.strftime("%Y%m%d%H%M%S")
 
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2):
-            return True
-    except urllib.error.HTTPError:
-        return True
-    except OSError:
-        return False

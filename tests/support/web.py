@@ -12,6 +12,7 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
+import httpx2 as httpx
 import pytest
 import uvicorn
 from starlette.testclient import TestClient
@@ -88,6 +89,16 @@ def client(web_archive: WebArchive) -> Iterator[TestClient]:
     with TestClient(create_app(web_archive.store), base_url="http://testserver",
                     follow_redirects=False) as test_client:
         yield test_client
+
+
+def answering(url: str, status: int | None = None) -> bool:
+    """Whether a server answers at ``url`` (with ``status``, when given): poll it with
+    ``wait_for`` while a server starts."""
+    try:
+        response = httpx.get(url, timeout=2)
+    except httpx.TransportError:
+        return False
+    return status is None or response.status_code == status
 
 
 class LiveApp:

@@ -37,7 +37,7 @@ from tests.support.mockserver import MockServer
 from tests.support.processes import pw_command, pw_env, wait_for
 from tests.support.serve import TOKEN, FakeResolver
 from tests.support.sinks import Webhook
-from tests.support.web import XSS_TEXT, XSS_TITLE, LiveApp, xss_page
+from tests.support.web import XSS_TEXT, XSS_TITLE, LiveApp, answering, xss_page
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -460,7 +460,7 @@ def test_serve_binds_loopback_and_takes_the_token_from_the_environment(served: S
         assert process.stderr.readline() == \
             "profilewatch: write endpoints enabled (bearer token required)\n"
         base = line.split()[2].rstrip("/")
-        wait_for(lambda: _reachable(base), timeout=10)
+        wait_for(lambda: answering(f"{base}/api/runs", 200), timeout=10, what="serve to answer")
         new = {"url": f"{served.base}/ngo/from-env"}
         assert httpx.post(f"{base}/api/sources/cnc/pages", json=new).status_code == 401
         answer = httpx.post(f"{base}/api/sources/cnc/pages", json=new, headers=AUTH)
@@ -470,13 +470,6 @@ def test_serve_binds_loopback_and_takes_the_token_from_the_environment(served: S
         process.send_signal(signal.SIGINT)
         _, rest = process.communicate(timeout=10)
     assert process.returncode == 0 and TOKEN not in rest
-
-
-def _reachable(base: str) -> bool:
-    try:
-        return httpx.get(f"{base}/api/runs").status_code == 200
-    except httpx.ConnectError:
-        return False
 
 
 def test_the_default_is_loopback_and_read_only(tmp_path: Path,
