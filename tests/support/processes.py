@@ -65,11 +65,12 @@ class CommandProcess:
     """``profilewatch [global options] COMMAND ARGS`` in a subprocess; stderr kept line by line."""
 
     command = ""
+    stdout: int = subprocess.DEVNULL     # subprocess.PIPE: keep it for the caller to read at the end
 
     def __init__(self, workdir: Path, db: str, config: Path, *args: str,
                  global_args: tuple[str, ...] = ()) -> None:
         argv = pw_command(db, config, *global_args, self.command, *args)
-        self.proc = subprocess.Popen(argv, cwd=workdir, env=pw_env(), stdout=subprocess.DEVNULL,
+        self.proc = subprocess.Popen(argv, cwd=workdir, env=pw_env(), stdout=self.stdout,
                                      stderr=subprocess.PIPE, text=True)
         self.lines: list[str] = []
         self._lock = threading.Lock()

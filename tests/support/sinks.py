@@ -11,7 +11,6 @@ import json
 import socket
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -31,8 +30,43 @@ def free_port() -> int:
         return port
 
 
-def basic_auth(user: str, password: str) -> str:
-    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+@dataclass
+class SmtpSink:
+    port: int
+    messages: list[EmailMessage] = field(default_factory=list)
+
+    def url(self, password: str = SMTP_PASSWORD) -> str:
+        return (f"mailto://watcher:{password}@127.0.0.1:{self.port}?smtp=127.0.0.1&mode=insecure"
+                "&from=profilewatch@example.org&to=team@example.org")
+
+
+class _SmtpHandler:
+    def __init__(self, sink: SmtpSink) -> None:
+        self.sink = sink
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        self.sink.messages.append(message)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpSink]:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    def authenticate(server: Any, session: Any, envelope: Any, mechanism: str,
+                     auth_data: Any) -> AuthResult:
+        ok = isinstance(auth_data, LoginPassword) and auth_data.password == SMTP_PASSWORD.encode()
+        return AuthResult(success=ok, handled=False)
+
+    sink = SmtpSink(free_port())
+    controller = Controller(_SmtpHandler(sink), hostname="127.0.0.1", port=sink.port,
+                            authenticator=authenticate, auth_require_tls=False)
+    controller.start()
+    yield sink
+    controller.stop()
 
 
 @dataclass
@@ -84,55 +118,11 @@ class Webhook:
         self._server.server_close()
 
 
-@dataclass
-class SmtpSink:
-    port: int
-    messages: list[EmailMessage] = field(default_factory=list)
-
-    def url(self, password: str = SMTP_PASSWORD) -> str:
-        return (f"mailto://watcher:{password}@127.0.0.1:{self.port}?smtp=127.0.0.1&mode=insecure"
-                "&from=profilewatch@example.org&to=team@example.org")
-
-
-class _SmtpHandler:
-    def __init__(self, sink: SmtpSink) -> None:
-        self.sink = sink
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        assert isinstance(message, EmailMessage)
-        self.sink.messages.append(message)
-        return "250 OK"
-
-
-@contextmanager
-def smtp_server() -> Iterator[SmtpSink]:
-    """An SMTP server accepting only :data:`SMTP_PASSWORD`, recording the messages it gets."""
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.smtp import AuthResult, LoginPassword
-
-    def authenticate(server: Any, session: Any, envelope: Any, mechanism: str,
-                     auth_data: Any) -> AuthResult:
-        ok = isinstance(auth_data, LoginPassword) and auth_data.password == SMTP_PASSWORD.encode()
-        return AuthResult(success=ok, handled=False)
-
-    sink = SmtpSink(free_port())
-    controller = Controller(_SmtpHandler(sink), hostname="127.0.0.1", port=sink.port,
-                            authenticator=authenticate, auth_require_tls=False)
-    controller.start()
-    try:
-        yield sink
-    finally:
-        controller.stop()
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpSink]:
-    with smtp_server() as sink:
-        yield sink
-
-
 @pytest.fixture
 def webhook() -> Iterator[Webhook]:
     with Webhook() as sink:
         yield sink
+
+
+def basic_auth(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()

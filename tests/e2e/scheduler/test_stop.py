@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import threading
 import time
 
 import pytest
@@ -15,7 +14,7 @@ from scheduler.status import source_statuses
 from storage.store import Store
 from tests.conftest import Cli, source_toml
 from tests.support.mockserver import MockServer
-from tests.support.processes import pw_command, pw_env, wait_for
+from tests.support.processes import CommandProcess, wait_for
 from tests.support.runs import assert_store_consistent, runs_of
 
 pytestmark = pytest.mark.slow
@@ -27,25 +26,19 @@ PAGE = ("<html><head><title>Page {n}</title></head><body><main><h1>Report {n}</h
         "</main></body></html>")
 
 
-class RunProcess:
+class RunProcess(CommandProcess):
     """``profilewatch run`` in the background (stderr collected, so a signal can be timed)."""
 
-    def __init__(self, cli: Cli) -> None:
-        self.proc = subprocess.Popen(pw_command(cli.db, cli.config, "run"), cwd=cli.workdir,
-                                     env=pw_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True)
-        self.err: list[str] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
+    command = "run"
+    stdout = subprocess.PIPE
 
-    def _read(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self.err.append(line)
+    def __init__(self, cli: Cli) -> None:
+        assert cli.config is not None
+        super().__init__(cli.workdir, cli.db, cli.config)
 
     def finish(self, timeout: float) -> tuple[int, str]:
         """Wait for the exit; returns the exit code and stdout (the summary)."""
-        assert self.proc.stdout is not None and self.proc.stderr is not None
+        assert self.proc.stdout is not None
         try:
             self.proc.wait(timeout=timeout)
         finally:
@@ -53,9 +46,8 @@ class RunProcess:
                 self.proc.kill()
                 self.proc.wait()
             out = self.proc.stdout.read()
-            self._reader.join(timeout=5)
+            self._close()
             self.proc.stdout.close()
-            self.proc.stderr.close()
         return self.proc.returncode, out
 
 
@@ -76,7 +68,7 @@ def test_sigterm_lets_the_pages_in_hand_finish_and_starts_no_other(server: MockS
     run.proc.send_signal(signal.SIGTERM)
     code, out = run.finish(timeout=30)
     took = time.monotonic() - signalled
-    assert code == 0, "".join(run.err)
+    assert code == 0, run.log
     assert took < 8, f"stopping took {took:.1f} s"
     assert "run interrupted" in out
     store = Store.open(cli.db)
@@ -98,12 +90,12 @@ def test_a_second_signal_abandons_a_page_that_would_not_finish(server: MockServe
     wait_for(lambda: any(p.startswith("/drip") for p in server.paths_requested()), 30,
              "the page in flight")
     run.proc.send_signal(signal.SIGTERM)
-    wait_for(lambda: any("received SIGTERM" in line for line in run.err), 10,
+    wait_for(lambda: "received SIGTERM" in run.log, 10,
              "the run to acknowledge the stop")
     signalled = time.monotonic()
     run.proc.send_signal(signal.SIGTERM)
     code, out = run.finish(timeout=30)
-    assert code == 0, "".join(run.err)
+    assert code == 0, run.log
     assert time.monotonic() - signalled < 3
     assert "run interrupted" in out
     store = Store.open(cli.db)
