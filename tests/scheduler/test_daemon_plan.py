@@ -13,8 +13,8 @@ from profilewatch.errors import ConfigError
 from scheduler.daemon import Daemon
 from scheduler.protocol import ChildExit
 from storage.store import Store
-from tests.scheduler.conftest import seed_run
 from tests.support.processes import wait_for
+from tests.support.runs import seed_run
 
 
 def source(name: str, schedule: str) -> SourceConfig:
