@@ -14,12 +14,9 @@ size. Needs nginx (Debian: ``apt-get install nginx-light``).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import resource
-import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -29,23 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.corpus import page
+from benchmarks.nginx import INSTALL_HINT, Nginx, ServerProblem, find_nginx
 
 EDIT_SHARE = 0.10   # the share of pages whose main text changes in an editing cycle
-NGINX_CONF = """
-worker_processes 2;
-daemon on;
-pid {root}/nginx.pid;
-error_log {root}/nginx-error.log;
-events {{ worker_connections 4096; }}
-http {{
-  access_log off;
-  keepalive_requests 100000;
-  default_type text/html;
-  server {{ listen 127.0.0.1:{port}; root {root}/www; etag on; }}
-}}
-"""
-
-
 @dataclass
 class Measure:
     cycle: int
@@ -144,15 +127,26 @@ def _write_corpus(www: Path, pages: int, revisions: list[int], churn: int) -> No
         path.write_bytes(data)
 
 
-def _stop_nginx(root: Path) -> None:
-    pid_file = root / "nginx.pid"
-    if pid_file.exists():
-        with contextlib.suppress(ProcessLookupError, ValueError):
-            os.kill(int(pid_file.read_text().strip()), signal.SIGQUIT)
-        for _ in range(50):
-            if not pid_file.exists():
-                break
-            time.sleep(0.1)
+def _explain_failures(command: list[str], listed: int = 5) -> str:
+    """Why pages failed, from ``status --json``: counts per reason and the first failing pages."""
+    done = subprocess.run([*command, "status", "--json"], check=False, capture_output=True,
+                          text=True)
+    try:
+        sources = json.loads(done.stdout)
+    except ValueError:
+        return f"  (status --json failed: {done.stderr.strip()[:300]})"
+    reasons: dict[str, int] = {}
+    first: list[str] = []
+    for source in sources:
+        for failing in source.get("failing", []):
+            reason = str(failing.get("last_error") or failing.get("reason") or "failed")
+            reasons[reason] = reasons.get(reason, 0) + 1
+            if len(first) < listed:
+                first.append(f"    {failing.get('url')}: {reason}")
+    if not reasons:
+        return "  no failing pages in the store: the events differ, not the fetches"
+    counted = ", ".join(f"{n} × {reason}" for reason, n in sorted(reasons.items(), key=lambda x: -x[1]))
+    return "\n".join([f"  failing pages by reason: {counted}", *first])
 
 
 def _store_size(db: Path) -> float:
@@ -169,9 +163,8 @@ def main() -> int:
     parser.add_argument("--edit-every-cycle", action="store_true",
                         help="every cycle after the first edits 10 %% of the pages (storage growth)")
     args = parser.parse_args()
-    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-    if not Path(nginx).exists():
-        print("benchmark: nginx is needed (apt-get install nginx-light)", file=sys.stderr)
+    if find_nginx() is None:
+        print(INSTALL_HINT, file=sys.stderr)
         return 2
     root = args.workdir or Path(tempfile.mkdtemp(prefix="pw-bench-"))
     www = root / "www"
@@ -183,10 +176,15 @@ def main() -> int:
     print(f"generating {args.pages} pages in {www} …", file=sys.stderr)
     _write_corpus(www, args.pages, revisions, churn=0)
     sizes = [p.stat().st_size for p in www.glob("p*.html")]
-    _stop_nginx(root)
-    (root / "nginx.conf").write_text(NGINX_CONF.format(root=root, port=args.port))
-    subprocess.run([nginx, "-c", str(root / "nginx.conf")], check=True)
+    server = Nginx(root, [f"127.0.0.1:{args.port}"])
     urls = [f"http://127.0.0.1:{args.port}/p{n}.html" for n in range(args.pages)]
+    try:
+        server.start()
+        server.check(urls[0], (www / "p0.html").read_bytes())
+    except ServerProblem as exc:
+        server.stop()
+        print(exc, file=sys.stderr)
+        return 2
     workers = "" if args.workers == "auto" else f"workers = {int(args.workers)}\n"
     (root / "profilewatch.toml").write_text(
         "[settings]\ndelay = 0\nconcurrency = 64\nper_domain_concurrency = 64\nretries = 0\n"
@@ -225,12 +223,14 @@ def main() -> int:
                                    expected))
             m = results[-1]
             status = "ok" if m.events == m.expected else f"WRONG (expected {m.expected})"
+            if m.events != m.expected:
+                print(_explain_failures(command), file=sys.stderr)
             print(f"cycle {cycle}: {m.wall:6.2f} s wall, {m.cpu:6.2f} s CPU, "
                   f"{args.pages / m.wall:7.1f} pages/s, peak RSS {m.peak_rss_mb:6.1f} MB "
                   f"(with workers {m.peak_tree_mb:6.1f} MB), "
                   f"store {m.store_mb:6.1f} MB, events {m.events} {status}", flush=True)
     finally:
-        _stop_nginx(root)
+        server.stop()
     edits = (args.cycles - 1) if args.edit_every_cycle else args.cycles // 2
     print(f"\npages: {args.pages}, {min(sizes) // 1024}-{max(sizes) // 1024} KB "
           f"(mean {sum(sizes) // len(sizes) // 1024} KB); naive raw copy of every version: "

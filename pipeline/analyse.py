@@ -42,6 +42,7 @@ from pipeline.ignore import IgnoreFilter, compile_ignores
 from pipeline.normalize import normalize_text, normalize_title, strip_volatile
 from pipeline.screen import looks_truncated, screen_page, screen_response
 from pipeline.sites import site_profile
+from pipeline.stagetimes import laps
 from pipeline.types import Analysis, Extracted, Fetched, Outcome
 
 logger = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ def _failed(reason: str, fetched: Fetched, **kw: object) -> Analysis:
 
 def analyse_fetch(fetched: Fetched, profile: Profile) -> Analysis:
     """Run stages 1-12 of the module docstring on one fetch."""
+    clock = laps()   # per-stage CPU timers, off unless a benchmark asks (pipeline.stagetimes)
     # 1. transport
     if fetched.error is not None:
         return _failed(fetched.error, fetched)
@@ -86,6 +88,7 @@ def analyse_fetch(fetched: Fetched, profile: Profile) -> Analysis:
     if rejected:
         return _failed(rejected, fetched)
     digest = body_sha256(fetched.body)
+    clock.lap("screen+body hash")
     # 4. decode
     try:
         decoded = decode_body(fetched.body, content_type)
@@ -94,16 +97,20 @@ def analyse_fetch(fetched: Fetched, profile: Profile) -> Analysis:
     # 5. truncation
     if looks_truncated(decoded.text):
         return _failed("truncated body", fetched, body_sha256=digest, encoding=decoded.encoding)
+    clock.lap("decode")
     # 6. parse
     try:
         tree = parse_html(decoded.text)
     except ExtractionError as exc:
         return _failed(str(exc), fetched, body_sha256=digest, encoding=decoded.encoding)
+    clock.lap("parse")
     # 7. metadata
     site = site_profile(profile.site)
     title = normalize_title(extract_title(tree))
     language = extract_language(tree)
+    clock.lap("metadata")
     declared = site.declared_date(tree)
+    clock.lap("date reading")
     hints = dict(fetched.hints)
     if profile.organisation:
         hints.setdefault("organisation", profile.organisation)
@@ -111,17 +118,22 @@ def analyse_fetch(fetched: Fetched, profile: Profile) -> Analysis:
     for key, value in (("h1", extract_h1(tree)), ("site_name", extract_site_name(tree))):
         if value:
             metadata.setdefault(key, value)
+    clock.lap("metadata")
     # 8. prune
     ignores = _compiled(profile.ignores)
     root = prune_boilerplate(tree, ignores)
+    clock.lap("pruning")
     # 9. main text
     raw_text, headings = extract_main_text(root)
+    clock.lap("trafilatura")
     # 10. text clean-up
     for ignore in ignores:
         raw_text = ignore.apply_to_text(raw_text)
     text = normalize_text(strip_volatile(strip_declared_lines(raw_text)))
+    clock.lap("normalisation")
     # 11. page screen
     reason = screen_page(decoded.text, title, text) or site.no_content_reason(text)
+    clock.lap("page screen")
     if reason:
         return _failed(reason, fetched, body_sha256=digest, encoding=decoded.encoding)
     # 12. fingerprint
@@ -134,5 +146,6 @@ def analyse_fetch(fetched: Fetched, profile: Profile) -> Analysis:
         headings=tuple(normalize_title(h) or h for h in headings),
         metadata=metadata,
     )
+    clock.lap("fingerprint")
     return Analysis(Outcome.OK, extracted=extracted, body_sha256=digest, content_type=content_type,
-                    encoding=decoded.encoding)
+                    encoding=decoded.encoding, timings=tuple(clock.laps))
