@@ -100,22 +100,44 @@ class Store(ArchiveReads):
 
     def pages(self, source: str | None = None) -> list[PageInfo]:
         with self.session() as s:
-            counts = (select(VersionRow.page_id, func.count().label("n"),
-                             func.max(VersionRow.fetched_at).label("last"))
-                      .group_by(VersionRow.page_id).subquery())
-            query = (select(PageRow, SourceRow.name, counts.c.n, counts.c.last)
-                     .join(SourceRow, PageRow.source_id == SourceRow.id)
-                     .outerjoin(counts, counts.c.page_id == PageRow.id).order_by(PageRow.id))
+            return _page_infos(s, SourceRow.name == source if source else None)
+
+    def page_list(self, source: str | None = None, needle: str = "", offset: int = 0,
+                  limit: int = 50) -> tuple[list[tuple[PageInfo, str | None]], int]:
+        """One screen of the page list, in page order: ``(page, its latest title)`` from
+        ``offset``, at most ``limit``, and how many pages match in all. ``needle`` (casefolded)
+        keeps the pages whose URL or latest title contains it. Only the screen's pages are read
+        whole: on 100,000 pages this answers in well under a second."""
+        with self.session() as s:
+            query = select(PageRow.id).order_by(PageRow.id)
             if source:
-                query = query.where(SourceRow.name == source)
-            rows = s.execute(query).all()
-        return [PageInfo(url=p.url, source=name, discovered_at=p.discovered_at,
-                         discovered_via=p.discovered_via, info=dict(p.info or {}),
-                         versions=int(n or 0), last_checked_at=p.last_checked_at,
-                         last_ok_at=p.last_ok_at, failing_since=p.failing_since,
-                         fail_count=p.fail_count, last_error=p.last_error, gone_at=p.gone_at,
-                         last_change_at=last, watched=p.watched)
-                for p, name, n, last in rows]
+                query = query.join(SourceRow, PageRow.source_id == SourceRow.id).where(
+                    SourceRow.name == source)
+            if needle:
+                top = (select(VersionRow.page_id, func.max(VersionRow.number).label("n"))
+                       .group_by(VersionRow.page_id).subquery())
+                rows = s.execute(
+                    query.add_columns(PageRow.url, VersionRow.title)
+                    .outerjoin(top, top.c.page_id == PageRow.id)
+                    .outerjoin(VersionRow, (VersionRow.page_id == PageRow.id)
+                               & (VersionRow.number == top.c.n))).all()
+                # casefolded in Python, as the list always did (SQL's lower() is ASCII-only)
+                matching = [page_id for page_id, url, title in rows
+                            if needle in url.casefold() or needle in (title or "").casefold()]
+                total, ids = len(matching), matching[offset:offset + limit]
+            else:
+                total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
+                ids = list(s.scalars(query.offset(offset).limit(limit)))
+            if not ids:
+                return [], total
+            infos = _page_infos(s, PageRow.id.in_(ids))
+            titles = dict(s.execute(
+                select(VersionRow.page_id, VersionRow.title)
+                .where(VersionRow.page_id.in_(ids))
+                .order_by(VersionRow.page_id, VersionRow.number)).all())   # the last one wins
+            by_url = {url: page_id for page_id, url in s.execute(
+                select(PageRow.id, PageRow.url).where(PageRow.id.in_(ids)))}
+        return [(info, titles.get(by_url[info.url])) for info in infos], total
 
     def try_lock(self, name: str, *, shared: bool = False) -> HeldLock | None:
         """A cross-process lock (see :mod:`storage.process_locks`); None when another process holds it."""
@@ -275,3 +297,25 @@ class Store(ArchiveReads):
         with self._read() as s:
             return runstate.advisory_lock_held(s, name)
 
+
+def _page_infos(s: Session, where: Any = None) -> list[PageInfo]:
+    """The pages matching ``where`` (all when None) with their version counts, in page order."""
+    counts = (select(VersionRow.page_id, func.count().label("n"),
+                     func.max(VersionRow.fetched_at).label("last"))
+              .group_by(VersionRow.page_id))
+    query = (select(PageRow, SourceRow.name)
+             .join(SourceRow, PageRow.source_id == SourceRow.id).order_by(PageRow.id))
+    if where is not None:
+        query = query.where(where)
+        counts = counts.where(VersionRow.page_id.in_(select(PageRow.id).join(
+            SourceRow, PageRow.source_id == SourceRow.id).where(where)))
+    sub = counts.subquery()
+    rows = s.execute(query.add_columns(sub.c.n, sub.c.last)
+                     .outerjoin(sub, sub.c.page_id == PageRow.id)).all()
+    return [PageInfo(url=p.url, source=name, discovered_at=p.discovered_at,
+                     discovered_via=p.discovered_via, info=dict(p.info or {}),
+                     versions=int(n or 0), last_checked_at=p.last_checked_at,
+                     last_ok_at=p.last_ok_at, failing_since=p.failing_since,
+                     fail_count=p.fail_count, last_error=p.last_error, gone_at=p.gone_at,
+                     last_change_at=last, watched=p.watched)
+            for p, name, n, last in rows]
