@@ -79,9 +79,12 @@ def measure(pages: int, root: Path, port: int) -> dict[str, object]:
     www.mkdir(parents=True, exist_ok=True)
     (root / "www").unlink(missing_ok=True)
     (root / "www").symlink_to(www)
-    for n in range(pages):
-        (www / f"p{n}.html").write_text(PAGE.format(n=n, year=2000 + n % 25, region=n % 97,
-                                                    month=1 + n % 9, day=n % 10))
+    if not (www / f"p{pages - 1}.html").exists():     # generated once per work directory
+        for n in range(pages):
+            (www / f"p{n}.html").write_text(PAGE.format(n=n, year=2000 + n % 25, region=n % 97,
+                                                        month=1 + n % 9, day=n % 10))
+    for stale in root.glob(f"scale-{pages}.db*"):
+        stale.unlink()
     server = Nginx(root, [f"127.0.0.1:{port}"])
     server.start()
     try:
