@@ -8,6 +8,7 @@ per page, so fetching never waits on the disk.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import Callable, Sequence
@@ -23,7 +24,7 @@ from crawler.procpool import ExtractionPool, WorkerDied
 from crawler.settings import build_settings
 from crawler.shutdown import RunStopper
 from crawler.spiders import spider_class
-from crawler.work import Known, analyse_in_worker, warm_up
+from crawler.work import Known, analyse_in_worker, is_document, warm_up
 from crawler.writer import BatchWriter
 from pipeline.analyse import Profile
 from pipeline.types import Analysis, ChangeKind, Fetched, Outcome
@@ -110,6 +111,10 @@ class RunContext:
         known = Known(state.content_sha256, state.body_sha256, self.store_url) if state else Known()
         trivial = fetched.error is not None or not (200 <= (fetched.status or 0) < 300)
         try:
+            if is_document(fetched) and self.pool is None and not trivial:
+                # a document is extracted in a child process: wait for it off the reactor thread
+                return await asyncio.get_running_loop().run_in_executor(
+                    None, analyse_in_worker, fetched, profile, known)
             if self.pool is None or trivial:   # 304s, errors: nothing to extract
                 return analyse_in_worker(fetched, profile, known)
             analysis: Analysis = await self.pool.run(analyse_in_worker, fetched, profile, known)

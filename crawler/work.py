@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, replace
 
 from pipeline.analyse import Profile, analyse_fetch
+from pipeline.documents.analyse import analyse_document
 from pipeline.types import Analysis, Fetched, Outcome
 from storage.blobs import compress
 from storage.keyframes import KEYFRAME_RATIO, keyframe
@@ -25,7 +26,10 @@ class Known:
 def analyse_in_worker(fetched: Fetched, profile: Profile, known: Known) -> Analysis:
     """Analyse one fetch; when the text is new (a version will be stored), compress the body —
     as a delta against the page's keyframe when it has one — and the text."""
-    analysis = analyse_fetch(fetched, profile)
+    if is_document(fetched):
+        analysis = analyse_document(fetched, organisation=profile.organisation)
+    else:
+        analysis = analyse_fetch(fetched, profile)
     if (analysis.outcome is not Outcome.OK or analysis.extracted is None
             or analysis.extracted.text_sha256 == known.text_sha256):
         return analysis
@@ -33,6 +37,11 @@ def analyse_in_worker(fetched: Fetched, profile: Profile, known: Known) -> Analy
     text_codec, text_payload = compress(analysis.extracted.text.encode("utf-8"))
     return replace(analysis, compressed_body=payload, codec=codec, compressed_text=text_payload,
                    text_codec=text_codec)
+
+
+def is_document(fetched: Fetched) -> bool:
+    """A linked document (issue 15): analysed by its format's extractor, not as a page."""
+    return bool(fetched.hints.get("document"))
 
 
 def _compress_body(body: bytes, known: Known) -> tuple[str, bytes]:

@@ -54,6 +54,12 @@ class CitationData:
     sha256: str
     version: int
     archived_url: str | None
+    medium: str | None = None          # "PDF", "DOCX" … for a linked document (cited as a report)
+
+    @property
+    def titled(self) -> str:
+        """The title with the document's format in brackets (APA 7 §9.21: ``Title [PDF]``)."""
+        return f"{self.title} [{self.medium}]" if self.medium else self.title
 
     @property
     def site_is_author(self) -> bool:
@@ -131,7 +137,8 @@ def _declared_date(version: VersionInfo) -> date | None:
 
 def citation_data(version: VersionInfo, base_url: str | None = None) -> CitationData:
     site = _site_name(version)
-    author = version.organisation or site
+    document_format = version.metadata.get("format") if version.metadata.get("document") else None
+    author = version.organisation or (document_format and version.metadata.get("author")) or site
     return CitationData(
         author=author,
         title=_clean_title(version.title, site, version),
@@ -143,6 +150,7 @@ def citation_data(version: VersionInfo, base_url: str | None = None) -> Citation
         sha256=version.content_sha256,
         version=version.version,
         archived_url=memento_url(base_url, version) if base_url else None,
+        medium=str(document_format).upper() if document_format else None,
     )
 
 
@@ -181,7 +189,7 @@ class Apa(CitationStyle):
         site = "" if data.site_is_author else f" {_end(data.site)}"
         accessed = _long_date(data.accessed.date())
         # APA ends with the URL (no period): the archival note follows in brackets
-        return (f"{_end(data.author)} ({when}). {_end(data.title)}{site} Retrieved {accessed}, "
+        return (f"{_end(data.author)} ({when}). {_end(data.titled)}{site} Retrieved {accessed}, "
                 f"from {data.url} [{data.archival_note}]")
 
 
@@ -202,7 +210,7 @@ class Mla(CitationStyle):
         if data.declared:
             parts.append(self._date(data.declared))
         parts.append(re.sub(r"^https?://", "", data.url))
-        return (f'"{_end(data.title)}" {", ".join(parts)}. '
+        return (f'"{_end(data.titled)}" {", ".join(parts)}. '
                 f"Accessed {self._date(data.accessed.date())}. {data.archival_note}.")
 
 
@@ -219,7 +227,7 @@ class Chicago(CitationStyle):
             when = f" {_long_date(data.declared)}."
         else:
             when = f" Last modified {_long_date(data.declared)}."
-        return (f'{_end(data.author)} "{_end(data.title)}"{site}{when} {data.url}. '
+        return (f'{_end(data.author)} "{_end(data.titled)}"{site}{when} {data.url}. '
                 f"{data.archival_note}.")
 
 
@@ -278,12 +286,15 @@ class CslJson(CitationStyle):
     def format(self, data: CitationData) -> str:
         item: dict[str, Any] = {
             "id": citation_key(data),
-            "type": "webpage",
+            "type": "report" if data.medium else "webpage",
             "title": data.title,
             "author": [{"literal": data.author}],
             "container-title": data.site,
             "URL": data.url,
         }
+        if data.medium:
+            item["medium"] = data.medium
+            item["publisher"] = data.author
         if data.declared:
             item["issued"] = _date_parts(data.declared)
         item["accessed"] = _date_parts(data.accessed.date())

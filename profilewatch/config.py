@@ -62,6 +62,10 @@ class Schedule:
         return int((second - first).total_seconds()) if second else 86400
 
 
+# Spiders that watch linked documents unless a source says ``documents = false`` (issue 15).
+DOCUMENT_SPIDERS = frozenset({"unicef", "undp", "unesco"})
+
+
 @dataclass(frozen=True)
 class Settings:
     """The ``[settings]`` table: crawl behaviour shared by every source."""
@@ -74,6 +78,7 @@ class Settings:
     timeout: float = 30.0
     retries: int = 2
     max_bytes: int = 10 * 1024 * 1024
+    document_max_bytes: int = 50 * 1024 * 1024   # linked documents (issue 15): larger than pages
     gone_after: int = 2
     workers: int | None = None  # None: automatic (inline for small runs, one per core for large ones)
 
@@ -99,6 +104,12 @@ class SourceConfig:
     # source (None: all of them), and read its listings and sitemaps (discovery) or not.
     only_urls: tuple[str, ...] | None = None
     discover: bool = True
+    documents: bool | None = None          # watch linked documents; None: on for the site spiders
+    document_max_bytes: int | None = None  # None: the [settings] value
+
+    @property
+    def watch_documents(self) -> bool:
+        return self.documents if self.documents is not None else self.spider in DOCUMENT_SPIDERS
 
     @property
     def hosts(self) -> frozenset[str]:
@@ -352,6 +363,7 @@ SETTINGS_KEYS: dict[str, Converter] = {
     "timeout": _float(1.0),
     "retries": _int(0, 10),
     "max_bytes": _int(1024),
+    "document_max_bytes": _int(1024),
     "gone_after": _int(1, 100),
     "workers": _workers,
 }
@@ -370,6 +382,8 @@ SOURCE_KEYS: dict[str, Converter] = {
     "organisation": _str,
     "languages": _str_list(_language),
     "sitemaps": _str_list(_url),
+    "documents": _bool,
+    "document_max_bytes": _int(1024),
 }
 
 REPORT_KEYS: dict[str, Converter] = {

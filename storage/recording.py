@@ -229,6 +229,11 @@ def _add_event(session: Session, before: PageState, after: PageState, decision: 
     elif kind is ChangeKind.GONE:
         values["summary"] = (f"gone: {decision.reason or 'missing'} on {before.missing_streak + 1} "
                              "consecutive checks")
+    if extracted is not None and extracted.metadata.get("no_text_layer") and versioned:
+        # a scanned document is versioned by its bytes: say so rather than count lines (issue 15)
+        values["summary"] = (("first version" if kind is ChangeKind.NEW else "new file")
+                             + f" (no text layer: {extracted.metadata.get('pages', '?')} page(s) of "
+                             "images, compared by its bytes)")
     event_id: int = session.connection().execute(INSERT_EVENT_RETURNING_ID, values).scalar_one()
     return event_id
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.urls import page_key
 from profilewatch.errors import NotFoundError, StoreError, StoreUnavailable
-from storage import reporting, runstate, watching
+from storage import documents, reporting, runstate, watching
 from storage.blobstore import read_blob
 from storage.engine import make_engine, migrate, redact_url
 from storage.locks import HeldLock, try_lock
@@ -321,14 +321,31 @@ class Store:
             if limit is not None:
                 query = query.limit(limit)
             rows = s.execute(query).all()
-        return [EventInfo(id=e.id, url=u, source=name, kind=e.kind, detected_at=e.detected_at,
+            return documents.with_documents(s, [
+                EventInfo(id=e.id, url=u, source=name, kind=e.kind, detected_at=e.detected_at,
                           from_version=e.from_version, to_version=e.to_version,
                           last_modified_before=e.last_modified_before,
                           last_modified_after=e.last_modified_after, title=e.title,
                           summary=e.summary, lines_added=e.lines_added,
                           lines_removed=e.lines_removed, details=dict(e.details or {}),
                           organisation=org)
-                for e, u, name, org in rows]
+                for e, u, name, org in rows])
+
+    # --- linked documents (queries in storage/documents.py) --------------------------------------
+
+    def link_documents(self, source: str, page_url: str, urls: Sequence[str]) -> list[str]:
+        """Record the documents ``page_url`` links; returns those new to the store."""
+        with self._write() as s:
+            return documents.link_documents(s, source, page_url, urls, utcnow())
+
+    def document_urls(self, source: str) -> set[str]:
+        with self.session() as s:
+            return documents.document_urls(s, source)
+
+    def linked_from(self, urls: Sequence[str]) -> dict[str, list[str]]:
+        """The linking pages of each document among ``urls`` (pages are absent)."""
+        with self.session() as s:
+            return documents.linked_from(s, urls)
 
     def checks(self, url: str, limit: int = 100) -> list[dict[str, Any]]:
         with self.session() as s:

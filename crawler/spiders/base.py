@@ -17,6 +17,7 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from crawler.documents import DOCUMENT_META, DocumentWatch
 from crawler.failures import failure_reason
 from pipeline.types import Fetched
 from pipeline.urls import page_key
@@ -58,6 +59,7 @@ class WatchSpider(scrapy.Spider):
         super().__init__(name=f"{self.kind}:{source.name}", **kwargs)
         self.source = source
         self.context = context
+        self.documents = DocumentWatch(source, context)
 
     async def start(self) -> AsyncIterator[Any]:
         seen: set[str] = set()
@@ -113,6 +115,7 @@ class WatchSpider(scrapy.Spider):
         return {}
 
     def page_request(self, url: str, **meta: Any) -> scrapy.Request:
+        meta = {**self.documents.request_meta(url), **meta}
         return scrapy.Request(
             url,
             callback=self.parse_page,
@@ -127,7 +130,7 @@ class WatchSpider(scrapy.Spider):
         started = meta.get("started")
         return int((time.monotonic() - started) * 1000) if started else 0
 
-    def parse_page(self, response: Response) -> Iterable[Fetched]:
+    def parse_page(self, response: Response) -> Iterable[Any]:
         url = response.meta["watched_url"]
         yield Fetched(
             url=url,
@@ -138,8 +141,11 @@ class WatchSpider(scrapy.Spider):
             headers=_headers(response),
             body=response.body,
             duration_ms=self._elapsed_ms(response.meta),
-            hints=self.hints(url),
+            hints={**self.hints(url), DOCUMENT_META: True} if response.meta.get(DOCUMENT_META)
+            else self.hints(url),
         )
+        for document in self.documents.found(response, url):   # issue 15: linked documents
+            yield self.page_request(document)
 
     def page_failed(self, failure: Failure) -> Iterable[Fetched]:
         request = getattr(failure, "request", None)

@@ -1,0 +1,87 @@
+"""Linked documents in a crawl: the documents a watched page links become watched pages, checked
+in the same run (through the same downloader, so the same politeness), with their own size limit.
+
+Glue only: which links are documents is :func:`pipeline.documents.links.find_document_links`, the
+link table is :meth:`storage.store.Store.link_documents`, the analysis is
+:func:`pipeline.documents.analyse.analyse_document` (chosen by ``crawler.work``).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from lxml.html import HtmlElement
+from scrapy.http import Response, TextResponse
+
+from pipeline.documents.links import find_document_links
+from pipeline.extract import MAX_ELEMENTS
+from pipeline.urls import page_key
+from profilewatch.errors import StoreError
+
+if TYPE_CHECKING:
+    from crawler.runner import RunContext
+    from profilewatch.config import SourceConfig
+
+logger = logging.getLogger(__name__)
+
+# Request meta of a document request (and the hint its Fetched carries to the analysis).
+DOCUMENT_META = "document"
+
+
+class DocumentWatch:
+    """The documents of one source in one run: which URLs are documents, which were requested."""
+
+    def __init__(self, source: SourceConfig, context: RunContext) -> None:
+        self.source = source
+        self.context = context
+        self.enabled = source.watch_documents
+        self.max_bytes = source.document_max_bytes or context.config.settings.document_max_bytes
+        try:
+            self.known: set[str] = context.store.document_urls(source.name) if self.enabled else set()
+        except StoreError as exc:
+            logger.error("%s: could not read the watched documents: %s", source.name, exc)
+            self.known = set()
+        self.requested: set[str] = set()
+
+    def is_document(self, url: str) -> bool:
+        return url in self.known
+
+    def request_meta(self, url: str) -> dict[str, Any]:
+        """Meta for the request of ``url``: a document gets its own size limit."""
+        if url not in self.known:
+            return {}
+        self.requested.add(page_key(url))
+        return {DOCUMENT_META: True, "download_maxsize": self.max_bytes}
+
+    def found(self, response: Response, page_url: str) -> list[str]:
+        """The documents ``response`` (a watched page) links that this run has not requested yet.
+        Every link is recorded (the link table), new documents become pages of the source."""
+        if not self.enabled or response.meta.get(DOCUMENT_META):
+            return []
+        if not isinstance(response, TextResponse) or not 200 <= response.status < 300:
+            return []
+        if response.body.count(b"<") > 2 * MAX_ELEMENTS:
+            return []
+        try:
+            tree = response.selector.root
+        except (ValueError, AttributeError):
+            return []
+        if not isinstance(tree, HtmlElement):
+            return []
+        links = find_document_links(tree, response.url, self.source.allowed_domains)
+        if not links:
+            return []
+        try:
+            self.context.store.link_documents(self.source.name, page_url, links)
+            self.known.update(self.context.store.document_urls(self.source.name) & set(links))
+        except StoreError as exc:
+            logger.error("%s: could not record the documents of %s: %s", self.source.name, page_url, exc)
+            return []
+        skip = self.context.unwatched.get(self.source.name, set())
+        fresh = []
+        for url in links:
+            key = page_key(url)
+            if url in self.known and key not in self.requested and url not in skip:
+                fresh.append(url)
+        return fresh
