@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 from lxml.html import HtmlElement
 from scrapy.http import Response, TextResponse
 
-from pipeline.documents.links import find_document_links
+from pipeline.documents.detect import format_of_response, format_of_url
+from pipeline.documents.links import find_links
 from pipeline.extract import MAX_ELEMENTS
 from pipeline.urls import page_key
 from profilewatch.errors import StoreError
@@ -27,6 +28,8 @@ logger = logging.getLogger(__name__)
 
 # Request meta of a document request (and the hint its Fetched carries to the analysis).
 DOCUMENT_META = "document"
+# Request meta of a link that may be a document (no extension): the page that links it.
+CANDIDATE_META = "document_candidate"
 
 
 class DocumentWatch:
@@ -38,7 +41,8 @@ class DocumentWatch:
         self.enabled = source.watch_documents
         self.max_bytes = source.document_max_bytes or context.config.settings.document_max_bytes
         try:
-            self.known: set[str] = context.store.document_urls(source.name) if self.enabled else set()
+            # known documents stay documents even when the source stops discovering new ones
+            self.known: set[str] = context.store.document_urls(source.name)
         except StoreError as exc:
             logger.error("%s: could not read the watched documents: %s", source.name, exc)
             self.known = set()
@@ -54,9 +58,32 @@ class DocumentWatch:
         self.requested.add(page_key(url))
         return {DOCUMENT_META: True, "download_maxsize": self.max_bytes}
 
-    def found(self, response: Response, page_url: str) -> list[str]:
-        """The documents ``response`` (a watched page) links that this run has not requested yet.
-        Every link is recorded (the link table), new documents become pages of the source."""
+    def candidate_meta(self, page_url: str) -> dict[str, Any]:
+        return {DOCUMENT_META: True, CANDIDATE_META: page_url, "download_maxsize": self.max_bytes}
+
+    def confirm(self, response: Response, url: str) -> bool:
+        """A candidate's answer: a document (recorded as one, linked from its page) or not (dropped:
+        nothing is stored for a link that is not a document)."""
+        page_url = response.meta[CANDIDATE_META]
+        if not 200 <= response.status < 300:
+            return False
+        content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
+        if (format_of_response(response.url, content_type) or format_of_response(url, content_type)
+                or format_of_url(response.url)) is None:
+            logger.debug("%s: %s is not a document (%s)", self.source.name, url, content_type)
+            return False
+        try:
+            self.context.store.link_documents(self.source.name, page_url, [url])
+        except StoreError as exc:
+            logger.error("%s: could not record the document %s: %s", self.source.name, url, exc)
+            return False
+        self.known.add(url)
+        return True
+
+    def found(self, response: Response, page_url: str) -> list[str | tuple[str, str]]:
+        """The documents ``response`` (a watched page) links that this run has not requested yet,
+        and ``(url, page_url)`` for candidate links to probe. Every certain link is recorded (the
+        link table); new documents become pages of the source."""
         if not self.enabled or response.meta.get(DOCUMENT_META):
             return []
         if not isinstance(response, TextResponse) or not 200 <= response.status < 300:
@@ -69,19 +96,31 @@ class DocumentWatch:
             return []
         if not isinstance(tree, HtmlElement):
             return []
-        links = find_document_links(tree, response.url, self.source.allowed_domains)
+        found = find_links(tree, response.url, self.source.allowed_domains)
+        links = [link.url for link in found if link.certain or link.url in self.known]
+        probes: list[str | tuple[str, str]] = [
+            (link.url, page_url) for link in found if not link.certain and link.url not in self.known
+            and page_key(link.url) not in self.requested and self._claim(link.url)]
         if not links:
-            return []
+            return probes
         try:
             self.context.store.link_documents(self.source.name, page_url, links)
             self.known.update(self.context.store.document_urls(self.source.name) & set(links))
         except StoreError as exc:
             logger.error("%s: could not record the documents of %s: %s", self.source.name, page_url, exc)
-            return []
+            return probes
         skip = self.context.unwatched.get(self.source.name, set())
-        fresh = []
+        fresh: list[str | tuple[str, str]] = []
         for url in links:
             key = page_key(url)
             if url in self.known and key not in self.requested and url not in skip:
                 fresh.append(url)
-        return fresh
+        return fresh + probes
+
+    def _claim(self, url: str) -> bool:
+        """Probe a candidate once per run (several pages may link it)."""
+        key = page_key(url)
+        if key in self.requested or url in self.context.unwatched.get(self.source.name, set()):
+            return False
+        self.requested.add(key)
+        return True

@@ -17,7 +17,7 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from crawler.documents import DOCUMENT_META, DocumentWatch
+from crawler.documents import CANDIDATE_META, DOCUMENT_META, DocumentWatch
 from crawler.failures import failure_reason
 from pipeline.types import Fetched
 from pipeline.urls import page_key
@@ -132,6 +132,8 @@ class WatchSpider(scrapy.Spider):
 
     def parse_page(self, response: Response) -> Iterable[Any]:
         url = response.meta["watched_url"]
+        if response.meta.get(CANDIDATE_META) and not self.documents.confirm(response, url):
+            return   # a link that looked like a file and is not a document: nothing to record
         yield Fetched(
             url=url,
             source=self.source.name,
@@ -145,7 +147,10 @@ class WatchSpider(scrapy.Spider):
             else self.hints(url),
         )
         for document in self.documents.found(response, url):   # issue 15: linked documents
-            yield self.page_request(document)
+            if isinstance(document, tuple):
+                yield self.page_request(document[0], **self.documents.candidate_meta(document[1]))
+            else:
+                yield self.page_request(document)
 
     def page_failed(self, failure: Failure) -> Iterable[Fetched]:
         request = getattr(failure, "request", None)
@@ -153,6 +158,8 @@ class WatchSpider(scrapy.Spider):
         url = meta.get("watched_url") or (request.url if request is not None else "?")
         reason = failure_reason(failure)
         logger.debug("%s failed: %s", url, reason)
+        if meta.get(CANDIDATE_META):
+            return   # an unconfirmed document link: not a watched page, nothing to record
         yield Fetched(url=url, source=self.source.name, fetched_at=datetime.now(UTC),
                       error=reason, duration_ms=self._elapsed_ms(meta),
                       final_url=request.url if request is not None else None)

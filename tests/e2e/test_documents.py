@@ -41,6 +41,8 @@ def page_html(links: tuple[str, ...]) -> str:
 Education in extending inclusive education from pilot schools to every district of the country.</p>
 <p>Read the situation analysis and the programme documents below.</p>
 <ul>{items}</ul>
+<p>The <a href="/download/42">project brief (PDF, 1 MB)</a> and <a href="/download/app">download our
+app</a>.</p>
 <p>See also <a href="http://elsewhere.invalid/report.pdf">a report hosted elsewhere</a>.</p>
 </article></main>
 <footer><a href="/docs/annual-report.pdf">Annual report</a> <a href="/docs/terms.pdf">Terms</a></footer>
@@ -87,6 +89,8 @@ def serve(server: MockServer, cycle: int) -> dict[str, bytes]:
         bodies[name] = (docs.make_pdf(title=name), PDF)
     for name, (body, content_type) in bodies.items():
         server.page(f"/docs/{name}", body, content_type=content_type)
+    server.page("/download/42", docs.make_pdf(title="Project brief"), content_type=PDF)
+    server.page("/download/app", "<html><body><h1>Our app</h1></body></html>")
     links = LINKED if cycle < 2 else tuple(n for n in LINKED if n != "programme.docx")
     server.page("/inclusive-education", page_html(links))
     return {name: body for name, (body, _) in bodies.items()}
@@ -152,6 +156,10 @@ def test_navigation_header_footer_and_other_hosts_are_not_followed(runs: Runs) -
     watched = {p["url"] for s in runs.json("sources", "--json") for p in s["pages"]}
     assert runs.doc("situation-analysis.pdf") in watched
     assert not any("elsewhere" in url or "privacy" in url for url in watched)
+    # a link without an extension is a document when its Content-Type says so, else nothing
+    assert runs.server.url + "/download/42" in watched
+    assert runs.server.url + "/download/app" not in watched
+    assert [e["kind"] for e in runs.events if e["url"].endswith("/download/42")] == ["new"]
     # the unlinked document is still checked in the run that no longer finds its link
     assert "/docs/programme.docx" in runs.requested[2]
 
