@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from pipeline.documents.types import DocumentError, DocumentText, Section
+from pipeline.documents.types import DocumentError, DocumentText, Section, unreadable
 from pipeline.documents.zipguard import open_checked
 
 
@@ -17,16 +17,19 @@ def extract_docx(body: bytes) -> DocumentText:
 
     try:
         document = docx.Document(io.BytesIO(body))
+        # style id → name, read once: ``paragraph.style`` searches the styles part every time
+        # (1.4 ms a paragraph: 11 s for a 8,000-paragraph report)
+        names = {style.style_id: style.name or "" for style in document.styles}
         lines: list[str] = []
         headings: list[str] = []
         for block in document.iter_inner_content():
             if isinstance(block, Table):
                 lines.extend(_table_rows(block))
                 continue
-            text = block.text.strip()
+            text = " ".join(block.text.split())
             if not text:
                 continue
-            style = (block.style.name if block.style is not None else "") or ""
+            style = names.get(block._p.style or "", "")
             if style.startswith("Heading") or style == "Title":
                 headings.append(text)
             lines.append(text)
@@ -34,7 +37,7 @@ def extract_docx(body: bytes) -> DocumentText:
     except DocumentError:
         raise
     except Exception as exc:   # python-docx raises KeyError, ValueError, lxml errors … on bad parts
-        raise DocumentError(f"corrupt DOCX ({type(exc).__name__})") from None
+        raise unreadable(exc, "DOCX") from None
     return DocumentText(format="docx", sections=(Section(None, tuple(lines)),),
                         title=_text(props.title), modified=_when(props.modified),
                         created=_when(props.created), author=_text(props.author),

@@ -8,7 +8,7 @@ from typing import Any
 from pipeline.documents.docx import extract_docx
 from pipeline.documents.odt import extract_odt
 from pipeline.documents.pdf import extract_pdf
-from pipeline.documents.types import DocumentError, DocumentText, Section
+from pipeline.documents.types import MEMORY_REASON, DocumentError, DocumentText, Section
 from pipeline.documents.xlsx import extract_xlsx
 
 EXTRACTORS: dict[str, Callable[[bytes], DocumentText]] = {
@@ -29,7 +29,7 @@ def extract_document(body: bytes, fmt: str) -> DocumentText:
     except DocumentError:
         raise
     except MemoryError:
-        raise DocumentError("document needs too much memory to read") from None
+        raise DocumentError(MEMORY_REASON) from None
     except RecursionError:
         raise DocumentError(f"corrupt {fmt.upper()} (nested too deeply)") from None
     except Exception as exc:  # a library bug on a hostile file: the check fails, the run goes on

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from pipeline.documents.types import DocumentError, DocumentText, Section
+from pipeline.documents.types import DocumentError, DocumentText, Section, unreadable
 from pipeline.documents.zipguard import open_checked
 
 
@@ -22,7 +22,7 @@ def extract_odt(body: bytes) -> DocumentText:
     except DocumentError:
         raise
     except Exception as exc:   # odfpy raises KeyError, SAX and zip errors on broken files
-        raise DocumentError(f"corrupt ODT ({type(exc).__name__})") from None
+        raise unreadable(exc, "ODT") from None
     return DocumentText(format="odt", sections=(Section(None, tuple(lines)),),
                         headings=tuple(headings), title=meta["title"], modified=meta["modified"],
                         created=meta["created"], author=meta["author"])

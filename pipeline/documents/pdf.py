@@ -13,7 +13,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from pipeline.documents.types import DocumentError, DocumentText, Section
+from pipeline.documents.types import DocumentError, DocumentText, Section, unreadable
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +40,8 @@ def extract_pdf(body: bytes) -> DocumentText:
         info = _info(reader)
     except DocumentError:
         raise
+    except MemoryError as exc:
+        raise unreadable(exc, "PDF") from None
     except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError,
             IndexError, AssertionError, RecursionError, OSError, ZeroDivisionError) as exc:
         raise DocumentError(f"corrupt PDF ({type(exc).__name__}: {_first_line(exc)})") from None

@@ -10,6 +10,17 @@ class DocumentError(Exception):
     """A document that cannot be read; the message is the failed check's reason."""
 
 
+MEMORY_REASON = "document needs more memory than the limit to read"
+
+
+def unreadable(exc: BaseException, label: str) -> DocumentError:
+    """The reason for a library's exception: out of memory (the child's limit; lxml reports it as
+    a syntax error "Memory allocation failed"), else a corrupt file."""
+    if isinstance(exc, MemoryError) or "memory allocation failed" in str(exc).lower():
+        return DocumentError(MEMORY_REASON)
+    return DocumentError(f"corrupt {label} ({type(exc).__name__})")
+
+
 @dataclass(frozen=True, slots=True)
 class Section:
     """One located part of a document: a PDF page, a spreadsheet sheet, or the whole body."""

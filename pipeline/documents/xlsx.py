@@ -6,7 +6,7 @@ import io
 from datetime import date, datetime, time
 from typing import Any
 
-from pipeline.documents.types import DocumentError, DocumentText, Section
+from pipeline.documents.types import DocumentText, Section, unreadable
 from pipeline.documents.zipguard import open_checked
 
 
@@ -18,13 +18,13 @@ def extract_xlsx(body: bytes) -> DocumentText:
     try:
         book = openpyxl.load_workbook(io.BytesIO(body), read_only=True, data_only=True)
     except Exception as exc:   # openpyxl raises KeyError, ValueError, zip and XML errors
-        raise DocumentError(f"corrupt XLSX ({type(exc).__name__})") from None
+        raise unreadable(exc, "XLSX") from None
     try:
         sections = tuple(Section(f"sheet {sheet.title}", tuple(_rows(sheet)))
                          for sheet in book.worksheets)
         props = book.properties
     except Exception as exc:
-        raise DocumentError(f"corrupt XLSX ({type(exc).__name__})") from None
+        raise unreadable(exc, "XLSX") from None
     finally:
         book.close()
     return DocumentText(format="xlsx", sections=sections, parts=len(sections),
