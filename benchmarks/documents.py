@@ -10,8 +10,8 @@ Generates realistic files (needs the test extras: reportlab, openpyxl, python-do
 - a spreadsheet of about ``--xlsx-mb`` MB (district statistics: text, integers, decimals, dates);
 - a 400-paragraph Word report with tables, and an OpenDocument text.
 
-Then it measures, each in a fresh process (peak memory is the process's maximum resident set,
-from ``wait4``):
+Then it measures, each in a fresh process (peak memory is the process's own maximum resident set,
+``VmHWM``, written by the process at exit):
 
 1. the PDF libraries on the report — pypdf and pdfminer.six: time, peak memory, and text quality
    (the share of each page's reference words recovered in order, by difflib on word lists);
@@ -28,7 +28,6 @@ import os
 import random
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import date, datetime
 from difflib import SequenceMatcher
@@ -118,7 +117,7 @@ def make_spreadsheet(megabytes: float, seed: int = 11) -> bytes:
 
     rng = random.Random(seed)
     book = openpyxl.Workbook(write_only=True)
-    rows_per_mb = 19_000     # measured: one row of this shape is ~55 bytes compressed
+    rows_per_mb = 23_000     # measured: one row of this shape is ~45 bytes compressed
     for sheet_number in range(4):
         sheet = book.create_sheet(f"Region {sheet_number + 1}")
         sheet.append(["District", "School", "Year", "Enrolled", "Girls", "Boys", "Rate", "Reported"])
@@ -168,27 +167,39 @@ def make_odt(paragraphs: int = 400, seed: int = 5) -> bytes:
     return out.getvalue()
 
 
-def run_measured(argv: list[str], body: bytes) -> tuple[float, int, bytes]:
-    """Run ``argv`` with ``body`` on stdin: (wall seconds, peak RSS in bytes, stdout)."""
-    with tempfile.TemporaryFile() as stdin, tempfile.TemporaryFile() as stdout:
-        stdin.write(body)
-        stdin.seek(0)
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        started = time.perf_counter()
-        process = subprocess.Popen(argv, stdin=stdin, stdout=stdout, env=env)
-        _, status, usage = os.wait4(process.pid, 0)
-        elapsed = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
-        stdout.seek(0)
-        output = stdout.read()
-    if process.returncode != 0:
-        raise SystemExit(f"{argv[:3]} failed with exit status {process.returncode}")
-    return elapsed, usage.ru_maxrss * 1024, output
+# Run before the measured code: at exit, the process writes its own peak resident set (VmHWM, of
+# this program only: ``wait4``'s ru_maxrss would include the forking benchmark's own memory).
+PRELUDE = """
+import atexit, os
+def _peak():
+    with open("/proc/self/status") as status:
+        kb = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+    os.write(2, ("\\nPEAK_KB " + kb + "\\n").encode())
+atexit.register(_peak)
+"""
+CHILD = """
+import runpy, sys
+sys.argv = ["child", *sys.argv[1:]]
+runpy.run_module("pipeline.documents.child", run_name="__main__")
+"""
+
+
+def run_measured(code: str, args: list[str], body: bytes) -> tuple[float, int, bytes]:
+    """Run Python ``code`` with ``args`` and ``body`` on stdin: (wall seconds, peak RSS, stdout)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", PRELUDE + code, *args], input=body,
+                          capture_output=True, env=env, check=False)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"measured run failed ({done.returncode}): {done.stderr[-500:]!r}")
+    peak = int(done.stderr.rsplit(b"PEAK_KB ", 1)[1].split()[0]) * 1024
+    return elapsed, peak, done.stdout
 
 
 def baseline(library: str) -> tuple[float, int]:
     """Start-up cost of a child that only imports ``library``."""
-    elapsed, peak, _ = run_measured([sys.executable, "-c", f"import {library}"], b"")
+    elapsed, peak, _ = run_measured(f"import {library}", [], b"")
     return elapsed, peak
 
 
@@ -221,7 +232,7 @@ def main() -> None:
     print("\n1. PDF libraries on the report (fresh process each; peak = max RSS)")
     for name, library, script in (("pypdf", "pypdf", PYPDF), ("pdfminer.six", "pdfminer", PDFMINER)):
         start_s, start_peak = baseline(library)
-        elapsed, peak, out = run_measured([sys.executable, "-c", script], pdf)
+        elapsed, peak, out = run_measured(script, [], pdf)
         pages = out.decode("utf-8").split("\f")
         share = quality(pages, reference)
         results[name] = {"seconds": round(elapsed, 2), "start_seconds": round(start_s, 2),
@@ -241,8 +252,7 @@ def main() -> None:
     for label, (fmt, body) in documents.items():
         from pipeline.documents.limited import DOCUMENT_MEMORY
 
-        elapsed, peak, out = run_measured(
-            [sys.executable, "-m", "pipeline.documents.child", fmt, str(DOCUMENT_MEMORY)], body)
+        elapsed, peak, out = run_measured(CHILD, [fmt, str(DOCUMENT_MEMORY)], body)
         result = json.loads(out)
         if "error" in result:
             raise SystemExit(f"{label}: {result['error']}")

@@ -17,13 +17,14 @@ from typing import Any
 from pipeline.documents.extract import from_json
 from pipeline.documents.types import DocumentError, DocumentText
 
-# Seconds one document may take to extract: a 300-page report takes ~3 s with pypdf on one core of
-# the benchmark machine (docs/documents.md); twenty times that is a file that will never finish.
-DOCUMENT_TIMEOUT = 60.0
+# Seconds one document may take to extract: a 300-page report takes ~7 s with pypdf and a 10 MB
+# spreadsheet ~50 s with openpyxl on a busy core of the benchmark machine (docs/documents.md);
+# past 120 s a file is hostile or far beyond what a profile links.
+DOCUMENT_TIMEOUT = 120.0
 # Memory one document may take to read, on top of what the child's interpreter and library take
-# (its address space grows by at most this much): a 300-page report takes ~60 MB with pypdf and
-# a 10 MB spreadsheet ~30 MB in openpyxl's read-only mode (docs/documents.md); 768 MB leaves room
-# and stops a bomb well before a small machine swaps.
+# (its address space grows by at most this much): a 300-page report and a 10 MB spreadsheet each
+# peak under 100 MB resident (docs/documents.md); 768 MB leaves room and stops a bomb well before
+# a small machine swaps.
 DOCUMENT_MEMORY = 768 * 1024 * 1024
 # The project's root, so the child imports this package whether installed or run from a checkout.
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
