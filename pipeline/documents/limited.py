@@ -18,9 +18,9 @@ from pipeline.documents.extract import from_json
 from pipeline.documents.types import DocumentError, DocumentText
 
 # Seconds one document may take to extract: a 300-page report takes ~7 s with pypdf and a 10 MB
-# spreadsheet ~50 s with openpyxl on a busy core of the benchmark machine (docs/documents.md);
-# past 120 s a file is hostile or far beyond what a profile links.
-DOCUMENT_TIMEOUT = 120.0
+# spreadsheet 30-80 s with openpyxl (idle or busy core of the benchmark machine, docs/documents.md);
+# past 180 s a file is hostile or far beyond what a profile links.
+DOCUMENT_TIMEOUT = 180.0
 # Memory one document may take to read, on top of what the child's interpreter and library take
 # (its address space grows by at most this much): a 300-page report and a 10 MB spreadsheet each
 # peak under 100 MB resident (docs/documents.md); 768 MB leaves room and stops a bomb well before
