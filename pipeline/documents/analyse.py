@@ -66,6 +66,8 @@ def analyse_document(fetched: Fetched, *, organisation: str | None = None,
     if fmt is None:
         return failed(f"not a document ({media_type(content_type) or 'no Content-Type'})", digest)
     # 4. bytes
+    if fmt in ("docx", "xlsx") and looks == "ole":
+        return failed(f"encrypted {fmt.upper()} (password-protected Office file)", digest)
     if (fmt == "pdf") != (looks == "pdf") or (fmt != "pdf" and looks != "zip"):
         return failed(f"corrupt {fmt.upper()} (not a {fmt.upper()} file)", digest)
     # 5. extraction

@@ -54,13 +54,20 @@ def format_of_response(url: str, content_type: str | None) -> str | None:
     return None
 
 
+# An OLE compound file: what Office writes a password-protected DOCX/XLSX as (the zip encrypted
+# inside a container), and the legacy .doc/.xls formats.
+OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
 def sniff(body: bytes) -> str | None:
-    """What the bytes look like: ``pdf``, ``zip``, ``html`` or None."""
+    """What the bytes look like: ``pdf``, ``zip``, ``ole``, ``html`` or None."""
     head = body[:1024].lstrip()
     if body[:1024].find(b"%PDF-") != -1:
         return "pdf"
     if body[:4] == b"PK\x03\x04":
         return "zip"
+    if body[:8] == OLE_SIGNATURE:
+        return "ole"
     lowered = head[:256].lower()
     if lowered.startswith((b"<!doctype html", b"<html", b"<?xml", b"<head", b"<body", b"<!--")):
         return "html"

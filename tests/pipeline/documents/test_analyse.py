@@ -88,6 +88,8 @@ def test_a_scan_is_versioned_by_its_bytes() -> None:
     (docs.make_pdf(), "application/octet-stream", "https://example.org/report.docx",
      "corrupt DOCX (not a DOCX file)"),
     (b"", PDF, URL, "empty body"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "application/octet-stream",
+     "https://example.org/budget.xlsx", "encrypted XLSX (password-protected Office file)"),
     (b"\x00\x01", "image/png", URL, "not a document (image/png)"),
 ])
 def test_wrong_bodies_are_failed_checks(body: bytes, content_type: str, url: str, reason: str) -> None:
