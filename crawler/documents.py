@@ -3,13 +3,14 @@ in the same run (through the same downloader, so the same politeness), with thei
 
 Glue only: which links are documents is :func:`pipeline.documents.links.find_document_links`, the
 link table is :meth:`storage.store.Store.link_documents`, the analysis is
-:func:`pipeline.documents.analyse.analyse_document` (chosen by ``crawler.work``).
+:func:`pipeline.documents.analyse.analyse_document` (chosen by ``crawler.extraction``).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from lxml.html import HtmlElement
 from scrapy.http import Response, TextResponse
@@ -21,7 +22,6 @@ from pipeline.urls import page_key
 from profilewatch.errors import StoreError
 
 if TYPE_CHECKING:
-    from crawler.runner import RunContext
     from profilewatch.config import SourceConfig
 
 logger = logging.getLogger(__name__)
@@ -30,23 +30,43 @@ logger = logging.getLogger(__name__)
 DOCUMENT_META = "document"
 # Request meta of a link that may be a document (no extension): the page that links it.
 CANDIDATE_META = "document_candidate"
+# The crawler setting with ``[settings] document_max_bytes`` (a source's own value wins).
+DOCUMENT_MAX_BYTES_SETTING = "PROFILEWATCH_DOCUMENT_MAX_BYTES"
+DEFAULT_DOCUMENT_MAX_BYTES = 50 * 1024 * 1024
+
+
+@runtime_checkable
+class DocumentCatalog(Protocol):
+    """The store's door for linked documents (``storage.store.Store``)."""
+
+    def document_urls(self, source: str) -> set[str]: ...
+
+    def link_documents(self, source: str, page_url: str, urls: Sequence[str]) -> list[str]: ...
 
 
 class DocumentWatch:
     """The documents of one source in one run: which URLs are documents, which were requested."""
 
-    def __init__(self, source: SourceConfig, context: RunContext) -> None:
+    def __init__(self, source: SourceConfig, store: object,
+                 unwatched: dict[str, set[str]] | None = None) -> None:
         self.source = source
-        self.context = context
-        self.enabled = source.watch_documents
-        self.max_bytes = source.document_max_bytes or context.config.settings.document_max_bytes
-        try:
-            # known documents stay documents even when the source stops discovering new ones
-            self.known: set[str] = context.store.document_urls(source.name)
-        except StoreError as exc:
-            logger.error("%s: could not read the watched documents: %s", source.name, exc)
-            self.known = set()
+        self.store = store if isinstance(store, DocumentCatalog) else None
+        self.enabled = source.watch_documents and self.store is not None
+        self.unwatched = (unwatched or {}).get(source.name, set())
+        self.max_bytes = source.document_max_bytes or DEFAULT_DOCUMENT_MAX_BYTES
+        self.known: set[str] = set()
+        if self.store is not None:
+            try:
+                # known documents stay documents even when the source stops discovering new ones
+                self.known = self.store.document_urls(source.name)
+            except StoreError as exc:
+                logger.error("%s: could not read the watched documents: %s", source.name, exc)
         self.requested: set[str] = set()
+
+    def configure(self, settings: Any) -> None:
+        """Take ``[settings] document_max_bytes`` from the crawler's settings (a source's wins)."""
+        if self.source.document_max_bytes is None and settings is not None:
+            self.max_bytes = settings.getint(DOCUMENT_MAX_BYTES_SETTING, DEFAULT_DOCUMENT_MAX_BYTES)
 
     def is_document(self, url: str) -> bool:
         return url in self.known
@@ -72,8 +92,10 @@ class DocumentWatch:
                 or format_of_url(response.url)) is None:
             logger.debug("%s: %s is not a document (%s)", self.source.name, url, content_type)
             return False
+        if self.store is None:
+            return False
         try:
-            self.context.store.link_documents(self.source.name, page_url, [url])
+            self.store.link_documents(self.source.name, page_url, [url])
         except StoreError as exc:
             logger.error("%s: could not record the document %s: %s", self.source.name, url, exc)
             return False
@@ -84,7 +106,7 @@ class DocumentWatch:
         """The documents ``response`` (a watched page) links that this run has not requested yet,
         and ``(url, page_url)`` for candidate links to probe. Every certain link is recorded (the
         link table); new documents become pages of the source."""
-        if not self.enabled or response.meta.get(DOCUMENT_META):
+        if not self.enabled or self.store is None or response.meta.get(DOCUMENT_META):
             return []
         if not isinstance(response, TextResponse) or not 200 <= response.status < 300:
             return []
@@ -104,23 +126,22 @@ class DocumentWatch:
         if not links:
             return probes
         try:
-            self.context.store.link_documents(self.source.name, page_url, links)
-            self.known.update(self.context.store.document_urls(self.source.name) & set(links))
+            self.store.link_documents(self.source.name, page_url, links)
+            self.known.update(self.store.document_urls(self.source.name) & set(links))
         except StoreError as exc:
             logger.error("%s: could not record the documents of %s: %s", self.source.name, page_url, exc)
             return probes
-        skip = self.context.unwatched.get(self.source.name, set())
         fresh: list[str | tuple[str, str]] = []
         for url in links:
             key = page_key(url)
-            if url in self.known and key not in self.requested and url not in skip:
+            if url in self.known and key not in self.requested and url not in self.unwatched:
                 fresh.append(url)
         return fresh + probes
 
     def _claim(self, url: str) -> bool:
         """Probe a candidate once per run (several pages may link it)."""
         key = page_key(url)
-        if key in self.requested or url in self.context.unwatched.get(self.source.name, set()):
+        if key in self.requested or url in self.unwatched:
             return False
         self.requested.add(key)
         return True

@@ -9,12 +9,13 @@ from typing import Any
 
 from scrapy.settings.default_settings import EXTENSIONS_BASE
 
+from crawler.documents import DOCUMENT_MAX_BYTES_SETTING
 from crawler.guard import TRUSTED_ORIGINS_SETTING, trusted_origins
 from profilewatch.config import Config
 
 ITEM_PIPELINES = {
     "crawler.pipelines.AnalysePipeline": 300,   # extraction, in worker processes
-    "crawler.pipelines.RecordPipeline": 800,    # decision table + one store transaction
+    "crawler.pipelines.RecordPipeline": 800,    # transition + the store writer's batch transaction
 }
 DOWNLOADER_MIDDLEWARES = {
     # address rules first: a refused request makes no connection, not even for robots.txt
@@ -60,6 +61,7 @@ def build_settings(config: Config, *, log_level: str = "WARNING") -> dict[str, A
         # a page that stays failed is data (a failed check in the summary and `status`), not an error
         "RETRY_GIVE_UP_LOG_LEVEL": "INFO",
         "DOWNLOAD_MAXSIZE": s.max_bytes,
+        DOCUMENT_MAX_BYTES_SETTING: s.document_max_bytes,   # linked documents: crawler.documents
         "DOWNLOAD_WARNSIZE": 0,
         "DOWNLOAD_FAIL_ON_DATALOSS": True,
         "REDIRECT_MAX_TIMES": 10,

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.models import DocumentLinkRow, PageRow, SourceRow
-from storage.records import EventInfo
+from storage.results import EventInfo
 
 DOCUMENT = "document"
 

@@ -16,7 +16,7 @@ from pipeline.documents.analyse import analyse_document
 from pipeline.documents.extract import extract_document
 from pipeline.types import Fetched
 from profilewatch.web.app import create_app
-from storage.records import CheckInput
+from storage.results import CheckInput
 from storage.store import Store
 from tests.archive.builder import T0, add_sources, record
 from tests.support import documents as docs

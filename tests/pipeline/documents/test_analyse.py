@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pipeline.classify import classify_change
 from pipeline.diff import diff_texts, summarize_diff
 from pipeline.documents.analyse import analyse_document, document_date
 from pipeline.documents.extract import extract_document
-from pipeline.types import Analysis, ChangeKind, Fetched, LatestState, Outcome
+from pipeline.transition import transition
+from pipeline.types import Analysis, ChangeKind, Fetched, Outcome, PageState
 from tests.support import documents as docs
 
 PDF = "application/pdf"
@@ -28,11 +28,11 @@ def analyse(body: bytes, content_type: str = PDF, url: str = URL) -> Analysis:
 
 
 def decide(before: Analysis, after: Analysis) -> ChangeKind:
-    assert before.extracted is not None
-    e = before.extracted
-    state = LatestState(version=1, text_sha256=e.text_sha256, title=e.title,
-                        declared=e.declared.comparable if e.declared else None)
-    return classify_change(state, after.outcome, after.extracted, 2).kind
+    """The transition of a document whose latest version is ``before`` on the fetch ``after``."""
+    first = transition(PageState(page_id=1, url=URL), before, fetched_at=datetime.now(UTC),
+                       final_url=URL, headers={}, gone_after=2)
+    return transition(first.state, after, fetched_at=datetime.now(UTC), final_url=URL,
+                      headers={}, gone_after=2, previous_text="(not compared)").kind
 
 
 def test_a_pdf_becomes_text_under_page_headings_with_its_metadata() -> None:
