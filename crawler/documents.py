@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from lxml.html import HtmlElement
 from scrapy.http import Response, TextResponse
 
-from pipeline.documents.detect import format_of_response, format_of_url
+from pipeline.documents.detect import format_of_response
 from pipeline.documents.links import find_links
 from pipeline.extract import MAX_ELEMENTS
 from pipeline.urls import page_key
@@ -88,8 +88,9 @@ class DocumentWatch:
         if not 200 <= response.status < 300:
             return False
         content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
-        if (format_of_response(response.url, content_type) or format_of_response(url, content_type)
-                or format_of_url(response.url)) is None:
+        disposition = (response.headers.get("Content-Disposition") or b"").decode("latin-1")
+        if (format_of_response(response.url, content_type, disposition)
+                or format_of_response(url, content_type, disposition)) is None:
             logger.debug("%s: %s is not a document (%s)", self.source.name, url, content_type)
             return False
         if self.store is None:

@@ -61,8 +61,9 @@ def analyse_document(fetched: Fetched, *, organisation: str | None = None,
     looks = sniff(fetched.body)
     if media_type(content_type) in HTML_TYPES or looks == "html":
         return failed("HTML page served instead of a document", digest)
-    fmt = format_of_response(fetched.final_url or fetched.url, content_type) \
-        or format_of_response(fetched.url, content_type)
+    disposition = fetched.headers.get("content-disposition")
+    fmt = format_of_response(fetched.final_url or fetched.url, content_type, disposition) \
+        or format_of_response(fetched.url, content_type, disposition)
     if fmt is None:
         return failed(f"not a document ({media_type(content_type) or 'no Content-Type'})", digest)
     # 4. bytes

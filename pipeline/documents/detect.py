@@ -8,6 +8,7 @@ an error page, not a new edition.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import unquote, urlsplit
 
 MEDIA_TYPES = {
@@ -25,7 +26,14 @@ EXTENSIONS = {f".{fmt}": fmt for fmt in MEDIA_TYPES}
 GENERIC_TYPES = frozenset({"", "application/octet-stream", "binary/octet-stream",
                            "application/download", "application/force-download",
                            "application/x-download", "application/zip"})
+# Older types servers still send for the new formats (the URL or file name then decides, and the
+# bytes must agree).
+LEGACY_TYPES = frozenset({"application/msword", "application/vnd.ms-excel", "application/vnd.ms-word",
+                          "application/x-msexcel", "application/x-excel", "application/excel",
+                          "application/vnd.ms-office", "application/x-zip-compressed",
+                          "application/vnd.oasis.opendocument", "application/x-vnd.oasis.opendocument.text"})
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+FILENAME_RE = re.compile(r"filename\*?=([^;]+)", re.I)
 
 
 def media_type(content_type: str | None) -> str:
@@ -44,13 +52,29 @@ def format_of_url(url: str) -> str | None:
     return None
 
 
-def format_of_response(url: str, content_type: str | None) -> str | None:
-    """The format a response declares (by Content-Type, else by extension for generic types)."""
+def format_of_response(url: str, content_type: str | None,
+                       disposition: str | None = None) -> str | None:
+    """The format a response declares: by Content-Type, else — for a generic or legacy type — by
+    the file name of ``Content-Disposition`` or the URL's extension."""
     media = media_type(content_type)
     if media in FORMAT_OF_MEDIA_TYPE:
         return FORMAT_OF_MEDIA_TYPE[media]
-    if media in GENERIC_TYPES:
-        return format_of_url(url)
+    if media in GENERIC_TYPES or media in LEGACY_TYPES:
+        return format_of_filename(disposition) or format_of_url(url)
+    return None
+
+
+def format_of_filename(disposition: str | None) -> str | None:
+    """The format ``Content-Disposition: attachment; filename="report.pdf"`` names, if any."""
+    if not disposition:
+        return None
+    match = FILENAME_RE.search(disposition)
+    if match is None:
+        return None
+    name = unquote(match.group(1).strip().strip('"').split("''")[-1]).lower()
+    for extension, fmt in EXTENSIONS.items():
+        if name.endswith(extension):
+            return fmt
     return None
 
 

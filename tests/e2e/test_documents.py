@@ -41,8 +41,8 @@ def page_html(links: tuple[str, ...]) -> str:
 Education in extending inclusive education from pilot schools to every district of the country.</p>
 <p>Read the situation analysis and the programme documents below.</p>
 <ul>{items}</ul>
-<p>The <a href="/download/42">project brief (PDF, 1 MB)</a> and <a href="/download/app">download our
-app</a>.</p>
+<p>The <a href="/download/42">project brief (PDF, 1 MB)</a>, the <a href="/download/budget">budget
+(XLSX)</a> and <a href="/download/app">download our app</a>.</p>
 <p>See also <a href="http://elsewhere.invalid/report.pdf">a report hosted elsewhere</a>.</p>
 </article></main>
 <footer><a href="/docs/annual-report.pdf">Annual report</a> <a href="/docs/terms.pdf">Terms</a></footer>
@@ -91,6 +91,8 @@ def serve(server: MockServer, cycle: int) -> dict[str, bytes]:
         server.page(f"/docs/{name}", body, content_type=content_type)
     server.page("/download/42", docs.make_pdf(title="Project brief"), content_type=PDF)
     server.page("/download/app", "<html><body><h1>Our app</h1></body></html>")
+    server.page("/download/budget", docs.make_xlsx(), content_type=OCTET,
+                headers={"Content-Disposition": 'attachment; filename="budget-2024.xlsx"'})
     links = LINKED if cycle < 2 else tuple(n for n in LINKED if n != "programme.docx")
     server.page("/inclusive-education", page_html(links))
     return {name: body for name, (body, _) in bodies.items()}
@@ -160,6 +162,8 @@ def test_navigation_header_footer_and_other_hosts_are_not_followed(runs: Runs) -
     assert runs.server.url + "/download/42" in watched
     assert runs.server.url + "/download/app" not in watched
     assert [e["kind"] for e in runs.events if e["url"].endswith("/download/42")] == ["new"]
+    # ... or when its Content-Disposition names a document file behind a generic type
+    assert [e["kind"] for e in runs.events if e["url"].endswith("/download/budget")] == ["new"]
     # the unlinked document is still checked in the run that no longer finds its link
     assert "/docs/programme.docx" in runs.requested[2]
 

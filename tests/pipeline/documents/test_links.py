@@ -64,3 +64,8 @@ def test_format_by_content_type_else_by_extension_for_generic_types() -> None:
     assert format_of_response("https://x.org/a.docx", None) == "docx"
     assert format_of_response("https://x.org/a.pdf", "text/html") is None
     assert format_of_response("https://x.org/a", "application/octet-stream") is None
+    assert format_of_response("https://x.org/a.docx", "application/msword") == "docx"
+    assert format_of_response("https://x.org/get?id=7", "application/octet-stream",
+                              'attachment; filename="Budget 2024.XLSX"') == "xlsx"
+    assert format_of_response("https://x.org/get", "application/octet-stream",
+                              "attachment; filename*=UTF-8''plan%20sectoriel.odt") == "odt"
