@@ -71,11 +71,16 @@ class DocumentWatch:
     def is_document(self, url: str) -> bool:
         return url in self.known
 
+    def already_requested(self, url: str) -> bool:
+        """Whether this run asked for ``url`` already (a page's link may come before the start
+        request of a document the store knew: it is checked once)."""
+        return _key(url) in self.requested
+
     def request_meta(self, url: str) -> dict[str, Any]:
         """Meta for the request of ``url``: a document gets its own size limit."""
         if url not in self.known:
             return {}
-        self.requested.add(page_key(url))
+        self.requested.add(_key(url))
         return {DOCUMENT_META: True, "download_maxsize": self.max_bytes}
 
     def candidate_meta(self, page_url: str) -> dict[str, Any]:
@@ -123,7 +128,7 @@ class DocumentWatch:
         links = [link.url for link in found if link.certain or link.url in self.known]
         probes: list[str | tuple[str, str]] = [
             (link.url, page_url) for link in found if not link.certain and link.url not in self.known
-            and page_key(link.url) not in self.requested and self._claim(link.url)]
+            and self._claim(link.url)]
         if not links:
             return probes
         try:
@@ -134,15 +139,22 @@ class DocumentWatch:
             return probes
         fresh: list[str | tuple[str, str]] = []
         for url in links:
-            key = page_key(url)
-            if url in self.known and key not in self.requested and url not in self.unwatched:
+            if url in self.known and _key(url) not in self.requested and url not in self.unwatched:
                 fresh.append(url)
         return fresh + probes
 
     def _claim(self, url: str) -> bool:
         """Probe a candidate once per run (several pages may link it)."""
-        key = page_key(url)
+        key = _key(url)
         if key in self.requested or url in self.unwatched:
             return False
         self.requested.add(key)
         return True
+
+
+def _key(url: str) -> str:
+    """The page identity of ``url`` (the URL itself when it cannot be normalised)."""
+    try:
+        return page_key(url)
+    except ValueError:
+        return url

@@ -94,6 +94,8 @@ class WatchSpider(scrapy.Spider):
             if url not in seen:
                 seen.add(url)
                 await self._backout()
+                if self.documents.already_requested(url):   # a page's link asked for it first
+                    continue
                 yield self.page_request(url)
 
     async def _backout(self) -> None:

@@ -10,6 +10,7 @@ a sheet of the workbook, and drops the DOCX link from the page while editing the
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 from datetime import datetime
@@ -56,6 +57,14 @@ PAGE2_EDITED = [list(docs.REPORT_PAGES[0]),
                 list(docs.REPORT_PAGES[2])]
 
 
+@functools.lru_cache(maxsize=1)
+def hostile() -> dict[str, bytes]:
+    """The files that fail every cycle (built once: the bomb takes a second to compress)."""
+    return {"locked.pdf": docs.make_pdf(password="secret"), "broken.pdf": docs.make_pdf()[:1500],
+            "bomb.docx": docs.zip_bomb_docx(150 * 1024 * 1024),
+            "huge.pdf": docs.make_pdf() + b"%" * (MAX_BYTES + 10)}
+
+
 def serve(server: MockServer, cycle: int) -> dict[str, bytes]:
     """What each document URL serves in ``cycle`` (0-based); returns the bodies."""
     pdf = docs.make_pdf() if cycle < 2 else docs.make_pdf(PAGE2_EDITED)
@@ -78,12 +87,12 @@ def serve(server: MockServer, cycle: int) -> dict[str, bytes]:
         "data.xlsx": (xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         "plan.odt": (odt, "application/vnd.oasis.opendocument.text"),
         "scan.pdf": (docs.make_image_pdf(2 if cycle == 0 else 3), PDF),
-        "locked.pdf": (docs.make_pdf(password="secret"), PDF),
-        "broken.pdf": (docs.make_pdf()[:1500], PDF),
+        "locked.pdf": (hostile()["locked.pdf"], PDF),
+        "broken.pdf": (hostile()["broken.pdf"], PDF),
         "moved.pdf": (b"<!doctype html><html><body><h1>Page not found</h1></body></html>",
                       "text/html; charset=utf-8"),
-        "bomb.docx": (docs.zip_bomb_docx(150 * 1024 * 1024), OCTET),
-        "huge.pdf": (docs.make_pdf() + b"%" * (MAX_BYTES + 10), PDF),
+        "bomb.docx": (hostile()["bomb.docx"], OCTET),
+        "huge.pdf": (hostile()["huge.pdf"], PDF),
     }
     for name in ("privacy-policy.pdf", "annual-report.pdf", "terms.pdf"):
         bodies[name] = (docs.make_pdf(title=name), PDF)
@@ -166,6 +175,9 @@ def test_navigation_header_footer_and_other_hosts_are_not_followed(runs: Runs) -
     assert [e["kind"] for e in runs.events if e["url"].endswith("/download/budget")] == ["new"]
     # the unlinked document is still checked in the run that no longer finds its link
     assert "/docs/programme.docx" in runs.requested[2]
+    # each document is fetched once per run, whether the page's link or the stored list asks first
+    for cycle in runs.requested:
+        assert all(cycle.count(f"/docs/{name}") == 1 for name in LINKED)
 
 
 def test_event_json_says_document_and_linked_from(runs: Runs) -> None:
