@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import unquote, urlsplit
 
-from pipeline.dates import parse_iso_datetime
+from pipeline.dateparse import parse_iso_datetime
 from pipeline.documents.detect import HTML_TYPES, MEDIA_TYPES, format_of_response, media_type, sniff
 from pipeline.documents.limited import extract_limited
 from pipeline.documents.types import DocumentError, DocumentText
