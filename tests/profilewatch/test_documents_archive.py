@@ -37,8 +37,9 @@ def record_document(store: Store, body: bytes, at_hours: int) -> None:
 
 
 @pytest.fixture
-def archive(tmp_path: Path) -> Iterator[tuple[Store, list[bytes]]]:
-    store = Store.open(f"sqlite:///{tmp_path / 'store.db'}")
+def archive(db_url: str) -> Iterator[tuple[Store, list[bytes]]]:
+    """On SQLite and PostgreSQL (the link table and the kind column through the migrations)."""
+    store = Store.open(db_url)
     add_sources(store, {PAGE: ("unicef", "UNICEF")})
     record(store, PAGE, "unicef", "<html><head><title>Inclusive education</title>"
            "</head><body><main><h1>Inclusive education</h1><p>" + "Every child learns. " * 30
