@@ -75,6 +75,10 @@ def test_web_ui_memento_and_feed(archive: tuple[Store, list[bytes]]) -> None:
     memento = client.get(f"/web/{stamp}/{DOC}")
     assert memento.status_code == 200
     assert memento.headers["content-type"] == PDF and memento.content == bodies[0]
+    timeline = client.get("/page", params={"url": DOC})
+    assert timeline.status_code == 200 and "Linked document" in timeline.text
+    assert f">{PAGE}</a>" in timeline.text and "latest archived file" in timeline.text
+    assert "Linked document" not in client.get("/page", params={"url": PAGE}).text
     feed = client.get("/feed.atom")
     assert feed.status_code == 200
     assert f"Linked document changed: Situation Analysis linked from {PAGE}" in feed.text
