@@ -56,6 +56,9 @@ class SiteProfile:
             found["declared"] = {"text": declared.text, "value": declared.value,
                                  "origin": declared.origin, "kind": declared.kind,
                                  "flags": list(declared.flags)}
+        from pipeline.citemeta import read_citation_metadata  # local: extruct loads in ~0.2 s
+
+        found["cite"] = read_citation_metadata(tree)
         return found
 
     def page_facts(self, tree: HtmlElement, url: str) -> dict[str, Any]:
