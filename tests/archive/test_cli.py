@@ -35,12 +35,23 @@ def archive(cli: Cli) -> Store:
 
 def test_cite(archive: Store, cli: Cli) -> None:
     v = archive.version(PEER)
+    memento = f"https://archive.example.org/web/20240601123045/{PEER}"
+    note = (f"Archived version 1, captured 2024-06-01T12:30:45Z, SHA-256 {v.content_sha256}, "
+            f"{memento}")
     done = cli("cite", PEER, "--at", "2024-06-01T12:30:45Z", "--style", "chicago")
     assert done.code == 0, done.stderr
     assert done.stdout == (
-        f'UNESCO. "Azerbaijan: Technology." Education Profiles. Last modified August 5, 2024. {PEER}. '
-        f"Archived version 1, captured 2024-06-01T12:30:45Z, SHA-256 {v.content_sha256}, "
-        f"https://archive.example.org/web/20240601123045/{PEER}.\n")
+        f"UNESCO. “Azerbaijan | Technology.” Education Profiles, August 5, 2024. {PEER}. {note}.\n")
+    apa = cli("cite", PEER, "--style", "apa")
+    assert (apa.code, apa.stdout) == (
+        0, f"UNESCO. (2024, August 5). Azerbaijan | Technology. Education Profiles. {PEER} [{note}]\n")
+    csl = cli("cite", PEER, "--style", "csl-json")
+    assert csl.code == 0, csl.stderr
+    assert json.loads(csl.stdout) == [{
+        "id": "unesco20240601123045azerbaijan", "type": "webpage", "title": "Azerbaijan | Technology",
+        "author": [{"literal": "UNESCO"}], "container-title": "Education Profiles",
+        "issued": {"date-parts": [[2024, 8, 5]]}, "accessed": {"date-parts": [[2024, 6, 1]]},
+        "URL": PEER, "archive": "profilewatch", "archive_location": memento, "note": note}]
     early = cli("cite", PEER, "--at", "2024-06-01T12:30:44Z")
     assert (early.code, early.stdout) == (1, "")
     assert early.stderr == (f"profilewatch: error: {PEER} has no version at or before "

@@ -108,6 +108,6 @@ def test_demo(cli: Cli) -> None:
             in out)
     assert "Last modified: 2021-05-20T08:00:00Z → 2026-01-14T08:00:00Z" in out
     assert "+This sentence was added in revision 1." in out             # the diff
-    assert "UNESCO. (2026, January 15). Azerbaijan: Technology. Education Profiles." in out
+    assert "UNESCO. (2026, January 15). Azerbaijan | Technology. Education Profiles." in out
     workdir = Path(out.split("; store ")[1].split("\n")[0]).parent
     assert workdir.name.startswith("profilewatch-demo-") and not workdir.exists()  # cleaned up

@@ -1,0 +1,67 @@
+"""Reading a page's citation metadata (pipeline.citemeta): each family, and markup extruct alone
+gets wrong."""
+
+from __future__ import annotations
+
+import lxml.html
+
+from pipeline.citemeta import read_citation_metadata
+from pipeline.extract import parse_html
+
+
+def meta(head: str, body: str = "") -> dict[str, object]:
+    return read_citation_metadata(parse_html(f"<html><head>{head}</head><body>{body}</body></html>"))
+
+
+def test_every_family_as_the_page_declares_it() -> None:
+    found = meta('<title>T | Site</title><meta name="citation_title" content="Highwire title">'
+                 '<meta name="citation_author" content="Smith, Jane"><meta name="citation_author" '
+                 'content="John Doe"><meta name="citation_date" content="2020/01/02">'
+                 '<meta name="DC.creator" content="Aliyev, Rashad"><meta name="dcterms.modified" '
+                 'content="2021-03-04"><meta property="og:site_name" content="Site">'
+                 '<meta name="author" content="A; B">', "<h1>Heading</h1>")
+    assert found["highwire"] == {"title": "Highwire title", "authors": ["Smith, Jane", "John Doe"],
+                                 "date": "2020/01/02"}
+    assert found["dc"] == {"creators": ["Aliyev, Rashad"], "modified": "2021-03-04"}
+    assert found["og"] == {"site_name": "Site"}
+    assert (found["authors"], found["title"], found["h1"]) == (["A", "B"], "T | Site", "Heading")
+
+
+def test_json_ld_graph_references_and_a_broken_block() -> None:
+    found = meta('<script type="application/ld+json">{"@graph": ['
+                 '{"@type": "WebSite", "@id": "#s", "name": "The Site"},'
+                 '{"@type": "WebPage", "@id": "#p", "name": "Page - The Site", "isPartOf": {"@id": "#s"}},'
+                 '{"@type": ["Article"], "headline": "Page", "isPartOf": {"@id": "#p"},'
+                 ' "author": [{"@id": "#a"}, {"@type": "Organization", "name": "Desk"}],'
+                 ' "publisher": {"@type": "Organization", "name": "Org"}, "datePublished": "2024-01-02"},'
+                 '{"@type": "Person", "@id": "#a", "givenName": "Dana", "familyName": "Sultanova"}]}'
+                 '</script><script type="application/ld+json">{ broken</script>')
+    # one unreadable block makes extruct raise for the page: each block is read on its own
+    assert found["jsonld"] == {
+        "type": "Article", "title": "Page", "page_name": "Page - The Site",
+        "authors": [{"type": "Person", "name": "Dana Sultanova", "given": "Dana", "family": "Sultanova"},
+                    {"type": "Organization", "name": "Desk"}],
+        "publisher": {"type": "Organization", "name": "Org"}, "part_of": "The Site",
+        "published": "2024-01-02"}
+
+
+def test_what_extruct_alone_misreads() -> None:
+    # extruct files any meta name ending in a Dublin Core term as Dublin Core, and reads
+    # Open Graph from property= only
+    found = meta('<meta name="description" content="d"><meta name="title" content="t">'
+                 '<meta name="date" content="2020-01-01"><meta name="og:site_name" content="Named">')
+    assert "dc" not in found
+    assert found["og"] == {"site_name": "Named"}
+
+
+def test_a_visible_published_line_and_the_tree_left_as_parsed() -> None:
+    tree = parse_html('<html><head><meta name="DC.title" content="x"></head><body><p>Report</p>'
+                      "<p>Published: 1 February 2022</p><p>Unpublished drafts: 3</p></body></html>")
+    before = lxml.html.tostring(tree)
+    assert read_citation_metadata(tree)["published"] == {"text": "1 February 2022",
+                                                         "value": "2022-02-01"}
+    assert lxml.html.tostring(tree) == before     # extruct annotates what it reads: a copy is read
+
+
+def test_a_page_with_nothing_declared() -> None:
+    assert meta("", "<p>text</p>") == {"v": 1}
