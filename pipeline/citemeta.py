@@ -29,12 +29,14 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 import lxml.html
 from extruct.dublincore import DublinCoreExtractor
 from extruct.jsonld import JsonLdExtractor
 from extruct.opengraph import OpenGraphExtractor
+from lxml import etree
 from lxml.html import HtmlElement
 
 from pipeline.dates import parse_date_text
@@ -57,9 +59,13 @@ PUBLISHED_LABEL_RE = re.compile(
     r"|posted(?:\s+on)?|release\s+date|publié\s+le|publicado(?:\s+el)?|опубликовано)"
     r"[\s\u00a0]*:?[\s\u00a0]*", re.I)
 MAX_LABEL_GAP = 4
+MAIN_XPATH = etree.XPath("//main|//*[@role='main']|//article")
 MAX_TEXT = 200_000          # characters of page text searched for a "Published" line
 MAX_VALUE = 500             # longest metadata value kept (a title, a name)
 MAX_AUTHORS = 50
+# Longest JSON-LD block read: the watched sites' blocks are under 20 KB; a hostile 1 MB block of
+# 30,000 objects takes extruct ~0.3 s, past that it is skipped.
+MAX_JSON_LD_CHARS = 1_000_000
 
 
 def _clean(value: Any) -> str | None:
@@ -179,6 +185,9 @@ def _json_ld_nodes(tree: HtmlElement) -> list[dict[str, Any]]:
     for script in tree.iter("script"):
         if (script.get("type") or "").strip().lower() != "application/ld+json" or not script.text:
             continue
+        if len(script.text) > MAX_JSON_LD_CHARS:
+            logger.debug("JSON-LD block of %d characters skipped", len(script.text))
+            continue
         # one script at a time: one malformed block makes extruct raise for the whole page
         single = lxml.html.Element("html")
         copy = lxml.html.Element("script", type="application/ld+json")
@@ -186,7 +195,7 @@ def _json_ld_nodes(tree: HtmlElement) -> list[dict[str, Any]]:
         single.append(copy)
         try:
             items = extractor.extract_items(single)
-        except ValueError as exc:   # json.JSONDecodeError is a ValueError
+        except (ValueError, RecursionError) as exc:   # malformed, or nested past Python's stack
             logger.debug("unreadable JSON-LD block skipped: %s", exc)
             continue
         stack: list[Any] = list(reversed(items))
@@ -296,9 +305,11 @@ def _json_ld(tree: HtmlElement) -> dict[str, Any]:
 
 def _published_line(tree: HtmlElement) -> dict[str, str] | None:
     """A visible "Published: 5 May 2024" line (the label, then the date right after it)."""
-    body = tree.find("body")
+    # the article's own line, not a sidebar's "Posted on" of another story: <main>/<article> first
+    roots = MAIN_XPATH(tree) or [tree.find("body")]
+    root = roots[0] if isinstance(roots[0], HtmlElement) else tree
     # text nodes joined with spaces: text_content() glues "reform" and "Published" of two blocks
-    text = " ".join((body if body is not None else tree).itertext())[:MAX_TEXT]
+    text = " ".join(root.itertext())[:MAX_TEXT]
     for label in PUBLISHED_LABEL_RE.finditer(text):
         rest = text[label.end():label.end() + 80]
         parsed = parse_date_text(rest, search=True)
@@ -322,21 +333,39 @@ def _h1(tree: HtmlElement) -> str | None:
     return None
 
 
+def _meta_authors(tree: HtmlElement) -> list[str]:
+    names = [a.strip() for v in _meta_values(tree, "author") for a in v.split(";")]
+    return [a for a in names if a][:MAX_AUTHORS]
+
+
+def _guarded(family: str, read: Callable[[], Any]) -> Any:
+    """One family's reading; a failure costs that family only (a citation is never worth a failed
+    check: extruct and its parsers have no documented exception contract)."""
+    try:
+        return read()
+    except Exception as exc:
+        logger.warning("citation metadata (%s) unreadable: %s: %s", family, type(exc).__name__, exc)
+        return None
+
+
 def read_citation_metadata(tree: HtmlElement) -> dict[str, Any]:
     """Everything the page declares that a citation may use (see the module docstring); empty
     families are left out. Never raises on odd markup: a family that cannot be read is absent."""
-    head = _head_copy(tree)
-    found: dict[str, Any] = {
-        "v": CITEMETA_VERSION,
-        "highwire": _highwire(tree),
-        "dc": _dublin_core(head),
-        "og": _open_graph(head, tree),
-        "jsonld": _json_ld(tree),
-        "authors": [a for v in _meta_values(tree, "author") for a in v.split(";") if a.strip()],
-        "title": _title(tree),
-        "h1": _h1(tree),
-        "application_name": _first(tree, "application-name"),
-        "published": _published_line(tree),
+    head = _guarded("head", lambda: _head_copy(tree))
+    readers: dict[str, Callable[[], Any]] = {
+        "highwire": lambda: _highwire(tree),
+        "dc": lambda: _dublin_core(head),
+        "og": lambda: _open_graph(head, tree),
+        "jsonld": lambda: _json_ld(tree),
+        "authors": lambda: _meta_authors(tree),
+        "title": lambda: _title(tree),
+        "h1": lambda: _h1(tree),
+        "application_name": lambda: _first(tree, "application-name"),
+        "published": lambda: _published_line(tree),
     }
-    found["authors"] = [a.strip() for a in found["authors"]][:MAX_AUTHORS]
-    return {k: v for k, v in found.items() if v}
+    found: dict[str, Any] = {"v": CITEMETA_VERSION}
+    for family, read in readers.items():
+        value = _guarded(family, read)
+        if value:
+            found[family] = value
+    return found

@@ -65,3 +65,18 @@ def test_a_visible_published_line_and_the_tree_left_as_parsed() -> None:
 
 def test_a_page_with_nothing_declared() -> None:
     assert meta("", "<p>text</p>") == {"v": 1}
+
+
+def test_hostile_json_ld_costs_only_itself() -> None:
+    deep = '<script type="application/ld+json">' + "[" * 100_000 + "]" * 100_000 + "</script>"
+    good = ('<script type="application/ld+json">{"@type": "Article", "headline": "Kept",'
+            ' "author": [null, 3, {"@type": "Person"}, {"@type": "Person", "name": "Ann Lee"}]}</script>')
+    found = meta(deep + good)
+    assert found["jsonld"] == {"type": "Article", "title": "Kept",
+                               "authors": [{"type": "Person", "name": "Ann Lee"}]}
+
+
+def test_the_published_line_of_the_article_not_of_a_sidebar() -> None:
+    found = meta("", "<aside><p>Posted on 3 March 2019: another story</p></aside>"
+                     "<article><h1>Story</h1><p>Published 7 July 2021</p></article>")
+    assert found["published"] == {"text": "7 July 2021", "value": "2021-07-07"}
