@@ -16,6 +16,7 @@ Two corrections, each measured on our citations, where citeproc-py does not impl
 from __future__ import annotations
 
 import io
+import json
 import re
 from functools import lru_cache
 from typing import Any
@@ -61,9 +62,17 @@ def _style(name: str) -> Any:
 def render_entry(style: str, item: dict[str, Any]) -> str:
     """The bibliography entry of one CSL-JSON ``item`` in ``style`` (a key of :data:`CSL_STYLES`),
     as plain text."""
+    return _render(style, json.dumps(item, sort_keys=True, ensure_ascii=False))
+
+
+# citeproc-py takes 20-40 ms an entry (measured: apa 20, mla 19, chicago 39); a report or the web UI
+# cites the same version more than once
+@lru_cache(maxsize=1024)
+def _render(style: str, item_json: str) -> str:
     from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
     from citeproc.source.json import CiteProcJSON
 
+    item = json.loads(item_json)
     source = CiteProcJSON([item])
     bibliography = CitationStylesBibliography(_style(CSL_STYLES[style]), source, formatter.plain)
     bibliography.register(Citation([CitationItem(item["id"])]))
