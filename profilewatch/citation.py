@@ -25,7 +25,7 @@ from profilewatch.citation_record import (
     citation_record,
     memento_url,
 )
-from storage.records import VersionInfo
+from storage.results import VersionInfo
 
 __all__ = ["STYLES", "CitationRecord", "citation_record", "citations", "cite", "csl_item",
            "memento_url", "render"]

@@ -33,7 +33,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from pipeline.dates import parse_date_text
-from storage.records import VersionInfo, iso
+from storage.results import VersionInfo, iso
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import pytest
 
 from profilewatch.citation import STYLES, citation_record, citations, cite
-from storage.records import VersionInfo
+from storage.results import VersionInfo
 from storage.store import Store
 from tests.archive.builder import SEEDS, T0, add_sources, record, seed_archive
 from tests.archive.citation_pages import PAGES

@@ -17,7 +17,7 @@ import pytest
 
 from profilewatch import samples
 from profilewatch.citation import cite
-from storage.records import VersionInfo
+from storage.results import VersionInfo
 from storage.store import Store
 from tests.archive.builder import SEEDS, T0, add_sources, record
 from tests.archive.citation_pages import PAGES

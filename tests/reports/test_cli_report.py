@@ -43,7 +43,7 @@ def test_report_formats(cli: Cli) -> None:
     feed = feedparser.parse(cli("report", "--format", "atom").stdout.encode())
     assert not feed.bozo and len(feed.entries) == 7
     html = cli("report", *since, "--format", "html", "--source", SOURCE.name, "--style", "mla")
-    assert "<ins " in html.stdout and 'Accessed 3 Nov. 2026' in html.stdout
+    assert "<ins " in html.stdout and "Technology.” Education Profiles, 1 Nov. 2026, https:" in html.stdout
     wrong = cli("report", "--source", "nope")
     assert wrong.code == 2 and wrong.stdout == ""
     assert wrong.stderr.strip().startswith("profilewatch: error:") and "nope" in wrong.stderr
