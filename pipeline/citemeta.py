@@ -15,14 +15,16 @@ needs after its raw capture is pruned:
 - ``og`` — Open Graph (extruct): ``og:title``, ``og:site_name``, ``article:published_time``,
   ``article:modified_time`` / ``og:updated_time``;
 - ``authors`` — every ``<meta name="author">``; ``title`` — ``<title>``; ``h1``; ``application_name``;
-- ``published`` — a visible "Published: <date>" line.
+- ``published`` — a visible "Published: <date>" line; ``time`` — the article's first ``<time datetime>``
+  that is not beside a "modified"/"updated" label.
 
 Hand-written where extruct was measured to fall short on these pages (each said where it happens):
 Highwire and ``<meta name="author">`` (extruct has no reader for them); one bad JSON-LD script makes
 extruct's extractor raise for the whole page, so each script is read on its own; extruct's Dublin Core
 extractor files every meta name ending in a DC term (``description``, ``title``, ``date``) as Dublin
 Core, so only ``DC.``/``dcterms.`` names are kept; extruct's Open Graph extractor skips
-``<meta name="og:…">``, which sites write as often as ``property=``.
+``<meta name="og:…">``, which sites write as often as ``property=``, and its Dublin Core extractor
+reads ``name="DC.term"`` only (``dc:term`` and ``property=`` are renamed in the copy it reads).
 """
 
 from __future__ import annotations
@@ -60,6 +62,14 @@ PUBLISHED_LABEL_RE = re.compile(
     r"[\s\u00a0]*:?[\s\u00a0]*", re.I)
 MAX_LABEL_GAP = 4
 MAIN_XPATH = etree.XPath("//main|//*[@role='main']|//article")
+DC_COLON_RE = re.compile(r"^(?:dc|dcterms|dct)[:.]", re.I)
+# Words of a modification label ("Last updated", "Обновлено"): a <time> beside one is not the
+# publication date.
+MODIFIED_WORDS = ("modified", "updated", "update", "revised", "reviewed", "обновлено", "изменено",
+                  "mis à jour", "actualizado")
+BOILERPLATE_ANCESTORS = ("nav", "aside", "footer", "header")
+PRECEDING_TEXT_XPATH = etree.XPath("preceding::text()[position() <= 3]")
+LABEL_WINDOW = 60           # characters of that text searched for a modification label
 MAX_TEXT = 200_000          # characters of page text searched for a "Published" line
 MAX_VALUE = 500             # longest metadata value kept (a title, a name)
 MAX_AUTHORS = 50
@@ -125,6 +135,10 @@ def _head_copy(tree: HtmlElement) -> HtmlElement:
         copy = lxml.html.Element(element.tag)
         for key, value in element.attrib.items():
             copy.set(key, value)
+        # extruct reads Dublin Core from name="DC.term" only; "dc:term" and property= are as common
+        key = copy.get("name") or copy.get("property") or ""
+        if element.tag == "meta" and DC_COLON_RE.match(key):
+            copy.set("name", key.replace(":", ".", 1))
         head.append(copy)
     return root
 
@@ -319,6 +333,24 @@ def _published_line(tree: HtmlElement) -> dict[str, str] | None:
     return None
 
 
+def _published_time(tree: HtmlElement) -> dict[str, str] | None:
+    """The first ``<time datetime>`` of the article that is not a modification date (no
+    "modified"/"updated" label right before it), outside navigation and footers."""
+    for root in MAIN_XPATH(tree):
+        if not isinstance(root, HtmlElement):
+            continue
+        for element in root.iter("time"):
+            stamp = _clean(element.get("datetime"))
+            if not stamp or any(True for _ in element.iterancestors(*BOILERPLATE_ANCESTORS)):
+                continue
+            # the label is the nearest text before it ("Last modified:" sits in a sibling element)
+            texts = [str(t).strip() for t in PRECEDING_TEXT_XPATH(element)]
+            before = next((t for t in reversed(texts) if t), "")[-LABEL_WINDOW:].lower()
+            if not any(word in before for word in MODIFIED_WORDS):
+                return {"value": stamp, "text": _clean(element.text_content()) or stamp}
+    return None
+
+
 def _title(tree: HtmlElement) -> str | None:
     for element in tree.iter("title"):
         return _clean(element.text_content())
@@ -362,6 +394,7 @@ def read_citation_metadata(tree: HtmlElement) -> dict[str, Any]:
         "h1": lambda: _h1(tree),
         "application_name": lambda: _first(tree, "application-name"),
         "published": lambda: _published_line(tree),
+        "time": lambda: _published_time(tree),
     }
     found: dict[str, Any] = {"v": CITEMETA_VERSION}
     for family, read in readers.items():

@@ -16,7 +16,8 @@ before they were stored):
 - ``container`` — ``og:site_name``, JSON-LD ``isPartOf`` before ``publisher``, the site name split off
   the title, ``citation_journal_title``, ``application-name``.
 - ``issued`` — the declared publication date (a visible "Published" line, Highwire, Dublin Core,
-  JSON-LD ``datePublished``, ``article:published_time``), else the declared last-modified date the
+  JSON-LD ``datePublished``, ``article:published_time``, the article's ``<time datetime>`` not beside
+  a "modified" label), else the declared last-modified date the
   pipeline recorded with the version (its "Last modified" line, ``<time datetime>``, metadata); never
   the HTTP ``Last-Modified`` header; none when the page declares no date.
 - ``url`` the watched URL; ``accessed`` the version's ``fetched_at``; the note names the version, its
@@ -245,15 +246,17 @@ def date_parts(value: str | None) -> tuple[int, ...] | None:
     return None
 
 
-def _shown_declared(version: VersionInfo) -> tuple[int, ...] | None:
-    """The version's declared date as the page shows it: ``23/07/2021 - 00:01`` is July 23 even when
-    its UTC value falls on July 22 (the shown day wins within a day of the value, a time-zone shift).
-    None when the pipeline did not trust the date."""
-    value = version.last_modified
+def shown_day(value: str | None, text: str | None) -> tuple[int, ...] | None:
+    """A machine-readable date as the page shows it: ``2021-07-22T22:01:00Z`` shown as
+    ``23/07/2021 - 00:01`` is July 23 (the shown day wins within a day of the value, a time-zone
+    shift; otherwise the value stands)."""
     if not value or not re.match(r"^\d{4}-\d{2}-\d{2}", value):
+        return date_parts(value)
+    try:
+        trusted = date.fromisoformat(value[:10])
+    except ValueError:
         return None
-    trusted = date.fromisoformat(value[:10])
-    shown = parse_date_text(version.last_modified_text or "")
+    shown = parse_date_text(text or "")
     if shown is not None and shown.value and not shown.value.endswith("Z"):
         day = date.fromisoformat(shown.value[:10])
         if abs((day - trusted).days) <= 1:
@@ -261,14 +264,24 @@ def _shown_declared(version: VersionInfo) -> tuple[int, ...] | None:
     return (trusted.year, trusted.month, trusted.day)
 
 
+def _shown_declared(version: VersionInfo) -> tuple[int, ...] | None:
+    """The version's declared date as the page shows it; None when the pipeline did not trust it."""
+    if not version.last_modified or not re.match(r"^\d{4}-\d{2}-\d{2}", version.last_modified):
+        return None
+    return shown_day(version.last_modified, version.last_modified_text)
+
+
 def _issued(meta: dict[str, Any], version: VersionInfo) -> tuple[tuple[int, ...] | None, str | None]:
     highwire, dc, jsonld, og = (meta.get(k, {}) for k in ("highwire", "dc", "jsonld", "og"))
-    line = meta.get("published") or {}
+    line, timed = meta.get("published") or {}, meta.get("time") or {}
     for value in (line.get("value"), highwire.get("date"), dc.get("issued"), dc.get("date"),
                   dc.get("created"), jsonld.get("published"), og.get("published")):
         parts = date_parts(value)
         if parts:
             return parts, "published"
+    parts = shown_day(timed.get("value"), timed.get("text"))
+    if parts:
+        return parts, "published"
     declared = _shown_declared(version)
     if declared:
         return declared, version.last_modified_kind or "modified"

@@ -32,7 +32,9 @@ PAGES: dict[str, CitedPage] = {
     "peer-title-suffix": CitedPage(
         "https://education-profiles.org/europe-and-northern-america/kazakhstan/~technology",
         page("<title>Kazakhstan – Technology | PEER Education Profiles</title>",
-             "<h1>Kazakhstan</h1><p>Last modified: Fri, 23/07/2021 - 00:01</p>")),
+             '<h1>Kazakhstan</h1><div class="field"><div class="field__label">Last modified:</div>'
+             '<div class="field__item"><time datetime="2021-07-22T22:01:00Z">Fri, 23/07/2021 - 00:01'
+             "</time></div></div>")),
     "highwire-only": CitedPage(
         "https://www.example.org/publications/inclusive-schools-2023",
         page('<title>Inclusive schools in 2023 | Example Institute</title>'
@@ -136,6 +138,11 @@ PAGES: dict[str, CitedPage] = {
              '<meta property="article:modified_time" content="2024-03-03T10:00:00Z">',
              "<h1>Curriculum reform</h1><p>Published: 1 February 2022</p>"
              "<p>Last updated: 3 March 2024</p>")),
+    "time-published-and-modified-line": CitedPage(
+        "https://www.example.org/news/exam-results",
+        page("<title>Exam results | Example Foundation</title>",
+             '<article><h1>Exam results</h1><p>Posted <time datetime="2022-05-10T20:30:00-04:00">'
+             "10 May 2022</time></p><p>Last updated: 3 March 2024</p></article>")),
     "russian": CitedPage(
         "https://www.example.kz/ru/inklyuzivnoe-obrazovanie",
         page('<title>Инклюзивное образование | ЮНИСЕФ Казахстан</title>'

@@ -80,3 +80,12 @@ def test_the_published_line_of_the_article_not_of_a_sidebar() -> None:
     found = meta("", "<aside><p>Posted on 3 March 2019: another story</p></aside>"
                      "<article><h1>Story</h1><p>Published 7 July 2021</p></article>")
     assert found["published"] == {"text": "7 July 2021", "value": "2021-07-07"}
+
+
+def test_a_time_beside_a_modification_label_is_not_the_publication_date() -> None:
+    found = meta("", '<article><div><div class="label">Last modified:</div><div><time '
+                     'datetime="2024-08-05T15:13:00Z">Mon, 05/08/2024</time></div></div>'
+                     '<p>Posted <time datetime="2020-02-03">3 February 2020</time></p></article>')
+    assert found["time"] == {"value": "2020-02-03", "text": "3 February 2020"}
+    assert "time" not in meta("", '<article><div>Last updated:</div><div><time datetime="2024-08-05">'
+                                  "5 Aug</time></div></article>")
