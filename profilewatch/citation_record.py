@@ -300,7 +300,8 @@ def page_metadata(version: VersionInfo, captures: Captures | None = None) -> dic
     stored = version.metadata.get("cite")
     if isinstance(stored, dict):
         return stored
-    if captures is None:
+    content_type = (version.content_type or "text/html").lower()
+    if captures is None or "html" not in content_type:   # a linked document is not read as HTML
         return {}
     from pipeline.citemeta import read_citation_metadata
     from pipeline.decode import UndecodableBody, decode_body
