@@ -331,11 +331,13 @@ def _title_and_site(meta: dict[str, Any], version: VersionInfo, known: list[str]
             site = split_site_name(candidate, known, h1=h1, url=version.url, strong=True)[1]
             if site:
                 break
+    # the site name the <title> shows is split off the metadata titles too ("Name - Site")
+    names = [*known, site] if site else known
     for candidate, strong in ((highwire.get("title"), False), (dc.get("title"), False),
                               (jsonld.get("title"), False), (og.get("title"), True),
                               (html_title, True)):
         if candidate:
-            title, _ = split_site_name(candidate, known, h1=h1, url=version.url, strong=strong)
+            title, _ = split_site_name(candidate, names, h1=h1, url=version.url, strong=strong)
             if title:
                 return title, site
     return (h1 or version.url), site

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from profilewatch.citation_record import (
+    citation_record,
     date_parts,
     person,
     person_if_inverted,
     shown_day,
     split_site_name,
 )
+from storage.results import VersionInfo
 
 
 @pytest.mark.parametrize(("title", "known", "h1", "url", "expected"), [
@@ -68,3 +72,16 @@ def test_dates_as_the_page_writes_them() -> None:
     assert date_parts("2021-13-45") is None and date_parts("soon") is None
     assert shown_day("2021-07-22T22:01:00Z", "Fri, 23/07/2021 - 00:01") == (2021, 7, 23)
     assert shown_day("2026-11-01T09:30:00Z", "Sun, 11/01/2026 - 10:30") == (2026, 11, 1)
+
+
+def test_a_json_ld_page_name_loses_the_site_name_its_title_shows() -> None:
+    version = VersionInfo(
+        url="https://example.org/a", version=1, fetched_at=datetime(2024, 6, 1, tzinfo=UTC),
+        content_sha256="0" * 64, body_sha256="1" * 64, last_modified=None, last_modified_text=None,
+        last_modified_kind=None, title=None, http_status=200, final_url=None, language="en",
+        content_type="text/html", chain_sha256="2" * 64, source="s", organisation=None,
+        metadata={"cite": {"jsonld": {"type": "WebPage", "title": "Back to school – Example Site"},
+                           "title": "Back to school | Example Site"}}, headings=())
+    record = citation_record(version)
+    assert (record.title, record.container, record.authors) == (
+        "Back to school", "Example Site", ({"literal": "Example Site"},))
