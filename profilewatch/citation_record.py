@@ -4,7 +4,7 @@ Where each field comes from (the contract's ``cite`` bullet; the page's fields a
 :mod:`pipeline.citemeta` stored with the version, or read from its capture for versions recorded
 before they were stored):
 
-- ``author`` — the source's ``organisation`` when set; else the page's declared authors: Highwire
+- ``author`` — the source's ``organisation`` when set (not a site profile's default); else the page's declared authors: Highwire
   ``citation_author`` (persons, every one, in order), Dublin Core ``DC.creator``, JSON-LD ``author``
   (a ``Person`` is a person, an ``Organization`` a literal), ``<meta name="author">`` (``DC.creator``
   and ``<meta name="author">`` are persons when written "Family, Given", else literals); else the
@@ -343,6 +343,21 @@ def _title_and_site(meta: dict[str, Any], version: VersionInfo, known: list[str]
     return (h1 or version.url), site
 
 
+def _configured_organisation(version: VersionInfo) -> str | None:
+    """The source's ``organisation``: the one configured when the version was recorded, else the one
+    configured now. A site profile's default (the ``unesco`` spider's "UNESCO") is not the source's
+    and does not hide what the page declares. Versions recorded before citation metadata was stored
+    keep the organisation they were stored with."""
+    stored = version.metadata.get("cite")
+    if not isinstance(stored, dict):
+        return version.organisation
+    if isinstance(stored.get("organisation"), str) and stored["organisation"]:
+        return str(stored["organisation"])
+    if version.organisation and version.organisation != version.metadata.get("organisation"):
+        return version.organisation           # configured after this version was recorded
+    return None
+
+
 def citation_record(version: VersionInfo, base_url: str | None = None,
                     captures: Captures | None = None) -> CitationRecord:
     """The citation record of ``version`` (see the module docstring for where each field comes from)."""
@@ -357,7 +372,7 @@ def citation_record(version: VersionInfo, base_url: str | None = None,
     container = next((c for c in (og.get("site_name"), jsonld.get("part_of"), publisher, title_site,
                                   highwire.get("journal"), meta.get("application_name"),
                                   version.metadata.get("site_name")) if c), None)
-    organisation = version.organisation
+    organisation = _configured_organisation(version)
     authors = ({"literal": organisation},) if organisation else _authors(meta, container)
     issued, kind = _issued(meta, version)
     return CitationRecord(

@@ -58,7 +58,10 @@ class SiteProfile:
                                  "flags": list(declared.flags)}
         from pipeline.citemeta import read_citation_metadata  # local: extruct loads in ~0.2 s
 
-        found["cite"] = read_citation_metadata(tree)
+        cite = read_citation_metadata(tree)
+        if hints.get("organisation"):   # the source's configured organisation, not a site's default
+            cite["organisation"] = hints["organisation"]
+        found["cite"] = cite
         return found
 
     def page_facts(self, tree: HtmlElement, url: str) -> dict[str, Any]:

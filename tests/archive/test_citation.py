@@ -11,8 +11,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from pipeline.analyse import Profile, analyse_fetch
+from pipeline.types import Fetched
 from profilewatch.citation import STYLES, citation_record, citations, cite
-from storage.results import VersionInfo
+from storage.results import CheckInput, VersionInfo
 from storage.store import Store
 from tests.archive.builder import SEEDS, T0, add_sources, record, seed_archive
 from tests.archive.citation_pages import PAGES
@@ -175,3 +177,21 @@ def test_every_style_from_one_record(versions: dict[str, VersionInfo]) -> None:
             assert element in text, (style, element)
     with pytest.raises(ValueError, match="unknown citation style"):
         cite(peer, "harvard")
+
+
+def test_a_site_profiles_default_organisation_is_not_the_sources() -> None:
+    page = PAGES["peer-title-suffix"]
+    store = Store.open("sqlite:///:memory:")
+    add_sources(store, {page.url: ("peer", None)})
+    body = page.html.encode()
+    fetched = Fetched(url=page.url, source="peer", fetched_at=T0, status=200, final_url=page.url,
+                      headers={"content-type": "text/html; charset=utf-8"}, body=body)
+    analysis = analyse_fetch(fetched, Profile(site="unesco"))     # the unesco spider, no organisation
+    store.record(CheckInput(url=page.url, source="peer", fetched_at=T0, analysis=analysis, status=200,
+                            final_url=page.url, body=body, body_size=len(body)))
+    version = store.version(page.url)
+    assert version.organisation == "UNESCO"                        # the site profile's default
+    item = json.loads(cite(version, "csl-json"))[0]
+    assert (item["author"], item["title"], item["container-title"]) == (
+        [{"literal": "PEER Education Profiles"}], "Kazakhstan – Technology", "PEER Education Profiles")
+    store.close()
