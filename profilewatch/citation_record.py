@@ -4,12 +4,12 @@ Where each field comes from (the contract's ``cite`` bullet; the page's fields a
 :mod:`pipeline.citemeta` stored with the version, or read from its capture for versions recorded
 before they were stored):
 
-- ``author`` — the source's ``organisation`` when set (not a site profile's default); else the page's declared authors: Highwire
-  ``citation_author`` (persons, every one, in order), Dublin Core ``DC.creator``, JSON-LD ``author``
-  (a ``Person`` is a person, an ``Organization`` a literal), ``<meta name="author">`` (``DC.creator``
-  and ``<meta name="author">`` are persons when written "Family, Given", else literals); else the
-  publishing organisation (JSON-LD ``publisher``, ``citation_publisher``, ``DC.publisher``); else the
-  site name (the container); else none.
+- ``author`` — the source's ``organisation`` when set (not a site profile's default); else the
+  page's declared authors: Highwire ``citation_author`` (persons, every one, in order), Dublin Core
+  ``DC.creator``, JSON-LD ``author`` (a ``Person`` is a person, an ``Organization`` a literal),
+  ``<meta name="author">`` (``DC.creator`` and ``<meta name="author">`` are persons when written
+  "Family, Given", else literals); else the publishing organisation (JSON-LD ``publisher``,
+  ``citation_publisher``, ``DC.publisher``); else the site name (the container); else none.
 - ``title`` — ``citation_title``, ``DC.title``, JSON-LD ``headline``/``name``, ``og:title``,
   ``<title>``, the first ``<h1>``, the URL; the site-name part (`` | Site``, `` – Site``, `` - Site``,
   as a suffix or a prefix) split off.
