@@ -41,7 +41,7 @@ from extruct.opengraph import OpenGraphExtractor
 from lxml import etree
 from lxml.html import HtmlElement
 
-from pipeline.dates import parse_date_text
+from pipeline.dateparse import parse_date_text
 
 logger = logging.getLogger(__name__)
 

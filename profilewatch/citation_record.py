@@ -33,7 +33,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from pipeline.dates import parse_date_text
+from pipeline.dateparse import parse_date_text
 from storage.results import VersionInfo, iso
 
 logger = logging.getLogger(__name__)
