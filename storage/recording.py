@@ -24,6 +24,7 @@ from storage.blobstore import insert_blob, read_blob
 from storage.integrity import chain_fields, chain_hash
 from storage.models import CheckRow, EventRow, PageRow, SourceRow, VersionRow
 from storage.records import CheckInput, PageState, RecordOutcome
+from storage.tables import cell_changes, tables_json
 
 CHECKS = cast(Table, CheckRow.__table__)
 VERSIONS = cast(Table, VersionRow.__table__)
@@ -178,7 +179,7 @@ def _add_version(session: Session, state: PageState, check: CheckInput,
         "declared_kind": declared.kind if declared else None,
         "declared_flags": list(declared.flags) if declared else [],
         "headings": list(extracted.headings), "meta": dict(extracted.metadata),
-        "chain_sha256": chain,
+        "chain_sha256": chain, "tables": tables_json(extracted.tables),
     }).scalar_one()
     return replace(state, version=number, version_id=version_id,
                    content_sha256=extracted.text_sha256, body_sha256=body_digest,
@@ -215,6 +216,9 @@ def _add_event(session: Session, before: PageState, after: PageState, decision: 
         values.update(lines_added=diff.lines_added, lines_removed=diff.lines_removed,
                       summary=summarize_diff(diff),
                       details={"sections": [{"section": s, "lines": n} for s, n in diff.sections()]})
+        cells = cell_changes(session, before.version_id, extracted.tables)   # issue 16
+        if cells is not None:
+            values["details"]["tables"] = cells
     elif kind is ChangeKind.METADATA:
         changes = []
         declared_changed = before.declared != after.declared

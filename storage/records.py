@@ -157,8 +157,9 @@ class EventInfo:
     organisation: str | None = None
 
     def as_json(self) -> dict[str, Any]:
-        """The ``changes --json`` shape of the contract."""
-        return {
+        """The ``changes --json`` shape of the contract (``tables``: the changed cells of a
+        ``content`` event of an HTML page, issue 16)."""
+        out: dict[str, Any] = {
             "id": self.id,
             "url": self.url,
             "source": self.source,
@@ -173,6 +174,9 @@ class EventInfo:
             "lines_added": self.lines_added,
             "lines_removed": self.lines_removed,
         }
+        if self.kind == "content" and "tables" in self.details:
+            out["tables"] = self.details["tables"]
+        return out
 
 
 @dataclass(frozen=True, slots=True)

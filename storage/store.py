@@ -18,9 +18,11 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from pipeline.tables import Table
 from pipeline.urls import page_key
 from profilewatch.errors import NotFoundError, StoreError, StoreUnavailable
 from storage import reporting, runstate, watching
+from storage import tables as stored_tables
 from storage.blobstore import read_blob
 from storage.engine import make_engine, migrate, redact_url
 from storage.locks import HeldLock, try_lock
@@ -290,6 +292,12 @@ class Store:
     def body(self, version: VersionInfo) -> bytes:
         with self.session() as s:
             return read_blob(s, version.body_sha256)
+
+    def tables(self, version: VersionInfo, ignores: Sequence[str] = ()) -> tuple[Table, ...]:
+        """The data tables of a version's main text (see :mod:`storage.tables`); computed from the
+        capture, and kept, for a version recorded before tables were stored."""
+        with self._write() as s:
+            return stored_tables.tables_of(s, version.url, version.version, ignores=ignores)
 
     def headers(self, version: VersionInfo) -> dict[str, str]:
         with self.session() as s:
