@@ -56,6 +56,11 @@ NAV_LINK_SHARE = 0.7
 # but sentences in unlabelled cells are a layout. 12 words holds a long label ("Schools connected
 # to broadband internet, public and private") and no real sentence of prose plus its context.
 UNMARKED_CELL_WORDS = 12
+# A table is a layout when at least this share of its non-empty cells are prose, menus or forms
+# (one region-sized cell suffices). A layout table has 2-6 cells, of which the menu and the
+# article are a third to a half; a data table of 20-400 cells may hold one odd cell (a row of
+# three download links, a long note), never a quarter of them.
+LAYOUT_CELL_SHARE = 0.25
 # Hostile or absurd spans: the HTML standard's limits, and a bound on one table's expanded grid
 # (a 500-row, 40-column statistical annex is 20,000 cells).
 MAX_COLSPAN = 1000
@@ -181,6 +186,19 @@ def _is_navigation(cell: _Cell) -> bool:
     return len(links) >= NAV_LINKS and cell.words > 0 and linked / cell.words >= NAV_LINK_SHARE
 
 
+def _cell_role(cell: _Cell) -> str | None:
+    """What a cell holds when it is not a value: a page region, prose, a menu, a form."""
+    if cell.words > REGION_WORDS or any(True for _ in cell.element.iter(*HEADING_TAGS)):
+        return "page region in a cell"
+    if cell.words > PROSE_WORDS and _blocks(cell.element) >= PROSE_BLOCKS:
+        return "paragraphs in a cell"
+    if _is_navigation(cell):
+        return "navigation in a cell"
+    if any(True for _ in cell.element.iter(*FORM_TAGS)):
+        return "form in a cell"
+    return None
+
+
 def layout_reason(found: FoundTable) -> str | None:
     """Why this table lays a page out rather than holding data; None for a data table."""
     element = found.element
@@ -189,27 +207,37 @@ def layout_reason(found: FoundTable) -> str | None:
     if next(element.iterdescendants("table"), None) is not None:
         return "nested table"
     grid = found.grid
-    if len(grid) - found.header_rows + 1 < 2:
+    if len(grid) < 2 or len(grid) <= found.header_rows:
         return "one row"
     if max((len(r) for r in grid), default=0) < 2:
         return "one column"
-    cells = {id(c): c for row in grid for c in row if c is not None}.values()
-    for cell in cells:
-        if any(True for _ in cell.element.iter(*HEADING_TAGS)):
-            return "heading in a cell"
-        if any(True for _ in cell.element.iter(*FORM_TAGS)):
-            return "form in a cell"
-        if cell.words > REGION_WORDS:
-            return "page region in a cell"
-        if cell.words > PROSE_WORDS and _blocks(cell.element) >= PROSE_BLOCKS:
-            return "paragraphs in a cell"
-        if _is_navigation(cell):
-            return "navigation in a cell"
-    marked = (found.header_rows > 1 or any(c.header for c in cells)
+    cells = [c for c in {id(c): c for row in grid for c in row if c is not None}.values() if c.text]
+    roles = [role for role in map(_cell_role, cells) if role]
+    if "page region in a cell" in roles:
+        return "page region in a cell"
+    if roles and len(roles) >= LAYOUT_CELL_SHARE * len(cells):
+        return roles[0]
+    marked = (any(child.tag == "thead" for child in element) or found.header_rows != 1
+              or any(c.header for c in cells)
               or all(c.bold for c in grid[0] if c is not None and c.text))
-    if not marked and any(c.words > UNMARKED_CELL_WORDS for c in cells):
+    long_cells = sum(1 for c in cells if c.words > UNMARKED_CELL_WORDS)
+    if not marked and long_cells and long_cells >= LAYOUT_CELL_SHARE * len(cells):
         return "no header, cells of prose"
     return None
+
+
+def _header_rows(head: int, grid: list[list[_Cell | None]]) -> int:
+    """How many rows label the columns: the ``<thead>`` rows; else the first row, except in a
+    key-value table (every row opens with a ``<th>``, the first row's other cells are values)."""
+    if head or not grid:
+        return head or 1
+    first = [c for c in grid[0] if c is not None and c.text]
+    if all(c.header or c.bold for c in first):
+        return 1
+    if len(grid) >= 2 and all(row and row[0] is not None and (row[0].header or row[0].bold)
+                              for row in grid):
+        return 0
+    return 1
 
 
 def _header_column(grid: list[list[_Cell | None]], header_rows: int) -> int:
@@ -249,7 +277,7 @@ def find_tables(root: HtmlElement) -> list[FoundTable]:
         if grid is None:
             found.append(FoundTable(element, name, layout=f"over {MAX_CELLS:,} cells"))
             continue
-        table = FoundTable(element, name, grid, header_rows=max(1, len(head)))
+        table = FoundTable(element, name, grid, header_rows=_header_rows(len(head), grid))
         table.header_column = _header_column(grid, table.header_rows)
         table.layout = layout_reason(table)
         found.append(table)

@@ -64,13 +64,15 @@ class Table:
                 yield row.header, column, value
 
 
-def unique_labels(labels: Sequence[str], blank: str) -> list[str]:
-    """Labels made unique in order: a repeated ``Total`` becomes ``Total (2)``; an empty label
-    becomes ``blank`` with its 1-based position (``column 3``)."""
+def unique_labels(labels: Sequence[str], blank: str, *, one_blank_stays: bool = True) -> list[str]:
+    """Labels made unique in order: a repeated ``Total`` becomes ``Total (2)``. An empty label
+    stays ``""`` when it is the only one (a key-value table's value column has no header), else
+    (or without ``one_blank_stays``) becomes ``blank`` with its 1-based position (``column 3``)."""
+    blanks = sum(1 for label in labels if not label)
     used: set[str] = set()
     out: list[str] = []
     for index, written in enumerate(labels, start=1):
-        label = written or f"{blank} {index}"
+        label = written or ("" if one_blank_stays and blanks == 1 else f"{blank} {index}")
         candidate, count = label, 1
         while candidate in used:
             count += 1
@@ -85,21 +87,21 @@ def table_from_grid(name: str, grid: Sequence[Sequence[str]], *, header_rows: in
     """A table from a rectangular-or-ragged grid of cell texts (already span-expanded).
 
     The last of the first ``header_rows`` rows labels the columns (the rows above it are dropped:
-    they group columns, as a ``<thead>``'s upper rows do); column ``header_column`` labels the
-    rows and is not a data column. Short rows are padded with empty cells. None when the grid has
-    no data row or no data column.
+    they group columns, as a ``<thead>``'s upper rows do; with 0, no row does and the columns
+    have empty labels); column ``header_column`` labels the rows and is not a data column. Short
+    rows are padded with empty cells. None when the grid has no data row or no data column.
     """
-    if header_rows < 1 or len(grid) <= header_rows - 1:
-        return None
     width = max((len(r) for r in grid), default=0)
-    if width < 2 or not 0 <= header_column < width:
+    if header_rows < 0 or width < 2 or not 0 <= header_column < width:
         return None
     padded = [[collapse(c) for c in r] + [""] * (width - len(r)) for r in grid]
-    head, body = padded[header_rows - 1], padded[header_rows:]
+    head = padded[header_rows - 1] if header_rows else [""] * width
+    body = padded[header_rows:]
     if not body:
         return None
     data_columns = [i for i in range(width) if i != header_column]
-    labels = unique_labels([head[i] for i in range(width)], "column")
+    labels = unique_labels([head[i] if i != header_column else "-" for i in range(width)],
+                           "column")
     columns = tuple(labels[i] for i in data_columns)
     row_labels = unique_labels([r[header_column] for r in body], "row")
     rows = tuple(Row(row_labels[n], tuple(r[i] for i in data_columns)) for n, r in enumerate(body))
@@ -108,4 +110,4 @@ def table_from_grid(name: str, grid: Sequence[Sequence[str]], *, header_rows: in
 
 def unique_names(names: Sequence[str]) -> list[str]:
     """Table names made unique in page order (``Enrolment``, ``Enrolment (2)``)."""
-    return unique_labels(names, "table")
+    return unique_labels(names, "table", one_blank_stays=False)

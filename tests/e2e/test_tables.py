@@ -27,7 +27,7 @@ from tests.support.mockserver import MockServer
 pytestmark = pytest.mark.slow
 
 BROADBAND = tp.BROADBAND_CAPTION
-V2_BROADBAND = (("Primary", ("5,120", "6,001", "6,950")),) + tp.BROADBAND_ROWS[1:]
+V2_BROADBAND = (("Primary", ("5,120", "6,001", "6,950")), *tp.BROADBAND_ROWS[1:])
 V2_TOTAL = ("8,475", "9,696", "10,990")
 V2_RATES = (tp.RATES[2], tp.RATES[0], tp.RATES[1])
 V2_BUDGET = (*tp.BUDGET[1:], ("2023", "1,530.2", "14.6"))
