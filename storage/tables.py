@@ -43,8 +43,7 @@ def version_tables(session: Session, version_id: int, *, ignores: Sequence[str] 
         return ()
     tables = tables_from_capture(body, row.content_type, text, ignores) or ()
     if keep:
-        session.execute(update(VersionRow).where(VersionRow.id == version_id,
-                                                 VersionRow.tables.is_(None))
+        session.execute(update(VersionRow).where(VersionRow.id == version_id)
                         .values(tables=tables_json(tables)))
     return tables
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from html import escape
 
+from profilewatch.reports.excerpt import cell_line, cells_by_table
 from profilewatch.reports.formats import (
     EMPTY_REPORT,
     KIND_LABELS,
@@ -20,6 +21,7 @@ from profilewatch.reports.formats import (
     changed_counts,
     clean,
     excerpt_lines,
+    more_cells,
     more_sections,
     problem_line,
     problem_when,
@@ -108,6 +110,12 @@ def change_html(c: Change) -> str:
         body.append(_excerpt(passage.words))
     if c.more_passages:
         body.append(f'<p style="{MUTED}">{more_sections(c.more_passages)}</p>')
+    for table, cells in cells_by_table(c.cells):
+        body.append(f'<p style="margin:8px 0 2px 0;font-weight:bold">Table: {h(table)}</p>')
+        items = "".join(f'<li style="margin:0 0 2px 0">{h(cell_line(cell))}</li>' for cell in cells)
+        body.append(f'<ul style="margin:4px 0 12px 0;padding-left:18px">{items}</ul>')
+    if c.more_cells:
+        body.append(f'<p style="{MUTED}">{more_cells(c.more_cells)}</p>')
     if c.citation:
         body.append(f'<p style="{MUTED};margin:8px 0 0 0"><strong>Cite:</strong> '
                     f"{h(c.citation)}</p>")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from profilewatch.reports.excerpt import cell_line, cells_by_table
 from profilewatch.reports.formats import (
     EMPTY_REPORT,
     KIND_LABELS,
@@ -18,6 +19,7 @@ from profilewatch.reports.formats import (
     changed_counts,
     clean,
     excerpt_lines,
+    more_cells,
     more_sections,
     problem_line,
     problem_when,
@@ -94,6 +96,10 @@ def _change(c: Change) -> list[str]:
         lines += ["", f"**{md(passage.heading)}**", "", *_excerpt(passage.words)]
     if c.more_passages:
         lines += ["", f"*{more_sections(c.more_passages)}*"]
+    for table, cells in cells_by_table(c.cells):
+        lines += ["", f"**Table: {md(table)}**", "", *(f"- {md(cell_line(cell))}" for cell in cells)]
+    if c.more_cells:
+        lines += ["", f"*{more_cells(c.more_cells)}*"]
     if c.citation:
         lines += ["", f"*Cite:* {md(c.citation)}"]
     return [*lines, ""]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
+from profilewatch.reports.excerpt import cell_line, cells_by_table
 from profilewatch.reports.formats import (
     EMPTY_REPORT,
     KIND_LABELS,
@@ -14,6 +15,7 @@ from profilewatch.reports.formats import (
     changed_counts,
     clean,
     excerpt_lines,
+    more_cells,
     more_sections,
     problem_line,
     problem_when,
@@ -59,6 +61,11 @@ def _change(c: Change, full: bool) -> list[str]:
             lines += ["", f"  § {clean(passage.heading)}", *_excerpt(passage.words)]
         if c.more_passages:
             lines += ["", f"  {more_sections(c.more_passages)} (see `profilewatch diff`)"]
+        for table, cells in cells_by_table(c.cells):
+            lines += ["", f"  Table: {clean(table)}"]
+            lines += [line for cell in cells for line in _wrap(clean(cell_line(cell)), "      ")]
+        if c.more_cells:
+            lines += ["", f"  {more_cells(c.more_cells)} (see `profilewatch changes --json`)"]
     archived = _archived(c)
     if archived:
         lines += ["", f"  Archived: {archived}"] if full else [f"  Archived: {archived}"]
