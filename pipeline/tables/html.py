@@ -18,6 +18,7 @@ reads their article as prose (not as rows of ``| … |``) and leaves out their m
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -56,10 +57,16 @@ NAV_LINK_SHARE = 0.7
 # but sentences in unlabelled cells are a layout. 12 words holds a long label ("Schools connected
 # to broadband internet, public and private") and no real sentence of prose plus its context.
 UNMARKED_CELL_WORDS = 12
-# A table is a layout when at least this share of its non-empty cells are prose, menus or forms
-# (one region-sized cell suffices). A layout table has 2-6 cells, of which the menu and the
-# article are a third to a half; a data table of 20-400 cells may hold one odd cell (a row of
-# three download links, a long note), never a quarter of them.
+# ... and such a cell reads as a sentence when it ends like one (or holds a sentence break), or
+# is longer than any label: indicator names run up to ~20 words ("Proportion of schools with
+# access to the Internet for pedagogical purposes, lower secondary (%)") and end without a stop.
+UNMARKED_PROSE_WORDS = 25
+SENTENCE_RE = re.compile(r"[.!?…][\"”’)]?$|[.!?…] [A-Z]")
+# A table with header markup (<thead>, <th>, a bold first row) is a layout when at least this share
+# of its non-empty cells are page regions, prose, menus or forms; without header markup, one such
+# cell suffices. A layout table has 2-6 cells, of which the menu and the article are a third to a
+# half; a data table of 20-400 cells may hold one odd cell (a row of three download links, a long
+# description of a law), never a quarter of them.
 LAYOUT_CELL_SHARE = 0.25
 # Hostile or absurd spans: the HTML standard's limits, and a bound on one table's expanded grid
 # (a 500-row, 40-column statistical annex is 20,000 cells).
@@ -213,17 +220,22 @@ def layout_reason(found: FoundTable) -> str | None:
         return "one column"
     cells = [c for c in {id(c): c for row in grid for c in row if c is not None}.values() if c.text]
     roles = [role for role in map(_cell_role, cells) if role]
-    if "page region in a cell" in roles:
-        return "page region in a cell"
-    if roles and len(roles) >= LAYOUT_CELL_SHARE * len(cells):
-        return roles[0]
     marked = (any(child.tag == "thead" for child in element) or found.header_rows != 1
               or any(c.header for c in cells)
               or all(c.bold for c in grid[0] if c is not None and c.text))
-    long_cells = sum(1 for c in cells if c.words > UNMARKED_CELL_WORDS)
-    if not marked and long_cells and long_cells >= LAYOUT_CELL_SHARE * len(cells):
+    if roles and (not marked or len(roles) >= LAYOUT_CELL_SHARE * len(cells)):
+        return roles[0]
+    prose = sum(1 for c in cells if _is_prose(c))
+    if not marked and prose and prose >= LAYOUT_CELL_SHARE * len(cells):
         return "no header, cells of prose"
     return None
+
+
+def _is_prose(cell: _Cell) -> bool:
+    """A sentence rather than a label: long, and ending (or broken) like a sentence."""
+    if cell.words > UNMARKED_PROSE_WORDS:
+        return True
+    return cell.words > UNMARKED_CELL_WORDS and SENTENCE_RE.search(cell.text) is not None
 
 
 def _header_rows(head: int, grid: list[list[_Cell | None]]) -> int:
@@ -319,8 +331,12 @@ def unwrap_layout_tables(found: Iterable[FoundTable]) -> int:
                 probe = _Cell(cell, text, len(text.split()), False, False, "")
                 if _is_navigation(probe):
                     cell.drop_tree()
-                else:
-                    cell.tag = "div"
+                    continue
+                cell.tag = "div"
+                # line breaks and cell edges of the layout stay word breaks ("districts.Donate")
+                for br in cell.iter("br"):
+                    br.tail = "\n" + (br.tail or "")
+                cell.tail = "\n" + (cell.tail or "")
             row.tag = "div"
         for child in table:
             if child.tag in (*SECTION_TAGS, "caption", "colgroup"):

@@ -10,6 +10,7 @@ unique (``Total``, ``Total (2)``) so that two versions' cells can be paired by l
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,13 +18,15 @@ from typing import Any
 # Unicode whitespace (no-break and thin spaces included) and zero-width characters: cells are
 # compared with whitespace collapsed, as the main text is.
 WHITESPACE_RE = re.compile(r"\s+")
-ZERO_WIDTH_RE = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad]")
+ZERO_WIDTH_RE = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
 
 
 def collapse(text: str | None) -> str:
-    """A cell's text with whitespace collapsed to single spaces and trimmed."""
+    """A cell's text in NFC with whitespace collapsed to single spaces and trimmed."""
     if not text:
         return ""
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
     return WHITESPACE_RE.sub(" ", ZERO_WIDTH_RE.sub("", text)).strip()
 
 

@@ -16,6 +16,7 @@ from lxml.html import HtmlElement
 from pipeline.decode import UndecodableBody, decode_body
 from pipeline.extract import ExtractionError, parse_html, prune_boilerplate
 from pipeline.ignore import IgnoreFilter, compile_ignores
+from pipeline.normalize import strip_volatile
 from pipeline.tables.html import data_tables, find_tables, unwrap_layout_tables
 from pipeline.tables.model import Table, collapse
 
@@ -28,14 +29,16 @@ IN_TEXT_SHARE = 0.5
 
 
 def read_tables(root: HtmlElement, ignores: Sequence[IgnoreFilter] = ()) -> list[Table]:
-    """The data tables of a pruned page (cells cleaned by the ``regex:`` ignores); layout tables
-    are unwrapped in ``root`` as a side effect (call before extracting the main text)."""
+    """The data tables of a pruned page; layout tables are unwrapped in ``root`` as a side effect
+    (call before extracting the main text). Cells are cleaned as the main text is: the
+    ``regex:`` ignores, then counters and relative times removed (a cell that differs only where
+    the text is not compared never makes a cell change)."""
     found = find_tables(root)
 
     def clean(text: str) -> str:
         for ignore in ignores:
             text = ignore.apply_to_text(text)
-        return text
+        return strip_volatile(text)
 
     tables = data_tables(found, clean)
     unwrapped = unwrap_layout_tables(found)

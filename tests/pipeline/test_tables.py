@@ -172,8 +172,8 @@ LAYOUTS = {
                             "<a href='/c'>News</a></td><td>Welcome to our site</td></tr>"
                             "<tr><td>Contact</td><td>info@example.org</td></tr></table>",
     "no header, cells of prose": "<table><tr><td>Our programme reached forty-two rural schools "
-                                 "this year, bringing them new solar power</td><td>and tablets for every "
-                                 "class.</td></tr><tr><td>x</td><td>y</td></tr></table>",
+                                 "this year, bringing them solar power and tablets.</td><td>"
+                                 "Photo</td></tr><tr><td>x</td><td>y</td></tr></table>",
 }
 
 
@@ -191,6 +191,17 @@ def test_a_data_table_with_one_odd_cell_stays_data() -> None:
                 f"<tr><th>Reports</th><td>{links}</td><td>2024</td></tr></table>")
     found = tables_of(html)
     assert len(found) == 1 and found[0].rows[-1] == Row("Reports", ("PDF DOCX XLSX", "2024"))
+
+
+def test_an_unmarked_table_of_long_labels_stays_data() -> None:
+    label = "Proportion of schools with access to the Internet for pedagogical purposes, {} (%)"
+    html = page(f"<table><tr><td>Indicator</td><td>2021</td><td>2022</td></tr>"
+                f"<tr><td>{label.format('primary')}</td><td>45</td><td>51</td></tr>"
+                f"<tr><td>{label.format('lower secondary')}</td><td>62</td><td>64</td></tr>"
+                f"</table>")
+    assert tables_of(html) == (Table("Key figures", ("2021", "2022"), (
+        Row(label.format("primary"), ("45", "51")),
+        Row(label.format("lower secondary"), ("62", "64")))),)
 
 
 def test_hostile_spans_do_not_explode() -> None:
