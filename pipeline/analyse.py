@@ -36,14 +36,13 @@ from pipeline.extract import (
     extract_site_name,
     extract_title,
     parse_html,
-    prune_boilerplate,
 )
 from pipeline.fingerprint import body_sha256, text_sha256
 from pipeline.ignore import IgnoreFilter, compile_ignores
 from pipeline.normalize import normalize_text, normalize_title, strip_volatile
 from pipeline.screen import looks_truncated, screen_page, screen_response
 from pipeline.sites import site_profile
-from pipeline.tables.page import in_main_text, read_tables
+from pipeline.tables.page import in_main_text, prune_reading_tables
 from pipeline.types import Analysis, Extracted, Fetched, Outcome
 
 logger = logging.getLogger(__name__)
@@ -115,8 +114,7 @@ def analyse_fetch(fetched: Fetched, profile: Profile) -> Analysis:
             metadata.setdefault(key, value)
     # 8. prune
     ignores = _compiled(profile.ignores)
-    root = prune_boilerplate(tree, ignores)
-    tables = read_tables(root, ignores)
+    root, tables = prune_reading_tables(tree, ignores)     # prune_boilerplate, tables read around it
     # 9. main text
     raw_text, headings = extract_main_text(root)
     # 10. text clean-up

@@ -1,15 +1,18 @@
 """The tables of a page's main text, read from its HTML (after boilerplate pruning).
 
-Stages, for the pruned main-content root of one page:
+Stages, for one page:
 
-1. find every ``<table>`` in document order and the name it would have: its ``<caption>``, else the
-   ``<figcaption>`` of a figure holding only it, else the nearest heading before it;
+1. (on the whole page, before boilerplate pruning, which drops menus and unwraps links) find every
+   ``<table>`` in document order;
 2. read each one's rows (``<thead>`` rows first, ``<tfoot>`` rows last) and expand ``colspan`` and
    ``rowspan`` into a grid;
 3. tell layout tables from data tables (:func:`layout_reason`), the way a reader does;
-4. turn each data table into a :class:`~pipeline.tables.model.Table`: the last ``<thead>`` row (else
-   the first row) labels the columns, the ``<th scope="row">`` column (else the first) labels the
-   rows; unnamed tables are ``table N`` (N counts the data tables from 1 in page order).
+4. (on the pruned main-content root) turn each data table still there into a
+   :class:`~pipeline.tables.model.Table`, its cells' text read from the pruned tree: the last
+   ``<thead>`` row (else the first row) labels the columns, the ``<th scope="row">`` column (else
+   the first) labels the rows; its name is its ``<caption>``, else the ``<figcaption>`` of a figure
+   holding only it, else the nearest heading before it, else ``table N`` (N counts the data tables
+   from 1 in page order).
 
 :func:`unwrap_layout_tables` then turns the layout tables into plain blocks, so that the main text
 reads their article as prose (not as rows of ``| … |``) and leaves out their menu cells.
@@ -296,32 +299,54 @@ def find_tables(root: HtmlElement) -> list[FoundTable]:
     return found
 
 
-def _texts(row: list[_Cell | None], clean: Callable[[str], str]) -> list[str]:
-    return [clean(c.text) if c is not None else "" for c in row]
+def attached(element: HtmlElement, root: HtmlElement) -> bool:
+    """Whether ``element`` is still in the tree under ``root`` (pruning drops or moves parts)."""
+    return element is root or any(a is root for a in element.iterancestors())
 
 
-def data_tables(found: Iterable[FoundTable],
+def data_tables(found: Iterable[FoundTable], root: HtmlElement,
                 clean: Callable[[str], str] = lambda text: text) -> list[Table]:
-    """The data tables of ``found`` as :class:`Table` values, named (stage 4); ``clean`` edits
-    each cell's text (the source's ``regex:`` ignores)."""
-    chosen = [f for f in found if f.layout is None]
-    names = unique_names([f.heading for f in chosen])
+    """The data tables of ``found`` still under the pruned ``root``, as named :class:`Table`
+    values (stage 4). The grid is the one found before pruning (so a cell pruning removed leaves
+    an empty cell, not a shifted row); each cell's text is read from the pruned tree and edited by
+    ``clean`` (the source's ``regex:`` ignores …)."""
+    chosen = [f for f in found if f.layout is None and attached(f.element, root)]
+    headings = _names(root)
+    names = unique_names([headings.get(f.element, f.heading) for f in chosen])
     tables: list[Table] = []
     for name, f in zip(names, chosen, strict=True):
-        grid = [[collapse(t) for t in _texts(row, clean)] for row in f.grid]
-        table = table_from_grid(name, grid, header_rows=f.header_rows,
+        table = table_from_grid(name, _read_grid(f, clean), header_rows=f.header_rows,
                                 header_column=f.header_column)
         if table is not None:
             tables.append(table)
     return tables
 
 
-def unwrap_layout_tables(found: Iterable[FoundTable]) -> int:
-    """Turn layout tables into plain blocks (rows and cells become ``<div>``), dropping their menu
-    cells, so the main text reads them as prose; returns how many were unwrapped."""
+def _read_grid(found: FoundTable, clean: Callable[[str], str]) -> list[list[str]]:
+    """The texts of a table's grid as the pruned tree has them (a removed cell is empty)."""
+    texts: dict[int, str] = {}
+    grid: list[list[str]] = []
+    for row in found.grid:
+        line: list[str] = []
+        for cell in row:
+            if cell is None:
+                line.append("")
+                continue
+            if id(cell) not in texts:
+                kept = attached(cell.element, found.element)
+                texts[id(cell)] = collapse(clean(_text(cell.element))) if kept else ""
+            line.append(texts[id(cell)])
+        grid.append(line)
+    return grid
+
+
+def unwrap_layout_tables(found: Iterable[FoundTable], root: HtmlElement) -> int:
+    """Turn the layout tables still under ``root`` into plain blocks (rows and cells become
+    ``<div>``), dropping their menu cells, so the main text reads them as prose; returns how many
+    were unwrapped."""
     count = 0
     for f in found:
-        if f.layout is None or f.element.getparent() is None:
+        if f.layout is None or not attached(f.element, root):
             continue
         table = f.element
         head, rest = _direct_rows(table)

@@ -1,7 +1,7 @@
 """Entry points: the tables of a page being analysed, and of an archived capture read again.
 
-:func:`read_tables` runs on the pruned tree before the main text is extracted (it also unwraps the
-layout tables there, so the text reads them as prose); :func:`in_main_text` then keeps the tables
+:func:`prune_reading_tables` prunes a page for its main text and reads its tables around that (it
+also unwraps the layout tables, so the text reads them as prose); :func:`in_main_text` then keeps the tables
 whose cells the main text holds: a table the main-text extractor left out as boilerplate (a
 sidebar or footer not marked up as one) is not compared either, so it never makes a cell change.
 """
@@ -28,23 +28,32 @@ logger = logging.getLogger(__name__)
 IN_TEXT_SHARE = 0.5
 
 
-def read_tables(root: HtmlElement, ignores: Sequence[IgnoreFilter] = ()) -> list[Table]:
-    """The data tables of a pruned page; layout tables are unwrapped in ``root`` as a side effect
-    (call before extracting the main text). Cells are cleaned as the main text is: the
-    ``regex:`` ignores, then counters and relative times removed (a cell that differs only where
-    the text is not compared never makes a cell change)."""
-    found = find_tables(root)
+def prune_reading_tables(tree: HtmlElement, ignores: Sequence[IgnoreFilter] = ()
+                         ) -> tuple[HtmlElement, list[Table]]:
+    """:func:`~pipeline.extract.prune_boilerplate` with the tables read around it: the source's
+    ``css:``/``xpath:`` ignores are applied, tables are found and classified on the whole page
+    (before pruning drops menus and unwraps links, which a layout's menu cell is told by), then
+    the data tables left in the pruned root are read, and its layout tables unwrapped so the main
+    text reads them as prose. Returns the pruned root and its data tables.
+
+    Cells are cleaned as the main text is: the ``regex:`` ignores, then counters and relative times
+    removed (a cell that differs only where the text is not compared never makes a cell change).
+    """
+    for ignore in ignores:
+        ignore.apply_to_tree(tree)
+    found = find_tables(tree)
+    root = prune_boilerplate(tree, tuple(ignores))
 
     def clean(text: str) -> str:
         for ignore in ignores:
             text = ignore.apply_to_text(text)
         return strip_volatile(text)
 
-    tables = data_tables(found, clean)
-    unwrapped = unwrap_layout_tables(found)
+    tables = data_tables(found, root, clean)
+    unwrapped = unwrap_layout_tables(found, root)
     if unwrapped:
         logger.debug("%d layout table(s) read as prose", unwrapped)
-    return tables
+    return root, tables
 
 
 def in_main_text(tables: Sequence[Table], text: str) -> tuple[Table, ...]:
@@ -87,6 +96,5 @@ def tables_from_capture(body: bytes, content_type: str | None, text: str,
     except (UndecodableBody, ExtractionError, ValueError) as exc:
         logger.info("capture not readable for tables: %s", exc)
         return None
-    filters = compile_ignores(tuple(ignores))
-    root = prune_boilerplate(tree, filters)
-    return in_main_text(read_tables(root, filters), text)
+    _, tables = prune_reading_tables(tree, compile_ignores(tuple(ignores)))
+    return in_main_text(tables, text)

@@ -212,6 +212,14 @@ def test_hostile_spans_do_not_explode() -> None:
     assert tables_of(html) == ()
 
 
+def test_a_cell_pruned_as_boilerplate_is_empty_not_shifted() -> None:
+    html = page("<table><tr><th>Indicator</th><th>2021</th><th>2022</th></tr>"
+                "<tr><td>Schools</td><td class='cookie-banner'>Accept cookies</td><td>4,210</td>"
+                "</tr><tr><td>Teachers</td><td>51,000</td><td>52,300</td></tr></table>")
+    assert tables_of(html)[0].rows == (Row("Schools", ("", "4,210")),
+                                       Row("Teachers", ("51,000", "52,300")))
+
+
 def test_regex_ignores_apply_to_cells() -> None:
     html = page("<table><tr><th>Indicator</th><th>Value</th></tr>"
                 "<tr><td>Schools</td><td>4,210 (views: 77)</td></tr></table>")
