@@ -1,6 +1,7 @@
 """The tables of stored versions (issue 16): read from ``versions.tables``, or computed once from
-the archived capture for versions recorded before tables were kept, and the cell changes of a
-``content`` event. Functions take a Session; :class:`storage.store.Store` exposes the reads.
+the archived capture for versions recorded before tables were kept. Functions take a Session; the
+recorder passes a page's latest tables to :func:`pipeline.transition.transition` (which diffs them
+on a ``content`` change) and :class:`storage.store.Store` exposes the reads.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from pipeline.tables import Table, diff_tables
+from pipeline.tables import Table
 from pipeline.tables.page import tables_from_capture
 from storage.blobs import BlobCodecError
 from storage.blobstore import read_blob
@@ -46,16 +47,6 @@ def version_tables(session: Session, version_id: int, *, ignores: Sequence[str] 
         session.execute(update(VersionRow).where(VersionRow.id == version_id)
                         .values(tables=tables_json(tables)))
     return tables
-
-
-def cell_changes(session: Session, before_version_id: int | None,
-                 after: Sequence[Table] | None) -> list[dict[str, Any]] | None:
-    """The ``tables`` list of a ``content`` event (None when the new version is not an HTML page:
-    the event then has no such key)."""
-    if after is None:
-        return None
-    before = version_tables(session, before_version_id) if before_version_id is not None else ()
-    return [change.as_json() for change in diff_tables(before, after)]
 
 
 def tables_of(session: Session, url: str, number: int, *,

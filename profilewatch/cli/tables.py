@@ -14,7 +14,7 @@ from profilewatch.cli.output import print_json
 from profilewatch.cli.query import _history, _version
 from profilewatch.errors import UsageError
 from profilewatch.timeutil import format_time
-from storage.records import VersionInfo, iso
+from storage.results import VersionInfo, iso
 
 CELL_FIELDS = ("table", "row", "column", "value")
 HISTORY_FIELDS = ("version", "fetched_at", *CELL_FIELDS)

@@ -311,3 +311,27 @@ def test_changes_between_two_profile_versions() -> None:
         change("Education budget", "2019", "Share of public spending (%)", "13.1", None)]
     assert CellChange.from_json(diff_tables(before, after)[0].as_json()) == change(
         BROADBAND, "Primary", "2022", "6,712", "6,950")
+
+
+# --- the transition: a content event of an HTML page carries its changed cells ----------------
+
+def test_content_transitions_carry_the_changed_cells() -> None:
+    from pipeline.transition import transition
+    from pipeline.types import Analysis, Extracted, Outcome, PageState
+
+    state = PageState(page_id=1, url="https://x.example/p", version=1, content_sha256="aaa")
+    after = Table("Enrolment", BASE.columns, (Row("Primary", ("98.1 %", "97.9 %")), BASE.rows[1]))
+
+    def event_details(tables: tuple[Table, ...] | None) -> dict[str, object]:
+        extracted = Extracted(text="y", text_sha256="bbb", tables=tables)
+        step = transition(state, Analysis(Outcome.OK, extracted=extracted, body_sha256="b"),
+                          fetched_at=datetime(2026, 12, 2, tzinfo=UTC), final_url=None,
+                          headers={}, gone_after=2, previous_text="x", previous_tables=(BASE,))
+        assert step.event is not None
+        return step.event.details
+
+    assert event_details((after,))["tables"] == [
+        {"table": "Enrolment", "row": "Primary", "column": "2022", "before": "97.7 %",
+         "after": "97.9 %"}]
+    assert event_details((BASE,))["tables"] == []
+    assert "tables" not in event_details(None)          # not an HTML page

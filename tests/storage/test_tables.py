@@ -15,8 +15,8 @@ from profilewatch.config import SourceConfig
 from profilewatch.reports.build import build_report
 from profilewatch.reports.formats import render
 from storage.models import VersionRow
-from storage.records import CheckInput
 from storage.reporting import ReportWindow
+from storage.results import CheckInput
 from tests.support import tablepages as tp
 
 URL = "https://education-profiles.example.org/azerbaijan/~technology"
