@@ -1,6 +1,8 @@
 """End to end (issue 16): pages with tables through ``run``, ``changes --json`` and ``tables``.
 
-One store, four cycles run once for the module; each test asserts one thing people see:
+One store, four cycles run once for the module (``run`` and ``changes --json`` in subprocesses, as
+scripts call them; the read commands after them in process, to keep the suite fast); each test
+asserts one thing people see:
 
 1. base;
 2. one figure edited (and its total), rows of a table reordered, a row added and one removed, the
@@ -19,8 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
-from tests.conftest import FAST_SETTINGS, Cli, source_toml
+from profilewatch.cli import cli as cli_group
+from tests.conftest import FAST_SETTINGS, Cli, Result, source_toml
 from tests.support import tablepages as tp
 from tests.support.mockserver import MockServer
 
@@ -58,6 +62,13 @@ class Archive:
     profile: str
     legacy: str
     events: list[dict[str, Any]]
+
+    def read(self, *args: str) -> Result:
+        """A read-only command in process (the runs and ``changes --json`` were subprocesses)."""
+        assert self.cli.config is not None
+        done = CliRunner().invoke(cli_group, ["--db", self.cli.db, "--config",
+                                              str(self.cli.config), *args])
+        return Result(done.exit_code, done.stdout, done.stderr)
 
 
 @pytest.fixture(scope="module")
@@ -130,15 +141,15 @@ def test_boilerplate_tables_make_no_cell_change(archive: Archive) -> None:
 def test_a_layout_table_page_is_prose_with_no_cells(archive: Archive) -> None:
     events = _content(archive, archive.legacy)
     assert len(events) == 1 and events[0]["tables"] == []
-    text = archive.cli("show", archive.legacy).stdout
+    text = archive.read("show", archive.legacy).stdout
     assert "|" not in text
     assert "Teachers were trained in five districts this year." in text
     assert "About us" not in text                    # the menu cell is navigation
-    assert archive.cli("tables", archive.legacy, "--json").json() == []
+    assert archive.read("tables", archive.legacy, "--json").json() == []
 
 
 def test_tables_json_of_a_version(archive: Archive) -> None:
-    found = archive.cli("tables", archive.profile, "--version", "1", "--json").json()
+    found = archive.read("tables", archive.profile, "--version", "1", "--json").json()
     assert [t["table"] for t in found] == [BROADBAND, "Participation in education",
                                            "Education budget"]
     assert found[0]["columns"] == ["2020", "2021", "2022"]
@@ -148,38 +159,38 @@ def test_tables_json_of_a_version(archive: Archive) -> None:
                                                        "Upper secondary", "Total"]
     assert found[1]["rows"][1]["cells"] == {"Total": "12.5 %", "Female": "10.9 %", "Male": "11.7 %"}
     assert found[2]["columns"] == ["Budget (million AZN)", "Share of public spending (%)"]
-    at_second = archive.cli("tables", archive.profile, "--at",
-                            archive.cli("history", archive.profile, "--json").json()[1]["fetched_at"],
+    at_second = archive.read("tables", archive.profile, "--at",
+                            archive.read("history", archive.profile, "--json").json()[1]["fetched_at"],
                             "--json").json()
     assert at_second[0]["rows"][0]["cells"]["2022"] == "6,950"
 
 
 def test_tables_csv_and_human_form(archive: Archive) -> None:
-    result = archive.cli("tables", archive.profile, "--csv")
+    result = archive.read("tables", archive.profile, "--csv")
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert list(rows[0]) == ["table", "row", "column", "value"]
     assert {"table": BROADBAND, "row": "Total", "column": "2023", "value": "11,261"} in rows
     assert len(rows) == 4 * 4 + 3 * 3 + 4 * 2
-    human = archive.cli("tables", archive.profile).stdout
+    human = archive.read("tables", archive.profile).stdout
     assert f"## {BROADBAND}" in human and "10,990" in human
 
 
 def test_history_of_a_figure(archive: Archive) -> None:
-    cells = archive.cli("tables", archive.profile, "--history", "--json").json()
+    cells = archive.cli("tables", archive.profile, "--history", "--json").json()   # a real process
     primary_2022 = [(c["version"], c["value"]) for c in cells
                     if (c["table"], c["row"], c["column"]) == (BROADBAND, "Primary", "2022")]
     assert primary_2022 == [(1, "6,712"), (2, "6,950"), (3, "6,950"), (4, "6,950")]
     assert set(cells[0]) == {"version", "fetched_at", "table", "row", "column", "value"}
-    history = archive.cli("history", archive.profile, "--json").json()
+    history = archive.read("history", archive.profile, "--json").json()
     assert {c["fetched_at"] for c in cells} == {v["fetched_at"] for v in history}
     as_csv = list(csv.DictReader(io.StringIO(
-        archive.cli("tables", archive.profile, "--history", "--csv").stdout)))
+        archive.read("tables", archive.profile, "--history", "--csv").stdout)))
     assert len(as_csv) == len(cells)
     assert as_csv[0] == {k: str(v) for k, v in cells[0].items()}
 
 
 def test_usage_errors(archive: Archive) -> None:
-    both = archive.cli("tables", archive.profile, "--history", "--version", "1")
+    both = archive.read("tables", archive.profile, "--history", "--version", "1")
     assert both.code == 2 and "--history" in both.stderr
-    missing = archive.cli("tables", archive.profile, "--version", "9", "--json")
+    missing = archive.read("tables", archive.profile, "--version", "9", "--json")
     assert missing.code == 1 and "has no version 9" in missing.stderr
