@@ -242,10 +242,19 @@ def _is_prose(cell: _Cell) -> bool:
 
 
 def _header_rows(head: int, grid: list[list[_Cell | None]]) -> int:
-    """How many rows label the columns: the ``<thead>`` rows; else the first row, except in a
-    key-value table (every row opens with a ``<th>``, the first row's other cells are values)."""
+    """How many rows label the columns: the ``<thead>`` rows; else the leading rows made only of
+    ``<th>`` cells when there are several (a two-level header written without ``<thead>``: it
+    reads as one), else the first row, except in a key-value table (every row opens with a
+    ``<th>``, the first row's other cells are values). The last of them labels the columns."""
     if head or not grid:
         return head or 1
+    leading = 0
+    for row in grid[:-1]:                       # at least one data row stays
+        if not row or any(c is None or not c.header for c in row):
+            break
+        leading += 1
+    if leading >= 2:
+        return leading
     first = [c for c in grid[0] if c is not None and c.text]
     if all(c.header or c.bold for c in first):
         return 1

@@ -91,6 +91,15 @@ def test_spans_are_expanded_and_text_is_collapsed_as_written() -> None:
         Row("Upper secondary", ("1,045", "", "UIS, 2024")))),)
 
 
+def test_two_header_rows_of_th_without_thead_read_as_one_header() -> None:
+    html = page("""<table>
+      <tr><th rowspan="2">Level</th><th colspan="2">Enrolment</th></tr>
+      <tr><th>Female</th><th>Male</th></tr>
+      <tr><th>Primary</th><td>412,300</td><td>431,950</td></tr></table>""")
+    assert tables_of(html) == (Table("Key figures", ("Female", "Male"), (
+        Row("Primary", ("412,300", "431,950")),)),)
+
+
 def test_row_headers_come_from_scope_row_cells_wherever_they_are() -> None:
     html = page("""<table><thead><tr><th>Code</th><th>Indicator</th><th>2022</th></tr></thead>
       <tbody><tr><td>E.1</td><th scope="row">Pupils per teacher</th><td>14</td></tr>
