@@ -154,7 +154,7 @@ def _previous_tables(session: Session, state: PageState, check: CheckInput
     if (state.version_id is None or extracted is None or extracted.tables is None
             or not needs_previous_text(state, check.analysis)):
         return ()
-    return version_tables(session, state.version_id)
+    return version_tables(session, state.version_id, ignores=check.ignores)
 
 
 def _check_row(state: PageState, check: CheckInput, step: Transition) -> dict[str, Any]:

@@ -31,6 +31,8 @@ class CheckInput:
     run_id: int | None = None
     body: bytes = b""          # the raw body, when the analysis did not compress it already
     body_size: int = 0
+    ignores: tuple[str, ...] = ()   # the source's ignore specs (to read again the tables of a
+                                    # version recorded before tables were kept)
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,15 +25,15 @@ T0 = datetime(2026, 11, 2, 6, 0, tzinfo=UTC)
 EDITED = (("Primary", ("5,120", "6,001", "6,950")), *tp.BROADBAND_ROWS[1:])
 
 
-def record(store: Any, html: str, day: int) -> None:
+def record(store: Any, html: str, day: int, ignores: tuple[str, ...] = ()) -> None:
     at = T0 + timedelta(days=day)
     fetched = Fetched(url=URL, source=SOURCE.name, fetched_at=at, status=200, final_url=URL,
                       headers={"content-type": "text/html; charset=utf-8"},
                       body=html.encode("utf-8"))
     store.record(CheckInput(url=URL, source=SOURCE.name, fetched_at=at,
-                            analysis=analyse_fetch(fetched, Profile()), status=200, final_url=URL,
-                            headers=fetched.headers, body=fetched.body,
-                            body_size=len(fetched.body)))
+                            analysis=analyse_fetch(fetched, Profile(ignores=ignores)), status=200,
+                            final_url=URL, headers=fetched.headers, body=fetched.body,
+                            body_size=len(fetched.body), ignores=ignores))
 
 
 def test_content_events_carry_cell_changes_and_reports_show_them(store: Any) -> None:
@@ -56,10 +56,13 @@ def test_content_events_carry_cell_changes_and_reports_show_them(store: Any) -> 
 
 def test_versions_recorded_before_tables_were_kept(store: Any) -> None:
     store.sync_sources([SOURCE])
-    record(store, tp.profile_page(), 0)
+    ignores = ("css:span.sponsor",)                 # read again with the source's ignores
+    sponsored = '5,120 <span class="sponsor">Sponsored by {}</span>'
+    record(store, tp.profile_page().replace("5,120", sponsored.format("A")), 0, ignores)
     with store.session() as s, s.begin():          # as a store migrated from 0003 holds it
         s.execute(update(VersionRow).values(tables=null()))
-    record(store, tp.profile_page(broadband=EDITED), 1)
+    record(store, tp.profile_page(broadband=EDITED).replace("5,120", sponsored.format("B")), 1,
+           ignores)
     content = store.events()[-1]
     assert [(c["row"], c["before"], c["after"]) for c in content.details["tables"]] == [
         ("Primary", "6,712", "6,950")]
