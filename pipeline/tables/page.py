@@ -22,10 +22,14 @@ from pipeline.tables.model import Table, collapse
 
 logger = logging.getLogger(__name__)
 
-# Share of a table's labels and non-empty values that must appear in the main text for the table
-# to count as part of it. Tables the extractor keeps appear whole (1.0, measured on the test
-# pages); a dropped sidebar table shares only a stray number or word with the text (under 0.2).
-IN_TEXT_SHARE = 0.5
+# Share of a table's rows that must appear in the main text for the table to count as part of it.
+# Tables the extractor keeps appear whole (1.0 on every test page); a table it dropped as
+# boilerplate shares at most a stray word or number with the text, never a whole row (0.0), or
+# one row label with a main-text table (a two-row sidebar table then scores 0.5: under 0.6).
+IN_TEXT_SHARE = 0.6
+# Characters the extractor puts between a row's cells ("| "), and slack for a row split on lines.
+ROW_SEPARATOR = 4
+ROW_SLACK = 20
 
 
 def prune_reading_tables(tree: HtmlElement, ignores: Sequence[IgnoreFilter] = ()
@@ -57,19 +61,43 @@ def prune_reading_tables(tree: HtmlElement, ignores: Sequence[IgnoreFilter] = ()
 
 
 def in_main_text(tables: Sequence[Table], text: str) -> tuple[Table, ...]:
-    """The tables whose labels and values the main text holds (see :data:`IN_TEXT_SHARE`)."""
+    """The tables the main text holds: at least :data:`IN_TEXT_SHARE` of their rows appear in it
+    (:func:`_row_in_text`)."""
     flat = collapse(text)
     kept: list[Table] = []
     for table in tables:
-        probes = [*table.columns, *(r.header for r in table.rows),
-                  *(v for r in table.rows for v in r.cells)]
-        probes = [p for p in probes if p]
-        if not probes:
-            continue
-        found = sum(1 for p in probes if p in flat)
-        if found / len(probes) >= IN_TEXT_SHARE:
+        verdicts = [v for v in (_row_in_text(flat, row.header, row.cells) for row in table.rows)
+                    if v is not None]
+        if verdicts and sum(verdicts) >= IN_TEXT_SHARE * len(verdicts):
             kept.append(table)
     return _renumbered(kept, tables)
+
+
+def _row_in_text(flat: str, header: str, cells: Sequence[str]) -> bool | None:
+    """Whether the main text holds a row (None: an empty row, no evidence).
+
+    The extractor writes a row as a line ``| header | a | b |`` (some cells may come out empty: it
+    drops lists in cells), or, for a table inside a layout, its cells on consecutive lines. So a
+    row is there when ``| header |`` is, or when at least two of its texts are found within a row's
+    length of each other: a sidebar's "Azerbaijan | 1,204" does not match a profile that names
+    Azerbaijan in one sentence and counts 1,204 schools in another."""
+    if header and f"| {header} |" in flat:
+        return True
+    texts = [c for c in cells if c] + ([header] if header else [])
+    if not texts:
+        return None
+    found = [t for t in texts if t in flat]
+    if len(found) < min(2, len(texts)):
+        return False
+    anchor = max(found, key=len)
+    window = sum(len(t) + ROW_SEPARATOR for t in found) + ROW_SLACK
+    start = flat.find(anchor)
+    while start != -1:
+        segment = flat[max(0, start - window):start + len(anchor) + window]
+        if all(t in segment for t in found):
+            return True
+        start = flat.find(anchor, start + 1)
+    return False
 
 
 def _renumbered(kept: list[Table], tables: Sequence[Table]) -> tuple[Table, ...]:

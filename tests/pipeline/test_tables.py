@@ -11,7 +11,7 @@ from pipeline.analyse import Profile, analyse_fetch
 from pipeline.extract import parse_html, prune_boilerplate
 from pipeline.tables import CellChange, Row, Table, diff_tables, table_from_grid
 from pipeline.tables.html import find_tables
-from pipeline.tables.page import tables_from_capture
+from pipeline.tables.page import in_main_text, tables_from_capture
 from pipeline.types import Fetched
 from tests.support import tablepages as tp
 
@@ -153,6 +153,17 @@ def test_sidebar_footer_and_navigation_tables_are_not_the_main_text() -> None:
             .replace("</footer>", "</div>"))
     assert [t.name for t in tables_of(html)] == [BROADBAND, "Participation in education",
                                                  "Education budget"]
+
+
+def test_a_table_is_the_main_texts_only_when_its_rows_are() -> None:
+    main = Table("Schools", ("2020", "2021"), (Row("Primary", ("5,120", "6,001")),
+                                               Row("Secondary", ("2,310", "")),))
+    sidebar = Table("Most read", ("Views",), (Row("Azerbaijan", ("1,204",)),
+                                              Row("Georgia", ("987",))))
+    text = ("Azerbaijan has connected most of its public schools to broadband internet since the "
+            "national programme began, 1,204 of them in rural districts. Georgia follows.\n"
+            "| Primary | 5,120 | 6,001 |\n| Secondary | 2,310 | |")
+    assert in_main_text([sidebar, main], text) == (main,)
 
 
 def test_a_legacy_layout_page_is_prose_without_tables() -> None:
