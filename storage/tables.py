@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from pipeline.tables import Table
 from pipeline.tables.page import tables_from_capture
-from storage.blobs import BlobCodecError
 from storage.blobstore import read_blob
+from storage.codecs import BlobCodecError
 from storage.models import PageRow, VersionRow
 
 logger = logging.getLogger(__name__)
