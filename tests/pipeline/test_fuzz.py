@@ -31,14 +31,8 @@ from pipeline.fingerprint import text_sha256
 from pipeline.normalize import normalize_text, normalize_title, strip_volatile
 from pipeline.transition import transition
 from pipeline.types import Analysis, ChangeKind, Fetched, Outcome, PageState
-from profilewatch.config import (
-    REPORT_KEYS,
-    SERVE_KEYS,
-    SETTINGS_KEYS,
-    SOURCE_KEYS,
-    Config,
-    load_config,
-)
+from profilewatch.config import Config, load_config
+from profilewatch.config.convert import REPORT_KEYS, SERVE_KEYS, SETTINGS_KEYS, SOURCE_KEYS
 from profilewatch.errors import ConfigError
 
 FUZZ = settings(deadline=None, max_examples=120, suppress_health_check=[HealthCheck.too_slow])

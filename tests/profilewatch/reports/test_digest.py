@@ -141,7 +141,7 @@ from profilewatch.config import config_from_mapping
 from profilewatch.reports.digest import resend, send_after_run
 from storage.runs import RunReport, SourceReport
 from storage.store import Store
-from tests.reports.scenario import PAGES, SOURCE, T0, record_history
+from tests.support.scenario import PAGES, SOURCE, T0, record_history
 
 store = Store.open(sys.argv[1])
 runs = record_history(store)
@@ -154,15 +154,15 @@ print(len(sent), again.ok, sorted(m for m in ("scrapy", "twisted", "crawler", "s
 """
 
 
-def test_sending_a_report_never_loads_the_crawler(tmp_path: Any, webhook: WebhookSink) -> None:
+def test_sending_a_report_never_loads_the_crawler(tmp_path: Any, webhook: Webhook) -> None:
     import subprocess
     import sys
-    from pathlib import Path
 
-    root = Path(__file__).resolve().parents[2]
+    from tests.conftest import REPO
+
     done = subprocess.run(
         [sys.executable, "-c", _SEND_AND_RESEND, f"sqlite:///{tmp_path / 'pw.db'}",
-         webhook.url("global")], cwd=root, capture_output=True, text=True, timeout=120, check=False)
+         webhook.url("global")], cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["1", "True", "[]"]
     assert [p.path for p in webhook.posts] == ["/global", "/global"]
