@@ -295,6 +295,8 @@ def _names(root: HtmlElement) -> dict[HtmlElement, str]:
 def find_tables(root: HtmlElement) -> list[FoundTable]:
     """Every table under ``root`` in document order, classified (stages 1-3)."""
     found: list[FoundTable] = []
+    if next(root.iter("table"), None) is None:      # most pages: no walk of the whole tree
+        return found
     for element, name in _names(root).items():
         head, rest = _direct_rows(element)
         grid = _expand(head + rest)
@@ -320,6 +322,8 @@ def data_tables(found: Iterable[FoundTable], root: HtmlElement,
     an empty cell, not a shifted row); each cell's text is read from the pruned tree and edited by
     ``clean`` (the source's ``regex:`` ignores …)."""
     chosen = [f for f in found if f.layout is None and attached(f.element, root)]
+    if not chosen:
+        return []
     headings = _names(root)
     names = unique_names([headings.get(f.element, f.heading) for f in chosen])
     tables: list[Table] = []
