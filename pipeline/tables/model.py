@@ -95,7 +95,7 @@ def table_from_grid(name: str, grid: Sequence[Sequence[str]], *, header_rows: in
     rows are padded with empty cells. None when the grid has no data row or no data column.
     """
     width = max((len(r) for r in grid), default=0)
-    if header_rows < 0 or width < 2 or not 0 <= header_column < width:
+    if not 0 <= header_rows < len(grid) or width < 2 or not 0 <= header_column < width:
         return None
     padded = [[collapse(c) for c in r] + [""] * (width - len(r)) for r in grid]
     head = padded[header_rows - 1] if header_rows else [""] * width

@@ -30,6 +30,9 @@ IN_TEXT_SHARE = 0.6
 # Characters the extractor puts between a row's cells ("| "), and slack for a row split on lines.
 ROW_SEPARATOR = 4
 ROW_SLACK = 20
+# Rows probed per table (evenly spaced): each probe scans the text, and a hostile page may hold a
+# table of 10,000 rows; 50 rows decide as well as all of them.
+MAX_PROBED_ROWS = 50
 
 
 def prune_reading_tables(tree: HtmlElement, ignores: Sequence[IgnoreFilter] = ()
@@ -66,7 +69,9 @@ def in_main_text(tables: Sequence[Table], text: str) -> tuple[Table, ...]:
     flat = collapse(text)
     kept: list[Table] = []
     for table in tables:
-        verdicts = [v for v in (_row_in_text(flat, row.header, row.cells) for row in table.rows)
+        step = max(1, len(table.rows) // MAX_PROBED_ROWS)
+        probed = table.rows[::step][:MAX_PROBED_ROWS]
+        verdicts = [v for v in (_row_in_text(flat, row.header, row.cells) for row in probed)
                     if v is not None]
         if verdicts and sum(verdicts) >= IN_TEXT_SHARE * len(verdicts):
             kept.append(table)

@@ -261,6 +261,7 @@ def test_a_sheet_grid_becomes_a_table() -> None:
     assert table_from_grid("Sheet1", sheet) == Table("Sheet1", ("2021", "2022"), (
         Row("North", ("1,204", "1,310")), Row("South", ("980", ""))))
     assert table_from_grid("Empty", [["only a header", "x"]]) is None
+    assert table_from_grid("Short", [["a", "b"]], header_rows=3) is None
 
 
 # --- cell-level changes ------------------------------------------------------------------------
