@@ -202,6 +202,8 @@ class VersionRow(Base):
     headings: Mapped[list[Any]] = mapped_column(default=list)
     meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
     chain_sha256: Mapped[Sha256]
+    # set by ``prune``: the raw capture (body blob) was dropped then; text and chain stay
+    capture_pruned_at: Mapped[datetime | None]
 
     page: Mapped[PageRow] = relationship(back_populates="versions")
 

@@ -2,7 +2,9 @@
 
 1. every blob: decompress it, SHA-256 the bytes, compare with its key (the digest recorded at
    capture time) and its recorded size;
-2. every version, page by page in number order: its body and text blobs exist and passed (1);
+2. every version, page by page in number order: its body and text blobs exist and passed (1)
+   (the body only while kept: a capture ``prune`` dropped is counted, not checked — its digest
+   stays in the chain);
    its number follows the previous one; its ``chain_sha256`` equals the hash recomputed from the
    *stored* previous link and its own recorded fields (:mod:`storage.integrity`), so an edited field
    is pinned to its own version and a removed version to the one after the gap.
@@ -51,6 +53,7 @@ class VerifyReport:
     pages: int = 0
     versions: int = 0
     blobs: int = 0
+    pruned: int = 0            # versions whose raw capture was dropped by ``prune``
     mismatches: list[Mismatch] = field(default_factory=list)
 
     @property
@@ -125,7 +128,11 @@ def verify_store(session: Session) -> VerifyReport:
         for v in versions:
             report.versions += 1
             found = report.mismatches
-            for label, digest in (("raw body", v.body_sha256), ("extracted text", v.content_sha256)):
+            digests = [("raw body", v.body_sha256), ("extracted text", v.content_sha256)]
+            if v.capture_pruned_at is not None:
+                report.pruned += 1
+                digests = digests[1:]
+            for label, digest in digests:
                 referenced.add(digest)
                 if digest not in existing:
                     found.append(Mismatch(url, v.number, f"{label} blob {_short(digest)} is missing"))
