@@ -12,8 +12,11 @@ keep their capture. Pruning drops the body blobs of superseded versions and mark
 3. Keyframes: a kept blob stored as a delta (``zstd-ref:<sha>``) needs its keyframe; such a
    keyframe is kept too (deltas stay one level deep, and the extraction workers' cached keyframe
    of a page stays valid — re-encoding would save one keyframe per page and risk both).
-4. The rest is deleted, in batches, and its versions marked; what goes is counted first, so the
-   dry run and the real run print the same figures.
+4. The rest is emptied, in batches, and its versions marked; what goes is counted first, so the
+   dry run and the real run print the same figures. An emptied blob keeps its row — digest,
+   recorded size and codec :data:`PRUNED_CODEC`, no data — because versions reference their raw
+   body by foreign key; storing the same bytes again (a page back to an old text) refills it
+   (:func:`storage.blobstore.insert_blob`).
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ CHUNK = 500
 BLOBS = cast(Table, BlobRow.__table__)
 VERSIONS = cast(Table, VersionRow.__table__)
 T = TypeVar("T")
+# The codec of a blob whose bytes ``prune`` dropped (the row stays: see point 4).
+PRUNED_CODEC = "pruned"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +50,7 @@ class PruneSummary:
     before: datetime
     versions: int            # versions whose capture goes
     pages: int               # pages they belong to
-    blobs: int               # blobs deleted
+    blobs: int               # blobs emptied
     bytes: int               # stored (compressed) bytes of those blobs
     shared: int              # superseded versions kept: a kept version has the same capture
     keyframes: int           # superseded captures kept as keyframes of kept deltas
@@ -81,7 +86,8 @@ def prune_captures(session: Session, before: datetime, *, now: datetime,
     size = 0
     for chunk in _chunks(sorted(doomed)):
         size += session.execute(select(func.coalesce(func.sum(func.length(BlobRow.data)), 0))
-                                .where(BlobRow.sha256.in_(chunk))).scalar_one()
+                                .where(BlobRow.sha256.in_(chunk),
+                                       BlobRow.codec != PRUNED_CODEC)).scalar_one()
     summary = PruneSummary(
         before=before, versions=len(going), pages=len({page for _, page in going}),
         blobs=len(doomed), bytes=int(size),
@@ -93,7 +99,8 @@ def prune_captures(session: Session, before: datetime, *, now: datetime,
         session.execute(update(VERSIONS).where(VERSIONS.c.id.in_(ids))
                         .values(capture_pruned_at=now))
     for chunk in _chunks(sorted(doomed)):
-        session.execute(BLOBS.delete().where(BLOBS.c.sha256.in_(chunk)))
+        session.execute(update(BLOBS).where(BLOBS.c.sha256.in_(chunk))
+                        .values(codec=PRUNED_CODEC, data=b""))
     logger.info("%s", summary.line(dry_run=False))
     return summary
 
