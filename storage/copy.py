@@ -127,10 +127,10 @@ def copy_tables(target: Connection) -> list[Table]:
     reflected.reflect(bind=target)
     ordered = [t for t in reflected.sorted_tables if not t.name.startswith(SKIPPED_PREFIXES)]
     modelled = Base.metadata.tables
-    return [modelled[t.name] if t.name in modelled else _as_utc(t) for t in ordered]
+    return [modelled[t.name] if t.name in modelled else utc_table(t) for t in ordered]
 
 
-def _as_utc(table: Table) -> Table:
+def utc_table(table: Table) -> Table:
     """``table`` with its datetime columns read and written as aware UTC (:class:`UtcDateTime`)."""
     columns = [Column(c.name, UtcDateTime() if isinstance(c.type, DateTime) else c.type,
                       primary_key=c.primary_key) for c in table.columns]

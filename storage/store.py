@@ -46,7 +46,11 @@ class Store(ArchiveReads):
     def open(cls, url: str) -> Store:
         """Open (creating or migrating as needed); raises :class:`StoreUnavailable`."""
         engine = make_engine(url)
-        migrate(engine)
+        try:
+            migrate(engine)
+        except BaseException:
+            engine.dispose()
+            raise
         return cls(engine)
 
     # --- sources and pages ----------------------------------------------------------------------
