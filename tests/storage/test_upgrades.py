@@ -109,4 +109,3 @@ def test_a_store_written_by_a_newer_profilewatch_is_refused_untouched(
         assert connection.execute(text("SELECT count(future_flag) FROM pages")).scalar() == 0
     engine.dispose()
     assert not (tmp_path / "copy.db").exists()
-    assert not (tmp_path / "copy.db").exists()
