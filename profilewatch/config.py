@@ -144,6 +144,15 @@ class ClusterSettings:
 
 
 @dataclass(frozen=True)
+class RetentionSettings:
+    """The ``[retention]`` table: ``captures_max_age`` (an interval, e.g. ``"365d"``) makes the
+    daemon drop, after a run and at most once a day, the raw captures of versions superseded more
+    than that long ago (as ``profilewatch prune``); unset, every capture is kept."""
+
+    captures_max_age: int | None = None       # seconds
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole validated configuration."""
 
@@ -153,6 +162,7 @@ class Config:
     reports: ReportSettings = field(default_factory=ReportSettings)
     serve: ServeSettings = field(default_factory=ServeSettings)
     cluster: ClusterSettings = field(default_factory=ClusterSettings)
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
 
     def source(self, name: str) -> SourceConfig:
         for source in self.sources:
@@ -411,6 +421,17 @@ CLUSTER_KEYS: dict[str, Converter] = {
 }
 
 
+def _max_age(value: Any, key: str, where: _Where) -> int:
+    text = _str(value, key, where)
+    match = INTERVAL_RE.match(text)
+    if not match or int(match.group(1)) <= 0:
+        raise where.error(key, f"{text!r} must be a positive interval such as \"365d\" (s, m, h or d)")
+    return int(match.group(1)) * INTERVAL_UNITS[match.group(2)]
+
+
+RETENTION_KEYS: dict[str, Converter] = {"captures_max_age": _max_age}
+
+
 def _convert_table(table: Any, keys: Mapping[str, Converter], where: _Where,
                    section: str) -> dict[str, Any]:
     if not isinstance(table, dict):
@@ -441,7 +462,7 @@ def _source_from_table(table: Any, index: int, path: str | None) -> SourceConfig
 def config_from_mapping(data: Mapping[str, Any], path: str | None) -> Config:
     """Validate a parsed TOML document."""
     where = _Where(path)
-    known = {"settings", "source", "reports", "serve", "cluster"}
+    known = {"settings", "source", "reports", "serve", "cluster", "retention"}
     for key in data:
         if key not in known:
             shown = key if PLAIN_KEY_RE.match(key) else "(a key not shown)"
@@ -464,8 +485,10 @@ def config_from_mapping(data: Mapping[str, Any], path: str | None) -> Config:
         serve_values["token"] = _env_token()
     serve = ServeSettings(**serve_values)
     cluster = ClusterSettings(**_convert_table(data.get("cluster", {}), CLUSTER_KEYS, where, "cluster"))
+    retention = RetentionSettings(**_convert_table(data.get("retention", {}), RETENTION_KEYS,
+                                                   where, "retention"))
     return Config(path=path, settings=settings, sources=sources, reports=reports, serve=serve,
-                  cluster=cluster)
+                  cluster=cluster, retention=retention)
 
 
 def builtin_config() -> Config:
