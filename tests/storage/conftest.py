@@ -1,19 +1,17 @@
-"""Fixtures of the store tests: more PostgreSQL schemas, and the CLI run in this process."""
+"""Fixtures of the store tests: more PostgreSQL schemas; the CLI run in this process."""
 
 from __future__ import annotations
 
-import json
-import logging
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
-from profilewatch.cli import cli as root_command
 from tests.conftest import PG_ADMIN_URL
+from tests.support.archives import archive_from_template, template_archive
+from tests.support.inprocess import Ran, run_cli
+
+__all__ = ["Ran", "archived", "new_pg_url", "run_cli", "template"]
 
 
 @pytest.fixture
@@ -39,30 +37,15 @@ def new_pg_url() -> Iterator[Callable[[], str]]:
     admin.dispose()
 
 
-@dataclass
-class Ran:
-    code: int
-    stdout: str
-    stderr: str
-
-    def json(self) -> Any:
-        return json.loads(self.stdout)
+@pytest.fixture(scope="session")
+def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, object]]:
+    """The realistic archive, recorded once per session (SQLite): its URL and state."""
+    return template_archive(tmp_path_factory.mktemp("template"))
 
 
 @pytest.fixture
-def run_cli() -> Iterator[Callable[..., Ran]]:
-    """``run_cli(db, *args)``: the CLI in this process (no config file needed: the built-in
-    watchlist); the logging set-up each command makes is undone afterwards."""
-    root = logging.getLogger()
-    saved = list(root.handlers), root.level
-    runner = CliRunner()
-
-    def run(db: str, *args: str) -> Ran:
-        result = runner.invoke(root_command, ["--db", db, *args])
-        if result.exception is not None and not isinstance(result.exception, SystemExit):
-            raise result.exception
-        return Ran(result.exit_code, result.stdout, result.stderr)
-
-    yield run
-    root.handlers[:] = saved[0]
-    root.setLevel(saved[1])
+def archived(template: tuple[str, dict[str, object]],
+             db_url: str) -> tuple[str, dict[str, object]]:
+    """A copy of the template archive at ``db_url`` and the template's state."""
+    archive_from_template(template[0], db_url)
+    return db_url, template[1]

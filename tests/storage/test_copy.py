@@ -15,8 +15,15 @@ from storage import keyframes
 from storage.copy import copy_store
 from storage.engine import normalise_url
 from storage.store import Store
-from tests.storage.conftest import Ran
-from tests.support.archives import DAY, PAGES, T0, archive_state, build_archive, capture
+from tests.support.archives import (
+    DAY,
+    PAGES,
+    T0,
+    archive_state,
+    build_archive,
+    capture,
+)
+from tests.support.inprocess import Ran
 from tests.support.mockserver import render_variant
 
 
@@ -86,19 +93,20 @@ def test_copy_both_ways_keeps_every_history_event_blob_and_chain(
 
 
 def test_a_target_with_pages_is_refused_and_left_untouched(
-        built: tuple[str, dict[str, object]], tmp_path: Path, run_cli: Callable[..., Ran]) -> None:
-    source, _ = built
+        archived: tuple[str, dict[str, object]], tmp_path: Path,
+        run_cli: Callable[..., Ran]) -> None:
+    source, _ = archived
     target = f"sqlite:///{tmp_path / 'full.db'}"
+    copy_store(source, target)
     store = Store.open(target)
     try:
-        build_archive(store, target, pages=1, gone=False)
         before = archive_state(store)
     finally:
         store.close()
     refused = run_cli(source, "copy", "--to", target)
     assert refused.code == 2
     assert refused.stderr.strip().count("\n") == 0
-    assert "not empty (1 pages)" in refused.stderr and "nothing was written" in refused.stderr
+    assert "not empty (3 pages)" in refused.stderr and "nothing was written" in refused.stderr
     store = Store.open(target)
     try:
         assert archive_state(store) == before
@@ -107,8 +115,8 @@ def test_a_target_with_pages_is_refused_and_left_untouched(
 
 
 def test_a_target_with_the_schema_but_no_pages_counts_as_empty(
-        built: tuple[str, dict[str, object]], tmp_path: Path) -> None:
-    source, state = built
+        archived: tuple[str, dict[str, object]], tmp_path: Path) -> None:
+    source, state = archived
     target = f"sqlite:///{tmp_path / 'schema-only.db'}"
     store = Store.open(target)
     store.sync_sources([])                      # the schema, nothing else
@@ -182,10 +190,10 @@ def test_a_live_sqlite_store_copies_as_one_consistent_snapshot(tmp_path: Path) -
 
 
 def test_tables_the_copy_does_not_know_are_copied_in_dependency_order(
-        built: tuple[str, dict[str, object]], tmp_path: Path) -> None:
+        archived: tuple[str, dict[str, object]], tmp_path: Path) -> None:
     """A table another issue adds (here: one referencing versions and blobs) is copied without
     new code, after the tables it references."""
-    source, _ = built
+    source, _ = archived
     target = f"sqlite:///{tmp_path / 'target.db'}"
     Store.open(target).close()
     for url in (source, target):

@@ -4,34 +4,23 @@ SQLite gives the space back."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import create_engine, text
 
 from storage import keyframes
 from storage.engine import normalise_url
 from storage.store import Store
 from tests.archive.builder import record
-from tests.storage.conftest import Ran
-from tests.support.archives import DAY, LIFE, PAGES, T0, archive_state, build_archive, capture
+from tests.support.archives import DAY, LIFE, PAGES, T0, archive_state, capture
+from tests.support.inprocess import Ran
 from tests.support.mockserver import render_variant
 
 # live at this time: the version captured on day 6 (v4); v1-v3 are superseded before it
 PRUNE_AT = T0 + 6 * DAY + timedelta(hours=1)
 WHEN = PRUNE_AT.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-@pytest.fixture
-def built(db_url: str) -> Iterator[tuple[str, list[str]]]:
-    store = Store.open(db_url)
-    try:
-        yield db_url, build_archive(store, db_url)
-    finally:
-        store.close()
-        keyframes.close()
 
 
 def _blob_codecs(db_url: str) -> dict[str, str]:
@@ -43,8 +32,9 @@ def _blob_codecs(db_url: str) -> dict[str, str]:
 
 
 def test_prune_drops_superseded_captures_and_keeps_the_proof(
-        built: tuple[str, list[str]], run_cli: Callable[..., Ran]) -> None:
-    db, urls = built
+        archived: tuple[str, dict[str, object]], run_cli: Callable[..., Ran]) -> None:
+    db, _ = archived
+    urls = [url for _, url, _ in PAGES]
     store = Store.open(db)
     before = archive_state(store)
     store.close()

@@ -16,8 +16,8 @@ from storage.copy import utc_table
 from storage.engine import _alembic_config, make_engine, normalise_url, script_heads, script_revisions
 from storage.models import Base
 from storage.store import Store
-from tests.storage.conftest import Ran
 from tests.support.archives import archive_state, build_archive
+from tests.support.inprocess import Ran
 
 EARLIER = sorted(set(script_revisions()) - script_heads())
 
@@ -64,25 +64,26 @@ def _store_at(revision: str, reference_url: str, target_url: str) -> None:
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("revision", EARLIER)
 def test_a_store_of_every_earlier_revision_upgrades_with_its_archive_intact(
-        revision: str, reference: tuple[str, dict[str, object]], tmp_path: Path,
+        reference: tuple[str, dict[str, object]], tmp_path: Path,
         new_pg_url: Callable[[], str]) -> None:
     reference_url, state = reference
-    old = (f"sqlite:///{tmp_path / f'{revision}.db'}" if reference_url.startswith("sqlite")
-           else new_pg_url())
-    _store_at(revision, reference_url, old)
-    store = Store.open(old)                       # upgrades to the newest revision
-    try:
-        with store.engine.connect() as connection:
-            heads = {r[0] for r in connection.execute(text("SELECT version_num FROM alembic_version"))}
-        assert heads == script_heads()
-        assert archive_state(store) == state
-        report = store.verify()
-        assert report.ok, [m.line() for m in report.mismatches]
-        assert report.versions == sum(len(h) for h in state["histories"].values())  # type: ignore[attr-defined]
-    finally:
-        store.close()
+    for revision in EARLIER:
+        old = (f"sqlite:///{tmp_path / f'{revision}.db'}" if reference_url.startswith("sqlite")
+               else new_pg_url())
+        _store_at(revision, reference_url, old)
+        store = Store.open(old)                       # upgrades to the newest revision
+        try:
+            with store.engine.connect() as connection:
+                heads = {r[0] for r in connection.execute(
+                    text("SELECT version_num FROM alembic_version"))}
+            assert heads == script_heads(), revision
+            assert archive_state(store) == state, revision
+            report = store.verify()
+            assert report.ok, (revision, [m.line() for m in report.mismatches])
+            assert report.versions == sum(len(h) for h in state["histories"].values()), revision  # type: ignore[attr-defined]
+        finally:
+            store.close()
 
 
 def test_a_store_written_by_a_newer_profilewatch_is_refused_untouched(

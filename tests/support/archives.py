@@ -10,8 +10,10 @@ compare two stores.
 from __future__ import annotations
 
 import hashlib
+import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, text
@@ -20,6 +22,7 @@ from crawler import extraction
 from pipeline.analyse import Profile
 from pipeline.types import Fetched
 from storage import keyframes
+from storage.copy import copy_store
 from storage.engine import normalise_url
 from storage.reporting import DeliveryInput
 from storage.results import CheckInput
@@ -126,3 +129,24 @@ def archive_state(store: Store) -> dict[str, Any]:
 
 def _plain_url(store: Store) -> str:
     return store.engine.url.render_as_string(hide_password=False)
+
+
+def template_archive(directory: Path) -> tuple[str, dict[str, Any]]:
+    """:func:`build_archive` once into a SQLite file in ``directory``; its URL and state."""
+    url = f"sqlite:///{directory / 'template.db'}"
+    store = Store.open(url)
+    try:
+        build_archive(store, url)
+        return url, archive_state(store)
+    finally:
+        store.close()
+        keyframes.close()
+
+
+def archive_from_template(template_url: str, target_url: str) -> None:
+    """The template's store at ``target_url``: the file copied on SQLite, else through
+    :func:`storage.copy.copy_store` (for tests that are not about recording or copying)."""
+    if target_url.startswith("sqlite:///"):
+        shutil.copyfile(template_url[len("sqlite:///"):], target_url[len("sqlite:///"):])
+    else:
+        copy_store(template_url, target_url)
