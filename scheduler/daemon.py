@@ -29,7 +29,7 @@ from typing import Any
 from profilewatch.config import Config, SourceConfig
 from profilewatch.errors import ConfigError, StoreError
 from scheduler import plan
-from scheduler.children import ChildResult
+from scheduler.protocol import ChildExit
 from storage.results import iso
 from storage.store import Store
 
@@ -45,7 +45,7 @@ DEFAULT_PARALLEL_RUNS = 4
 # a prune scans every version (seconds on a large store) and VACUUMs a SQLite file.
 PRUNE_EVERY = timedelta(days=1)
 
-Runner = Callable[[str], ChildResult | None]   # runs one cycle of the named source
+Runner = Callable[[str], ChildExit | None]   # runs one cycle of the named source
 
 
 class Daemon:

@@ -10,11 +10,11 @@ import pytest
 
 from profilewatch.config import Config, RetentionSettings, SourceConfig, load_config, parse_schedule
 from profilewatch.errors import ConfigError
-from scheduler.children import ChildResult
 from scheduler.daemon import Daemon
+from scheduler.protocol import ChildExit
 from storage import keyframes
 from storage.store import Store
-from tests.support.archives import PAGES, T0, build_archive
+from tests.support.realistic_store import PAGES, T0, build_archive
 
 
 def test_the_daemon_prunes_old_captures_after_a_run_once_a_day(db_url: str) -> None:
@@ -32,9 +32,9 @@ def test_the_daemon_prunes_old_captures_after_a_run_once_a_day(db_url: str) -> N
                         retention=RetentionSettings(captures_max_age=394 * 86400))
         calls: list[str] = []
 
-        def runner(name: str) -> ChildResult:
+        def runner(name: str) -> ChildExit:
             calls.append(name)
-            return ChildResult(name, 0, 0.01, "profilewatch run: 1 page checked")
+            return ChildExit(name, 0, 0.01, "profilewatch run: 1 page checked")
 
         daemon = Daemon(config, store, runner, jitter_cap=0, timezone=UTC)
         assert daemon.retain(now) is True

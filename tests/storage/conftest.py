@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from tests.conftest import PG_ADMIN_URL
-from tests.support.archives import archive_from_template, template_archive
 from tests.support.inprocess import Ran, run_cli
+from tests.support.realistic_store import archive_from_template, template_archive
 
 __all__ = ["Ran", "archived", "new_pg_url", "run_cli", "template"]
 

@@ -15,7 +15,9 @@ from storage import keyframes
 from storage.copy import copy_store
 from storage.engine import normalise_url
 from storage.store import Store
-from tests.support.archives import (
+from tests.support.inprocess import Ran
+from tests.support.mockserver import render_variant
+from tests.support.realistic_store import (
     DAY,
     PAGES,
     T0,
@@ -23,8 +25,6 @@ from tests.support.archives import (
     build_archive,
     capture,
 )
-from tests.support.inprocess import Ran
-from tests.support.mockserver import render_variant
 
 
 @pytest.fixture

@@ -13,10 +13,10 @@ from sqlalchemy import create_engine, text
 from storage import keyframes
 from storage.engine import normalise_url
 from storage.store import Store
-from tests.archive.builder import record
-from tests.support.archives import DAY, LIFE, PAGES, T0, archive_state, capture
+from tests.support.archive import record
 from tests.support.inprocess import Ran
 from tests.support.mockserver import render_variant
+from tests.support.realistic_store import DAY, LIFE, PAGES, T0, archive_state, capture
 
 # live at this time: the version captured on day 6 (v4); v1-v3 are superseded before it
 PRUNE_AT = T0 + 6 * DAY + timedelta(hours=1)

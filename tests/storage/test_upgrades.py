@@ -16,8 +16,8 @@ from storage.copy import utc_table
 from storage.engine import _alembic_config, make_engine, normalise_url, script_heads, script_revisions
 from storage.models import Base
 from storage.store import Store
-from tests.support.archives import archive_state, build_archive
 from tests.support.inprocess import Ran
+from tests.support.realistic_store import archive_state, build_archive
 
 EARLIER = sorted(set(script_revisions()) - script_heads())
 
