@@ -76,6 +76,8 @@ def second_bound(at: datetime) -> datetime:
 def prune_captures(session: Session, before: datetime, *, now: datetime,
                    dry_run: bool = False) -> PruneSummary:
     """Points 1-4 of the module docstring (inside ``session.begin()`` unless ``dry_run``)."""
+    if not dry_run:
+        _hold_writers(session)
     candidates = _candidates(session, second_bound(before))
     wanted = {digest for _, _, digest in candidates}
     protected = _protected(session, wanted, {version_id for version_id, _, _ in candidates})
@@ -103,6 +105,18 @@ def prune_captures(session: Session, before: datetime, *, now: datetime,
                         .values(codec=PRUNED_CODEC, data=b""))
     logger.info("%s", summary.line(dry_run=False))
     return summary
+
+
+def _hold_writers(session: Session) -> None:
+    """Writers wait until the prune commits: a run storing, between the scan and the update, a
+    version whose capture is a doomed blob would otherwise lose it. (It waits a moment, then
+    finds the blob emptied and refills it.)"""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        # pysqlite begins no transaction before a SELECT: take the write lock first
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    elif connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("LOCK TABLE versions, blobs IN SHARE ROW EXCLUSIVE MODE")
 
 
 def _candidates(session: Session, bound: datetime) -> list[tuple[int, int, str]]:
