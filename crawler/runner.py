@@ -26,6 +26,7 @@ from crawler.spiders import spider_class
 from crawler.work import Known, analyse_in_worker, warm_up
 from crawler.writer import BatchWriter
 from pipeline.analyse import Profile
+from pipeline.identity import PreviousPage
 from pipeline.types import Analysis, ChangeKind, Fetched, Outcome
 from profilewatch.config import Config, SourceConfig
 from profilewatch.errors import StoreError
@@ -107,7 +108,11 @@ class RunContext:
     async def analyse(self, fetched: Fetched) -> Analysis:
         profile = self.profiles[fetched.source]
         state = self.writer.states.get(fetched.url)
-        known = Known(state.content_sha256, state.body_sha256, self.store_url) if state else Known()
+        known = Known()
+        if state is not None:
+            previous = None if state.version is None else PreviousPage(
+                state.version_final_url, state.title, state.version_h1, state.version_language)
+            known = Known(state.content_sha256, state.body_sha256, self.store_url, previous)
         trivial = fetched.error is not None or not (200 <= (fetched.status or 0) < 300)
         try:
             if self.pool is None or trivial:   # 304s, errors: nothing to extract

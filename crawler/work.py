@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, replace
 
 from pipeline.analyse import Profile, analyse_fetch
+from pipeline.identity import PreviousPage
 from pipeline.types import Analysis, Fetched, Outcome
 from storage.blobs import compress
 from storage.keyframes import KEYFRAME_RATIO, keyframe
@@ -20,12 +21,20 @@ class Known:
     text_sha256: str | None = None
     body_sha256: str | None = None
     store_url: str | None = None
+    previous: PreviousPage | None = None    # the last version's identity (None: no version)
 
 
 def analyse_in_worker(fetched: Fetched, profile: Profile, known: Known) -> Analysis:
     """Analyse one fetch; when the text is new (a version will be stored), compress the body —
     as a delta against the page's keyframe when it has one — and the text."""
-    analysis = analyse_fetch(fetched, profile)
+    def previous_text() -> str | None:
+        if not (known.store_url and known.text_sha256):
+            return None
+        from storage.previous import stored_text
+
+        return stored_text(known.store_url, known.text_sha256)
+
+    analysis = analyse_fetch(fetched, profile, known.previous, previous_text)
     if (analysis.outcome is not Outcome.OK or analysis.extracted is None
             or analysis.extracted.text_sha256 == known.text_sha256):
         return analysis

@@ -72,7 +72,10 @@ VERSION_STATE_COLUMNS = (
     VersionRow.number.label("version"), VersionRow.id.label("version_id"),
     VersionRow.content_sha256, VersionRow.body_sha256, VersionRow.title,
     VersionRow.declared_text, VersionRow.declared_value, VersionRow.declared_kind,
-    VersionRow.chain_sha256, VersionRow.headings)
+    VersionRow.chain_sha256, VersionRow.headings,
+    VersionRow.final_url.label("version_final_url"),
+    VersionRow.meta["h1"].as_string().label("version_h1"),
+    VersionRow.language.label("version_language"))
 
 
 def _new_state(page: PageRow) -> PageState:
@@ -185,7 +188,8 @@ def _add_version(session: Session, state: PageState, check: CheckInput,
                    title=extracted.title,
                    declared_text=declared_text, declared_value=declared_value,
                    declared_kind=declared.kind if declared else None, chain_sha256=chain,
-                   headings=extracted.headings)
+                   headings=extracted.headings, version_final_url=check.final_url,
+                   version_h1=extracted.metadata.get("h1"), version_language=extracted.language)
 
 
 def _add_event(session: Session, before: PageState, after: PageState, decision: Decision,
