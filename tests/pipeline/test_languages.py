@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
+from pipeline.analyse import Profile, analyse_fetch
 from pipeline.languages import parse_vocabulary, vocabulary
+from pipeline.types import Analysis, Fetched, Outcome
 
 REQUIRED = ("en", "fr", "es", "ru", "ar", "zh", "kk", "az", "uz", "ky", "tg", "hy", "ka", "tr")
 
@@ -49,3 +53,49 @@ def test_a_bad_file_is_one_clear_error() -> None:
         parse_vocabulary('[xx]\nmonts = []\n')
     with pytest.raises(ValueError, match="12 months"):
         parse_vocabulary('[xx]\nmonths = ["a"]\n')
+
+
+def _analyse(html: str) -> Analysis:
+    fetched = Fetched(url="https://www.unicef.org/kazakhstan/ru/reports/x", source="s",
+                      fetched_at=datetime.now(UTC), status=200,
+                      headers={"content-type": "text/html; charset=utf-8"}, body=html.encode())
+    return analyse_fetch(fetched, Profile(site="unicef"))
+
+
+def _page(lang: str, body: str) -> str:
+    return (f'<html lang="{lang}"><head><title>Report</title></head><body><main><h1>Report</h1>'
+            f"{body}</main></body></html>")
+
+
+@pytest.mark.parametrize(("lang", "notice"), [
+    ("ru", "Этот материал недоступен на русском языке."),
+    ("kk", "Бұл материал қазақ тілінде қолжетімсіз."),
+    ("az", "Bu məzmun Azərbaycan dilində mövcud deyil."),
+    ("en", "This content is not available in English."),
+])
+def test_a_not_available_page_is_a_failed_check(lang: str, notice: str) -> None:
+    analysis = _analyse(_page(lang, f"<p>{notice}</p>"))
+    assert analysis.outcome is Outcome.FAILED and analysis.reason == "not available in this language"
+
+
+def test_the_language_versions_of_a_report_declare_one_date() -> None:
+    paragraph = "<p>" + "Inclusive education in Kazakhstan. " * 20 + "</p>"
+    versions = {
+        "en": "<p>Last updated: 20 May 2021</p>",
+        "ru": "<p>Последнее обновление: 20 мая 2021 г.</p>",
+        "kk": "<p>Соңғы жаңарту: 2021 жылғы 20 мамыр</p>",
+        "fr": "<p>Dernière mise à jour : 20 mai 2021</p>",
+        "es": "<p>Última actualización: 20 de mayo de 2021</p>",
+        "tr": "<p>Son güncelleme: 20 Mayıs 2021</p>",
+        "ar": "<p>آخر تحديث: 20 مايو 2021</p>",
+        "zh": "<p>最后更新：2021年5月20日</p>",
+        "hy": "<p>Վերջին թարմացում՝ 20 մայիսի 2021</p>",
+        "ka": "<p>ბოლო განახლება: 20 მაისი 2021</p>",
+    }
+    for lang, line in versions.items():
+        analysis = _analyse(_page(lang, paragraph + line))
+        assert analysis.extracted is not None, lang
+        declared = analysis.extracted.declared
+        assert declared is not None and declared.value == "2021-05-20", lang
+        assert declared.kind == "modified", lang
+        assert "2021" not in analysis.extracted.text.replace("Kazakhstan", ""), lang  # line stripped
