@@ -47,6 +47,10 @@ COUNTRY_REGIONS = {
 # page does not list a configured country.
 ENTRY_THEME = "inclusion"
 LAST_MODIFIED_RE = re.compile(r"Last modified:\s*(\w{3}, \d{2}/\d{2}/\d{4} - \d{2}:\d{2})")
+# PEER's own chapter notice, recognised on a page of any length (its table of contents surrounds it)
+CHAPTER_NOT_AVAILABLE_RE = re.compile(
+    r"\bchapter is not available in this language|n'est pas disponible dans cette langue"
+    r"|no está disponible en este idioma", re.I)
 VALIDATED_RE = re.compile(r"Validated by the country:\s*(Yes|No)\b", re.I)
 
 
@@ -140,7 +144,9 @@ class UnescoProfile(SiteProfile):
         return generic
 
     def no_content_reason(self, text: str) -> str | None:
-        # a short page (a notice, not a profile that mentions a missing translation)
-        if len(text) <= SHORT_PAGE_CHARS and not_available_notice(text):
+        # PEER's chapter notice anywhere; any language's notice on a short page (a notice, not a
+        # profile that mentions a missing translation)
+        if CHAPTER_NOT_AVAILABLE_RE.search(text) or (
+                len(text) <= SHORT_PAGE_CHARS and not_available_notice(text)):
             return "not available in this language"
         return None
