@@ -75,6 +75,7 @@ class RunContext:
         self.profiles = {s.name: Profile(site=s.spider, ignores=s.ignore,
                                          organisation=s.organisation) for s in sources}
         self.reports: dict[str, SourceReport] = {}
+        self.missing: dict[str, dict[str, str]] = {s.name: {} for s in sources}
         self.fatal: BaseException | None = None
         self.process: CrawlerProcess | None = None
         total = sum(len(s.only_urls) if s.only_urls is not None       # a cluster batch
@@ -139,6 +140,7 @@ class RunContext:
             self._fail(exc)
             raise DropItem(f"not recorded: {exc}", log_level="DEBUG") from None
         report.counts[outcome.kind.value] += 1
+        self._note_missing(fetched, analysis, outcome)
         if outcome.kind is ChangeKind.FAILED:
             report.reasons[outcome.reason or "failed"] += 1
             report.failing[fetched.url] = outcome.reason or "failed"
@@ -146,6 +148,35 @@ class RunContext:
         logger.debug("%s %s%s", outcome.kind.value, fetched.url,
                     f" ({outcome.reason})" if outcome.reason else "")
         return outcome
+
+    def _note_missing(self, fetched: Fetched, analysis: Analysis, outcome: RecordOutcome) -> None:
+        """A page with no version whose 404/410 streak reached ``gone_after`` is a candidate to
+        leave the watchlist at the end of the run (if discovery found it: see ``retire``)."""
+        if analysis.outcome is not Outcome.MISSING or outcome.kind is not ChangeKind.FAILED:
+            return
+        state = self.writer.states.get(fetched.url)
+        gone_after = self.config.settings.gone_after
+        if state is not None and state.version is None and state.missing_streak >= gone_after:
+            self.missing[fetched.source][fetched.url] = (
+                f"never a page, {outcome.reason or 'missing'} on {state.missing_streak} checks")
+
+    def retire(self, source: SourceConfig) -> None:
+        """Unwatch the source's discovered pages that never answered with a page and answered
+        404/410 ``gone_after`` times (a language switcher's link to a translation that does not
+        exist); configured pages stay watched."""
+        report = self.reports[source.name]
+        candidates = {url: why for url, why in self.missing[source.name].items()
+                      if url not in source.urls}
+        if not candidates:
+            return
+        try:
+            retired = self.store.retire_pages(source.name, sorted(candidates))
+        except StoreError as exc:
+            logger.error("could not unwatch the missing pages of %s: %s", source.name, exc)
+            return
+        for url in retired:
+            report.retired[url] = candidates[url]
+            report.failing.pop(url, None)
 
     def _fail(self, exc: BaseException) -> None:
         if self.fatal is None:
@@ -192,6 +223,9 @@ def run_sources(config: Config, store: Store, sources: Sequence[SourceConfig], *
         stopper.uninstall()
         context.close()
         progress.finish()
+        for source in sources:
+            if context.fatal is None:
+                context.retire(source)
         for source_report in report.sources:
             if context.fatal is not None:
                 source_report.status = "failed"
