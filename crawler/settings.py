@@ -14,7 +14,7 @@ from profilewatch.config import Config
 
 ITEM_PIPELINES = {
     "crawler.pipelines.AnalysePipeline": 300,   # extraction, in worker processes
-    "crawler.pipelines.RecordPipeline": 800,    # decision table + one store transaction
+    "crawler.pipelines.RecordPipeline": 800,    # transition + the store writer's batch transaction
 }
 DOWNLOADER_MIDDLEWARES = {
     # address rules first: a refused request makes no connection, not even for robots.txt

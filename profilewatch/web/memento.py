@@ -31,7 +31,7 @@ from profilewatch.errors import NotFoundError, UsageError
 from profilewatch.web.archive import Archive, live_at, second
 from profilewatch.web.replay import Banner, rewrite_html
 from profilewatch.web.security import RAW_CSP, REPLAY_CSP, etag_response
-from storage.records import VersionInfo, iso
+from storage.results import VersionInfo, iso
 
 LINK_FORMAT = "application/link-format"
 MEMENTO_PATH_RE = re.compile(r"^/web/(\d{4,14})(id_|if_)?/(.+)$", re.S)
