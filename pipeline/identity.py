@@ -26,8 +26,11 @@ rule  the page that answered                                     verdict
 4     search or listing page that does not look like the         failed (its kind)
       watched document
 5     redirected to a new place that does not look like the      failed ``redirected away to URL``
-      watched document
-6     anything else                                              the page
+      watched document (another language's path is another
+      document)
+6     served under the watched address with a new title, a new   failed ``another page (TITLE)``
+      ``<h1>`` and almost none (REPLACED_TEXT) of the last text
+7     anything else                                              the page
 ====  =========================================================  =====================================
 
 "Looks like the watched document": its canonical or ``og:url`` names the watched (or last final)
@@ -57,6 +60,10 @@ SAME_TEXT = 0.5
 # With the same title or <h1> as the last version, a rewritten text is still the document down to
 # this share (a home page whose <h1> is the site name never has the article's <h1>).
 EDITED_TEXT = 0.15
+# Under the same address, a text sharing less than this with the last version, under a new title and
+# a new <h1>, is another document (two different pages of one site share < 0.02; an edited page
+# keeps > 0.9, a rewritten one > 0.3).
+REPLACED_TEXT = 0.05
 SHINGLE = 3
 # Share of the watched slug's words that the new slug, or the title and <h1>, must carry for a page
 # with no version yet to be taken as the watched one (a renamed slug keeps most of its words).
@@ -197,10 +204,18 @@ def _declares(page: PageIdentity, *urls: str | None) -> bool:
                for url in urls if url)
 
 
+def _path_language(url: str | None) -> str | None:
+    segments = [s for s in urlsplit(url or "").path.split("/") if s]
+    return segments[0].lower() if segments and LANG_SEGMENT_RE.match(segments[0]) else None
+
+
 def _looks_like(watched_url: str, page: PageIdentity, text: str, previous: PreviousPage | None,
                 previous_text: Callable[[], str | None]) -> bool:
     if _declares(page, watched_url, previous.final_url if previous else None):
         return True
+    was, now = _path_language(previous.final_url if previous else watched_url), _path_language(page.url)
+    if was and now and was != now:       # /en/… → /ru/…: the page in another language
+        return False
     if previous is not None:
         if page.language and previous.language and page.language != previous.language:
             return False
@@ -264,7 +279,23 @@ def judge_page(watched_url: str, page: PageIdentity, kind: str | None, text: str
     # 5. redirected elsewhere
     if moved and not _looks_like(watched_url, page, text, previous, previous_text):
         return f"redirected away to {page.url}"
+    # 6. another document served under the watched address: nothing of the last version left
+    if previous is not None and not moved and _replaced(page, previous, text, previous_text):
+        return f"another page ({page.title or page.h1 or 'untitled'})"
     return None
+
+
+def _replaced(page: PageIdentity, previous: PreviousPage, text: str,
+              previous_text: Callable[[], str | None]) -> bool:
+    """A different document under the same address (a soft redirect to the home page or another
+    article): a new title *and* a new ``<h1>`` (both known before), and under REPLACED_TEXT of the
+    last text. Checked only when both labels changed, so ordinary edits never read the old text."""
+    if not (previous.title and previous.h1 and page.title and page.h1):
+        return False
+    if _same_label(page.title, previous.title) or _same_label(page.h1, previous.h1):
+        return False
+    old = previous_text()
+    return old is not None and text_likeness(old, text) < REPLACED_TEXT
 
 
 def _text_is_previous(text: str, previous_text: Callable[[], str | None],

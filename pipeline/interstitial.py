@@ -7,10 +7,11 @@ the watched page" is :mod:`pipeline.identity`'s decision. Words come from the la
 (:mod:`pipeline.languages`), so every language the sites publish in is read alike.
 
 How the thresholds were chosen (measured with ``tests/pipeline/test_interstitial.py``'s pages and
-the four samples in ``profilewatch/samples``): the samples' articles have 2,900-27,800 characters
-of prose outside links and navigation and a longest paragraph of 420-2,300 characters; the login,
-consent, chooser, search and listing pages written after the real sites' ones have under 700
-characters of prose and no paragraph over 300.
+the four samples in ``profilewatch/samples``): the samples' articles have 2,600-28,300 characters
+of prose outside links, navigation and forms, a longest paragraph of 400-1,500 characters and at
+most 3 headline links outside navigation; the login, consent and chooser pages the tests serve
+(written after the real sites' ones) have under 250 characters of prose; the search, listing and
+home pages have 8-12 headline links and no paragraph over 120 characters.
 """
 
 from __future__ import annotations

@@ -150,3 +150,20 @@ def test_addresses() -> None:
     assert not is_home_of("https://site.test/", "https://site.test/")
     assert slug_words("https://x.test/en/127239-eu-funded-centre") == {"127239", "eu", "funded", "centre"}
     assert slug_words("https://education-profiles.org/a/azerbaijan/~technology") == {"technology"}
+
+
+def test_another_document_under_the_watched_address() -> None:
+    other = pages.article_html("Budget cuts announced", "budget")
+    assert reason(other, WATCHED) == "another page (Budget cuts announced | Children's Network)"
+    assert reason(other, WATCHED, versioned=False) is None            # nothing to compare with
+    # a retitled page keeping its <h1>, or its text, is the page
+    retitled = pages.article_html("Teacher training week", "teacher").replace(
+        "<title>Teacher training week", "<title>Teacher training week 2024")
+    assert reason(retitled, WATCHED) is None
+
+
+def test_another_language_path_is_another_document_even_without_a_version() -> None:
+    url = "https://site.test/en/news/teacher-training-week"
+    html = pages.article_html("Teacher training week", "teacher")
+    analysis = analyse(html, "https://site.test/ru/news/teacher-training-week", url=url)
+    assert analysis.reason == "redirected away to https://site.test/ru/news/teacher-training-week"

@@ -8,20 +8,30 @@ real ones.
 from __future__ import annotations
 
 import html as html_lib
+import random
 
 WORDS = ("education", "teachers", "schools", "inclusive", "children", "learning", "ministry",
          "programme", "districts", "training", "curriculum", "support", "families", "regions",
-         "disabilities", "classrooms", "assessment", "funding", "partners", "reform")
+         "disabilities", "classrooms", "assessment", "funding", "partners", "reform", "budget",
+         "textbooks", "pupils", "enrolment", "girls", "rural", "teacher", "colleges", "policy",
+         "strategy", "report", "survey", "data", "equity", "access", "quality", "languages",
+         "minorities", "refugees", "transport", "meals", "health", "nutrition", "buildings",
+         "heating", "internet", "devices", "parents", "community", "volunteers", "libraries",
+         "reading", "mathematics", "science", "vocational", "universities", "scholarships",
+         "inspectors", "standards", "exams", "graduates", "employment", "youth", "sports",
+         "arts", "museums", "grants", "donors", "loans", "audits", "councils", "mayors",
+         "villages", "mountains", "floods", "winter", "summer", "holidays", "shifts")
 
 
 def sentences(seed: str, count: int) -> list[str]:
-    """``count`` distinct, deterministic sentences for the document ``seed``."""
+    """``count`` distinct, deterministic sentences for the document ``seed`` (documents with
+    different seeds share almost no three-word sequence)."""
+    picker = random.Random(seed)
     out = []
-    base = sum(map(ord, seed))
     for i in range(count):
-        picked = [WORDS[(base * (i + 3) + j * 7 + i) % len(WORDS)] for j in range(9)]
-        out.append(f"In {2010 + (base + i) % 14} the {seed} report {i} noted that "
-                   f"{' '.join(picked)} improved across {3 + (base + i) % 40} districts.")
+        words = picker.sample(WORDS, 12)
+        out.append(f"In {2010 + picker.randrange(14)} {' '.join(words[:6])}, "
+                   f"{' '.join(words[6:])} ({i + 1}).")
     return out
 
 
