@@ -127,7 +127,7 @@ def analyse_fetch(fetched: Fetched, profile: Profile, previous: PreviousPage | N
             metadata.setdefault(key, value)
     final_url = fetched.final_url or fetched.url
     identity = read_identity(tree, final_url, title, h1, language)
-    kind = page_kind(read_signals(tree, final_url, title, h1))
+    signals = read_signals(tree, final_url, title, h1)
     # 8. prune
     ignores = _compiled(profile.ignores)
     root = prune_boilerplate(tree, ignores)
@@ -140,6 +140,7 @@ def analyse_fetch(fetched: Fetched, profile: Profile, previous: PreviousPage | N
     # 11. page screen
     reason = screen_page(decoded.text, title, text) or site.no_content_reason(text)
     if reason is None or reason == "no main text":
+        kind = page_kind(signals, text)
         reason = judge_page(fetched.url, identity, kind, text, previous, previous_text) or reason
     if reason:
         return _failed(reason, fetched, body_sha256=digest, encoding=decoded.encoding)

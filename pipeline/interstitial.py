@@ -30,9 +30,11 @@ from pipeline.sites.pages import is_navigation
 # A login or sign-up page: a password field and little else to read (the samples' articles have
 # 2,900+ characters of prose; login pages written after UN, UNICEF and Drupal ones have < 400).
 LOGIN_MAX_PROSE = 1200
-# A consent wall: the consent text is the page. Its share of the page's readable text, or a small
-# page (< CONSENT_MAX_PROSE) that speaks of cookies and consent CONSENT_MIN_WORDS times.
-CONSENT_MIN_SHARE = 0.5
+# A consent wall: the consent text is the page. Either one consent/cookie container of at least
+# CONSENT_MIN_BLOCK characters holds more text than the main text left once it is removed (cookie
+# banners beside an article are under 200 characters: the samples' are 115-195), or a small main
+# text (< CONSENT_MAX_PROSE) speaks of cookies and consent CONSENT_MIN_WORDS + 1 times.
+CONSENT_MIN_BLOCK = 200
 CONSENT_MAX_PROSE = 1500
 CONSENT_MIN_WORDS = 2
 # A chooser: at least this many links named after languages (or countries, with a chooser phrase),
@@ -57,6 +59,8 @@ CONSENT_MARKERS_XPATH = etree.XPath(
     " or contains(translate(concat(@id,' ',@class),'GDPR','gdpr'),'gdpr')"
     " or contains(@class,'onetrust') or contains(@id,'onetrust')]")
 PARAGRAPH_TAGS = ("p", "li", "dd", "blockquote", "td", "div")
+CHROME_TAGS = frozenset({"nav", "header", "footer", "aside"})
+CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary"})
 SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "head", "title", "option"})
 
 
@@ -70,8 +74,9 @@ class PageSignals:
     search_field: bool = False    # a search input in the content (not the site header)
     search_query: bool = False    # the address carries a search parameter with a value
     teaser_links: int = 0         # content links with headline-length text
-    language_links: int = 0       # links named after a language (or with hreflang)
+    language_links: int = 0       # distinct languages named by links outside navigation
     consent_chars: int = 0        # text inside consent/cookie containers
+    consent_block: int = 0        # text of the largest such container
     consent_words: int = 0        # consent vocabulary in the page's text
     chooser_phrase: bool = False  # "choose your language / country" in title, heading or text
     search_title: bool = False    # "search" in the title or first heading
@@ -122,6 +127,13 @@ def _prose_blocks(body: HtmlElement) -> list[int]:
     return blocks
 
 
+def _in_site_chrome(element: HtmlElement) -> bool:
+    """Whether ``element`` sits in the site's header, navigation, footer or sidebar (by tag or
+    role: a chooser page's own list of languages may well have a class saying "languages")."""
+    return any(a.tag in CHROME_TAGS or (a.get("role") or "") in CHROME_ROLES
+               for a in element.iterancestors())
+
+
 def read_signals(tree: HtmlElement, url: str | None, title: str | None,
                  h1: str | None) -> PageSignals:
     """Measure the parsed page ``tree`` (unpruned) fetched from ``url``."""
@@ -133,11 +145,13 @@ def read_signals(tree: HtmlElement, url: str | None, title: str | None,
     prose = sum(blocks)
     heading = f"{title or ''} \n {h1 or ''}"
     names = vocabulary().names
-    teasers = languages = 0
+    teasers = 0
+    languages: set[str] = set()
     for anchor in body.iter("a"):
         text = _text(anchor)
         if anchor.get("hreflang") or text.lower() in names:
-            languages += 1
+            if not _in_site_chrome(anchor):
+                languages.add((anchor.get("hreflang") or text).lower())
         elif len(text) >= TEASER_MIN_CHARS and anchor.get("href") and not is_navigation(anchor):
             teasers += 1
     search_field = False
@@ -151,13 +165,15 @@ def read_signals(tree: HtmlElement, url: str | None, title: str | None,
             search_field = search_field or not is_navigation(field)
     query = dict(parse_qsl(urlsplit(url or "").query))
     search_query = any(k.lower() in SEARCH_FIELD_NAMES and v.strip() for k, v in query.items())
-    consent_chars = 0
+    consent_chars = consent_block = 0
     seen: set[HtmlElement] = set()
     for element in CONSENT_MARKERS_XPATH(tree):
         if any(a in seen for a in element.iterancestors()):
             continue
         seen.add(element)
-        consent_chars += len(_text(element))
+        size = len(_text(element))
+        consent_chars += size
+        consent_block = max(consent_block, size)
     page_text = _text(body)[:20_000]
     return PageSignals(
         prose_chars=prose,
@@ -166,8 +182,9 @@ def read_signals(tree: HtmlElement, url: str | None, title: str | None,
         search_field=search_field,
         search_query=search_query,
         teaser_links=teasers,
-        language_links=languages,
+        language_links=len(languages),
         consent_chars=consent_chars,
+        consent_block=consent_block,
         consent_words=len(patterns["consent"].findall(page_text)),
         chooser_phrase=bool(patterns["chooser"].search(f"{heading}\n{page_text[:2000]}")),
         search_title=bool(patterns["search"].search(heading)),
@@ -175,17 +192,17 @@ def read_signals(tree: HtmlElement, url: str | None, title: str | None,
     )
 
 
-def page_kind(signals: PageSignals) -> str | None:
+def page_kind(signals: PageSignals, main_text: str) -> str | None:
     """``login page``, ``consent page``, ``language chooser``, ``country chooser``, ``search page``,
-    ``listing page``, or None for an ordinary page (the order is the order of certainty)."""
+    ``listing page``, or None for an ordinary page (the order is the order of certainty).
+    ``main_text`` is the extracted main text (boilerplate, cookie banners included, removed)."""
     s = signals
     if s.password_fields and s.prose_chars <= LOGIN_MAX_PROSE:
         return "login page"
-    readable = s.prose_chars + s.consent_chars
     if s.consent_words >= CONSENT_MIN_WORDS and (
-            (readable and s.consent_chars / readable >= CONSENT_MIN_SHARE)
-            or (s.prose_chars <= CONSENT_MAX_PROSE and s.consent_words >= CONSENT_MIN_WORDS + 1
-                and s.longest_paragraph < LISTING_MAX_PARAGRAPH * 2)):
+            (s.consent_block >= CONSENT_MIN_BLOCK and s.consent_block > len(main_text))
+            or (len(main_text) <= CONSENT_MAX_PROSE and s.consent_block == 0
+                and len(_patterns()["consent"].findall(main_text)) > CONSENT_MIN_WORDS)):
         return "consent page"
     if s.prose_chars <= CHOOSER_MAX_PROSE and s.longest_paragraph < LISTING_MAX_PARAGRAPH:
         if s.language_links >= CHOOSER_MIN_LINKS and (s.chooser_phrase or s.teaser_links < s.language_links):

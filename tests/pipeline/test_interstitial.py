@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.extract import extract_h1, extract_title, parse_html
+from pipeline.extract import (
+    extract_h1,
+    extract_main_text,
+    extract_title,
+    parse_html,
+    prune_boilerplate,
+)
 from pipeline.interstitial import page_kind, read_signals
 from profilewatch import samples
 from tests.support import interstitials as pages
@@ -12,7 +18,9 @@ from tests.support import interstitials as pages
 
 def kind(html: str, url: str = "https://site.test/page") -> str | None:
     tree = parse_html(html)
-    return page_kind(read_signals(tree, url, extract_title(tree), extract_h1(tree)))
+    signals = read_signals(tree, url, extract_title(tree), extract_h1(tree))
+    main = prune_boilerplate(parse_html(html))
+    return page_kind(signals, extract_main_text(main)[0])
 
 
 @pytest.mark.parametrize("name", ["ngo-news", "undp-press-release", "unesco-profile", "unicef-page"])
@@ -44,6 +52,15 @@ def test_other_languages() -> None:
         for c in ("Казахстан", "Азербайджан", "Узбекистан", "Кыргызстан", "Таджикистан"))
         + "</ul></main>", lang="ru")
     assert kind(country) == "country chooser"
+
+
+def test_a_site_language_switcher_or_cookie_banners_do_not_make_a_short_page_an_interstitial() -> None:
+    short = pages.article_html("Short note", "note", paragraphs=2)
+    switcher = "<nav><ul>" + "<li><a href='/x'>English</a></li>" * 3 + "</ul></nav>"
+    assert kind(short.replace("</article>", switcher + "</article>")) is None
+    banners = "".join(f'<div class="cookie-banner"><p>We use cookies. Accept {i}.</p>'
+                      "<button>Accept</button></div>" for i in range(6))
+    assert kind(short.replace("</article>", banners + "</article>")) is None
 
 
 def test_a_login_box_beside_an_article_is_not_a_login_page() -> None:
