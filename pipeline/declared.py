@@ -24,7 +24,7 @@ from collections.abc import Iterator
 
 from lxml.html import HtmlElement
 
-from pipeline.dates import parse_date_text, parse_iso_datetime
+from pipeline.dateparse import parse_date_text, parse_iso_datetime
 from pipeline.languages import vocabulary
 from pipeline.types import DeclaredDate
 

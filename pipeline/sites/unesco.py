@@ -17,7 +17,7 @@ from urllib.parse import unquote, urljoin
 
 from lxml.html import HtmlElement
 
-from pipeline.dates import parse_date_text
+from pipeline.dateparse import parse_date_text
 from pipeline.declared import find_declared_date
 from pipeline.languages import not_available_notice
 from pipeline.screen import SHORT_PAGE_CHARS
