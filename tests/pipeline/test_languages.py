@@ -35,9 +35,15 @@ def test_every_language_is_there() -> None:
     "Ushbu sahifa o'zbek tilida mavjud emas",
     "Бул барак кыргыз тилинде жеткиликсиз",
     "Ин саҳифа бо забони тоҷикӣ дастрас нест",
+    "Этот материал доступен только на английском языке.",
+    "Бұл материал тек ағылшын тілінде қолжетімді.",
 ])
 def test_not_available_notices(notice: str) -> None:
     assert vocabulary().not_available.search(notice)
+
+
+def test_an_english_page_saying_it_is_in_english_is_a_page() -> None:
+    assert not vocabulary().not_available.search("This report is only available in English.")
 
 
 def test_an_extended_file_needs_no_code() -> None:
