@@ -127,14 +127,19 @@ def story(mockserver_session: MockServer, tmp_path_factory: pytest.TempPathFacto
     cli = Cli(workdir, f"sqlite:///{workdir / 'store.db'}")
     urls = [server.url + p for p in (*AWAY, *MOVED, *FRESH)]
     cli.write_config(FAST_SETTINGS + source_toml("site", urls))
-    out: dict[str, Any] = {"url": server.url, "cli": cli, "status": [], "times": [], "summary": []}
+    out: dict[str, Any] = {"url": server.url, "cli": cli, "status": [], "times": [], "summary": [],
+                           "problems": []}
     for cycle in (1, 2, 3):
         serve(server, cycle)
+        started = datetime.now(UTC).isoformat()
         run = cli("run")
         assert run.code == 0, run.stderr
         out["summary"].append(run.stdout)
         out["times"].append(datetime.now(UTC).isoformat())
         out["status"].append(cli("status", "--json").json())
+        if cycle > 1:     # the report of this run's period: who started failing, who recovered
+            report = cli("report", "--since", started, "--format", "json").json()
+            out["problems"].append(report["problems"])
     out["changes"] = cli("changes", "--json").json()
     server.reset()
     return out
@@ -169,6 +174,16 @@ def test_pages_that_are_not_the_page_are_failed_checks_with_their_reason(story: 
         assert failing.get(path) == reason.format(url=base), path
         assert reason.format(url=base) in story["summary"][1]     # the run summary says why
     assert not set(MOVED) & set(failing)
+
+
+def test_the_streak_is_reported_when_it_starts_and_when_it_recovers(story: dict[str, Any]) -> None:
+    base = story["url"]
+    started, recovered = ({p["url"].removeprefix(base): p for p in problems}
+                          for problems in story["problems"])
+    for path, (_, reason) in AWAY.items():
+        assert (started[path]["state"], started[path]["reason"]) == ("failing", reason.format(url=base))
+        assert recovered[path]["state"] == "recovered", path
+    assert not set(MOVED) & (set(started) | set(recovered))
 
 
 def test_no_version_and_no_event_come_from_them(story: dict[str, Any]) -> None:
