@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 # the order of a page's way through the run
-ORDER = ("screen+body hash", "decode", "parse", "metadata", "date reading", "pruning",
+ORDER = ("screen+body hash", "decode", "parse", "metadata", "date reading", "identity", "pruning",
          "trafilatura", "normalisation", "page screen", "fingerprint", "compression")
 
 

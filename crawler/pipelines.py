@@ -9,6 +9,7 @@ crawler's :class:`~crawler.context.SourceRun`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -17,7 +18,7 @@ from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
 from crawler.context import SourceRun, source_run
-from crawler.extraction import analyse_in_worker
+from crawler.extraction import analyse_in_worker, is_document
 from crawler.procpool import WorkerDied
 from pipeline.stagetimes import TOTALS
 from pipeline.types import Analysis, ChangeKind, Fetched, Outcome
@@ -59,6 +60,10 @@ class AnalysePipeline:
         state = context.writer.states.get(fetched.url)
         trivial = fetched.error is not None or not (200 <= (fetched.status or 0) < 300)
         try:
+            if is_document(fetched) and context.pool is None and not trivial:
+                # a document is extracted in a child process: wait for it off the reactor thread
+                return await asyncio.get_running_loop().run_in_executor(
+                    None, analyse_in_worker, fetched, profile, state, context.store_url)
             if context.pool is None or trivial:   # 304s, errors: nothing to extract
                 return analyse_in_worker(fetched, profile, state, context.store_url)
             analysis: Analysis = await context.pool.run(analyse_in_worker, fetched, profile, state,
@@ -95,7 +100,8 @@ class RecordPipeline:
         check = CheckInput(url=fetched.url, source=fetched.source, fetched_at=fetched.fetched_at,
                            analysis=analysis, status=fetched.status, final_url=fetched.final_url,
                            headers=fetched.headers, duration_ms=fetched.duration_ms,
-                           run_id=report.run_id, body=fetched.body, body_size=len(fetched.body))
+                           run_id=report.run_id, body=fetched.body, body_size=len(fetched.body),
+                           ignores=self.run.profile.ignores)
         try:
             outcome = await context.writer.submit(check)
         except StoreError as exc:
@@ -104,6 +110,7 @@ class RecordPipeline:
             context.fail(exc)
             raise DropItem(f"not recorded: {exc}", log_level="DEBUG") from None
         report.counts[outcome.kind.value] += 1
+        context.missing.note(fetched, analysis, outcome, context.writer.states.get(fetched.url))
         if outcome.kind is ChangeKind.FAILED:
             report.reasons[outcome.reason or "failed"] += 1
             report.failing[fetched.url] = outcome.reason or "failed"

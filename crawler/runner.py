@@ -72,6 +72,9 @@ def run_sources(config: Config, store: Store, request: RunRequest, *,
         if stagetimes.ENABLED:
             _write_stage_times(_cpu_seconds() - cpu_before, context.total_pages)
         progress.finish()
+        if context.fatal is None:
+            for source, source_report in zip(request.sources, report.sources, strict=False):
+                context.missing.retire(store, source, source_report)
         for source_report in report.sources:
             if context.fatal is not None:
                 source_report.status = "failed"

@@ -9,6 +9,7 @@ from typing import Any
 
 from scrapy.settings.default_settings import EXTENSIONS_BASE
 
+from crawler.documents import DOCUMENT_MAX_BYTES_SETTING
 from crawler.guard import TRUSTED_ORIGINS_SETTING, trusted_origins
 from crawler.politeness import DELAY_SETTING
 from profilewatch.config import Config
@@ -24,6 +25,9 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.politeness.RobotsTxtMiddleware": 100,
     "crawler.middlewares.ConditionalRequestMiddleware": 560,
+    # meta refresh followed like a redirect, never to the page itself (a reload)
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.BoundedMetaRefreshMiddleware": 580,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,   # replaced by ↓ (backoff)
     "crawler.retry.BackoffRetryMiddleware": 550,
     # only what a run uses (issue 18: each costs every request a call or two): no spider sets
@@ -57,6 +61,9 @@ DOWNLOAD_HANDLERS = {
 }
 # Transient statuses retried inside a run (Scrapy's RetryMiddleware); 404/410 are never retried:
 # they feed the ``gone`` rule.
+# Meta refreshes within this many seconds are redirects (sites use 0-10 s for "this page has
+# moved"); longer ones are periodic reloads.
+METAREFRESH_MAXDELAY = 30
 RETRY_HTTP_CODES = [408, 425, 429, 500, 502, 503, 504, 522, 524]
 
 
@@ -82,9 +89,13 @@ def build_settings(config: Config, *, log_level: str = "WARNING") -> dict[str, A
         # a page that stays failed is data (a failed check in the summary and `status`), not an error
         "RETRY_GIVE_UP_LOG_LEVEL": "INFO",
         "DOWNLOAD_MAXSIZE": s.max_bytes,
+        DOCUMENT_MAX_BYTES_SETTING: s.document_max_bytes,   # linked documents: crawler.documents
         "DOWNLOAD_WARNSIZE": 0,
         "DOWNLOAD_FAIL_ON_DATALOSS": True,
         "REDIRECT_MAX_TIMES": 10,
+        # a refresh that waits longer is a page reloading itself, not a redirect (news and
+        # dashboard pages reload every 60-300 s)
+        "METAREFRESH_MAXDELAY": METAREFRESH_MAXDELAY,
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
         "HTTPCACHE_ENABLED": False,

@@ -229,6 +229,7 @@ SETTINGS_KEYS: dict[str, Converter] = {
     "timeout": _float(1.0),
     "retries": _int(0, 10),
     "max_bytes": _int(1024),
+    "document_max_bytes": _int(1024),
     "gone_after": _int(1, 100),
     "workers": _workers,
 }
@@ -247,6 +248,8 @@ SOURCE_KEYS: dict[str, Converter] = {
     "organisation": _str,
     "languages": _str_list(_language),
     "sitemaps": _str_list(_url),
+    "documents": _bool,
+    "document_max_bytes": _int(1024),
 }
 
 REPORT_KEYS: dict[str, Converter] = {
@@ -271,3 +274,15 @@ CLUSTER_KEYS: dict[str, Converter] = {
     "pages_per_job": _int(1, 10_000),
     "stalled_after": _float(1.0),
 }
+
+
+def _max_age(value: Any, key: str, where: _Where) -> int:
+    text = _str(value, key, where)
+    match = INTERVAL_RE.match(text)
+    if not match or int(match.group(1)) <= 0:
+        raise where.error(key, f"{text!r} must be a positive interval such as \"365d\" "
+                               "(s, m, h or d)")
+    return int(match.group(1)) * INTERVAL_UNITS[match.group(2)]
+
+
+RETENTION_KEYS: dict[str, Converter] = {"captures_max_age": _max_age}

@@ -41,6 +41,10 @@ class Schedule:
         return int((second - first).total_seconds()) if second else 86400
 
 
+# Spiders that watch linked documents unless a source says ``documents = false`` (issue 15).
+DOCUMENT_SPIDERS = frozenset({"unicef", "undp", "unesco"})
+
+
 @dataclass(frozen=True)
 class Settings:
     """The ``[settings]`` table: crawl behaviour shared by every source."""
@@ -53,6 +57,7 @@ class Settings:
     timeout: float = 30.0
     retries: int = 2
     max_bytes: int = 10 * 1024 * 1024
+    document_max_bytes: int = 50 * 1024 * 1024   # linked documents (issue 15): larger than pages
     gone_after: int = 2
     workers: int | None = None  # None: automatic (inline for small runs, one per core for large ones)
 
@@ -74,6 +79,12 @@ class SourceConfig:
     organisation: str | None = None
     languages: tuple[str, ...] = ()   # language versions to watch besides each page's own (all if empty)
     sitemaps: tuple[str, ...] = ()    # sitemap.xml URLs to discover pages from (never watched themselves)
+    documents: bool | None = None          # watch linked documents; None: on for the site spiders
+    document_max_bytes: int | None = None  # None: the [settings] value
+
+    @property
+    def watch_documents(self) -> bool:
+        return self.documents if self.documents is not None else self.spider in DOCUMENT_SPIDERS
 
     @property
     def hosts(self) -> frozenset[str]:
@@ -119,6 +130,15 @@ class ClusterSettings:
 
 
 @dataclass(frozen=True)
+class RetentionSettings:
+    """The ``[retention]`` table: ``captures_max_age`` (an interval, e.g. ``"365d"``) makes the
+    daemon drop, after a run and at most once a day, the raw captures of versions superseded more
+    than that long ago (as ``profilewatch prune``); unset, every capture is kept."""
+
+    captures_max_age: int | None = None       # seconds
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole validated configuration."""
 
@@ -128,6 +148,7 @@ class Config:
     reports: ReportSettings = field(default_factory=ReportSettings)
     serve: ServeSettings = field(default_factory=ServeSettings)
     cluster: ClusterSettings = field(default_factory=ClusterSettings)
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
 
     def source(self, name: str) -> SourceConfig:
         for source in self.sources:

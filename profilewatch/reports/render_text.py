@@ -5,12 +5,14 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 
+from profilewatch.diffs.passages import cell_line, cells_by_table
 from profilewatch.reports.formats import (
     KIND_LABELS,
     ReportFormat,
     changed_counts,
     clean,
     excerpt_lines,
+    more_cells,
     more_sections,
     problem_line,
     problem_when,
@@ -49,13 +51,18 @@ def _change(c: Change, full: bool) -> list[str]:
         lines.append(f"  Title: {clean(c.title_before)} → {clean(c.title)}")
     if c.kind == "content":
         lines.append(f"  Changed: {changed_counts(c.lines_added, c.lines_removed, c.sentences)}")
-    elif c.kind in ("new", "gone"):
+    if c.kind in ("new", "gone") or c.summary.startswith("Linked document"):   # issue 15
         lines += _wrap(clean(c.summary), "  ")
     if full:
         for passage in c.passages:
             lines += ["", f"  § {clean(passage.heading)}", *_excerpt(passage.words)]
         if c.more_passages:
             lines += ["", f"  {more_sections(c.more_passages)} (see `profilewatch diff`)"]
+        for table, cells in cells_by_table(c.cells):
+            lines += ["", f"  Table: {clean(table)}"]
+            lines += [line for cell in cells for line in _wrap(clean(cell_line(cell)), "      ")]
+        if c.more_cells:
+            lines += ["", f"  {more_cells(c.more_cells)} (see `profilewatch changes --json`)"]
     archived = _archived(c)
     if archived:
         lines += ["", f"  Archived: {archived}"] if full else [f"  Archived: {archived}"]
