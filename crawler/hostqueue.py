@@ -58,7 +58,11 @@ class HostTurnQueue(DownloaderAwarePriorityQueue):
         for slot in self.pqueues:
             host = slot.lower()
             if GATE.delay(host, self._delay) > 0:
-                if busy[slot] or GATE.busy(host):
+                if busy[slot]:         # this engine is woken when that download ends
+                    continue
+                if GATE.busy(host):    # another source's crawler holds the turn: look again later
+                    wake = now + GATE.delay(host, self._delay)
+                    soonest = wake if soonest is None else min(soonest, wake)
                     continue
                 turn = GATE.next_turn(host, self._delay)
                 release = turn - min(LEAD, GATE.delay(host, self._delay) / 4)

@@ -108,7 +108,7 @@ def page_timeline(request: Request) -> Response:
     entries += [TimelineEntry(v.fetched_at, "capture", v, None) for v in versions
                 if v.version not in covered]
     entries.sort(key=lambda entry: (entry.at, entry.event.id if entry.event else 0), reverse=True)
-    page = next((p for p in archive.store.pages() if p.url == url), None)
+    page = archive.store.page_info(url)     # one page, not the whole list
     return render(request, "page.html", url=url, versions=versions, entries=entries, page=page,
                   status=page_status(page) if page else "unchecked",
                   title=versions[-1].title if versions else None,
