@@ -25,7 +25,7 @@ from urllib.parse import unquote, urlsplit
 from pipeline.dateparse import parse_iso_datetime
 from pipeline.documents.detect import HTML_TYPES, MEDIA_TYPES, format_of_response, media_type, sniff
 from pipeline.documents.limited import extract_limited
-from pipeline.documents.sheets import SHEET_PREFIX, sheet_tables
+from pipeline.documents.sheets import sheet_tables_of_text
 from pipeline.documents.types import DocumentError, DocumentText
 from pipeline.fingerprint import body_sha256, text_sha256
 from pipeline.normalize import normalize_text, normalize_title
@@ -118,16 +118,16 @@ def document_extracted(document: DocumentText, url: str, digest: str,
                 f"file SHA-256 {digest}]")
     title = normalize_title(document.title) or file_name(url)
     return Extracted(text=text, text_sha256=text_sha256(text), title=title, declared=_declared(document),
-                     headings=headings, metadata=metadata, tables=document_tables(document))
+                     headings=headings, metadata=metadata, tables=document_tables(document, text))
 
 
-def document_tables(document: DocumentText) -> tuple[Table, ...] | None:
-    """A spreadsheet's sheets as tables (:mod:`.sheets`); None for the other formats, whose
-    events carry no ``tables`` (a Word or ODT document's tables are rows of its text)."""
+def document_tables(document: DocumentText, text: str) -> tuple[Table, ...] | None:
+    """A spreadsheet's sheets as tables, read from its normalised ``text`` (:mod:`.sheets`); None
+    for the other formats, whose events carry no ``tables`` (a Word or ODT document's tables are
+    rows of its text)."""
     if document.format != "xlsx":
         return None
-    return sheet_tables((s.heading.removeprefix(SHEET_PREFIX), s.lines) for s in document.sections
-                        if s.heading is not None and s.heading.startswith(SHEET_PREFIX))
+    return sheet_tables_of_text(text) if document.has_text else ()
 
 
 def _declared(document: DocumentText) -> DeclaredDate | None:

@@ -2,22 +2,23 @@
 workbook's text becomes a :class:`~pipeline.tables.Table` named after the sheet, so a ``content``
 event of a spreadsheet lists its changed cells exactly as an HTML page's does.
 
-The grid is the sheet's rows as the text holds them (values as :mod:`.xlsx` renders them, cells
-normalised as the text's are, empty rows already dropped, trailing empty cells dropped): the first
+The grid is the sheet's rows as the version's text holds them (values as :mod:`.xlsx` renders
+them, each cell normalised by :func:`~pipeline.documents.analyse.document_text`, empty rows and
+trailing empty cells dropped): the first
 non-empty row labels the columns, the first cell of each row labels the row. Columns that are empty
 in every row before the first filled one (a sheet laid out from column B) are dropped, so the row
 labels are the first *written* column. A sheet with no data row or fewer than two columns is no
 table (a list, a title alone).
 
-The same function reads the tables back from a stored version's text (:func:`sheet_tables_of_text`),
-for versions recorded before sheets were kept as tables: the text is all it needs.
+The tables are read from the version's text (:func:`sheet_tables_of_text`), both when a
+spreadsheet is analysed and for a version recorded before sheets were kept as tables: one path,
+so the two can never disagree.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from pipeline.normalize import normalize_text
 from pipeline.tables.model import Table, table_from_grid, unique_names
 
 SHEET_PREFIX = "sheet "
@@ -25,9 +26,8 @@ SHEET_PREFIX = "sheet "
 
 def sheet_table(name: str, lines: Sequence[str]) -> Table | None:
     """One sheet's table from its tab-separated rows (None: not a table, see the module)."""
-    grid = [[normalize_text(cell).replace("\n", " ") for cell in line.split("\t")] for line in lines]
-    grid = [row for row in grid if any(row)]
-    lead = min((next(i for i, cell in enumerate(row) if cell) for row in grid), default=0)
+    grid = [row for row in (line.split("\t") for line in lines) if any(c.strip() for c in row)]
+    lead = min((next(i for i, cell in enumerate(row) if cell.strip()) for row in grid), default=0)
     return table_from_grid(name, [row[lead:] for row in grid])
 
 
