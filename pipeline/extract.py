@@ -155,8 +155,9 @@ def prune_boilerplate(tree: HtmlElement, ignores: tuple[IgnoreFilter, ...] = ())
 
     A page with exactly one ``<main>`` (or ``role="main"``) is reduced to it first: what is
     outside is navigation, banners and footers on every site watched. Only elements are removed:
-    tables and links stay as they are, for the tables to be read (:mod:`pipeline.tables`); then
-    :func:`read_as_prose` prepares what is left for the main-text extractor.
+    tables and links stay as they are, for the tables to be read (:mod:`pipeline.tables`) and the
+    linked documents (:mod:`pipeline.documents.links`); then :func:`read_as_prose` prepares what
+    is left for the main-text extractor.
     """
     for ignore in ignores:
         ignore.apply_to_tree(tree)
