@@ -40,7 +40,7 @@ def cite_command(app: App, url: str, at: str | None, number: int | None, style: 
     The archived (memento) URL is included when ``[serve] public_url`` is configured.
     """
     version = _version(app, url, number, at)
-    click.echo(cite(version, style, _public_url(app)))
+    click.echo(cite(version, style, _public_url(app), app.store()))
 
 
 def bind_socket(host: str, port: int) -> socket.socket:

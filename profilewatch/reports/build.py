@@ -77,7 +77,7 @@ def change_from_event(store: Store, event: EventInfo, *, base_url: str | None = 
         title_before=title_before,
         archived_before=memento_url(base_url, old) if base_url and old else None,
         archived_after=memento_url(base_url, new) if base_url and new else None,
-        citation=cite(new, style, base_url) if new is not None else None,
+        citation=cite(new, style, base_url, store) if new is not None else None,
     )
 
 

@@ -28,7 +28,7 @@ from profilewatch.web.memento import stamp
 from storage.results import EventInfo, VersionInfo, iso
 
 PAGE_SIZE = 100
-STYLE_NAMES = {"apa": "APA 7", "mla": "MLA 9", "chicago": "Chicago 17 (bibliography)",
+STYLE_NAMES = {"apa": "APA 7", "mla": "MLA 9", "chicago": "Chicago 18 (bibliography)",
                "bibtex": "BibLaTeX", "csl-json": "CSL-JSON"}
 
 

@@ -71,7 +71,7 @@ def test_pages_versions_and_events(client: TestClient, web_archive: WebArchive) 
     cited = client.get("/api/citation", params={"url": web_archive.peer, "version": 1}).json()
     assert set(cited["citations"]) == set(STYLES)
     mla = client.get("/api/citation", params={"url": web_archive.peer, "version": 1, "style": "mla"})
-    assert mla.json()["citation"].startswith('"Azerbaijan: Technology." Education Profiles, UNESCO, ')
+    assert mla.json()["citation"].startswith("UNESCO. “Azerbaijan | Technology.” Education Profiles, ")
 
 
 def test_pagination(client: TestClient, web_archive: WebArchive) -> None:
