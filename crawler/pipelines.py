@@ -93,7 +93,8 @@ class RecordPipeline:
         check = CheckInput(url=fetched.url, source=fetched.source, fetched_at=fetched.fetched_at,
                            analysis=analysis, status=fetched.status, final_url=fetched.final_url,
                            headers=fetched.headers, duration_ms=fetched.duration_ms,
-                           run_id=report.run_id, body=fetched.body, body_size=len(fetched.body))
+                           run_id=report.run_id, body=fetched.body, body_size=len(fetched.body),
+                           ignores=self.run.profile.ignores)
         try:
             outcome = await context.writer.submit(check)
         except StoreError as exc:

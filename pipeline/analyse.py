@@ -10,7 +10,8 @@ Stages, in order (each may end the pipeline with a failed outcome and its reason
 6. parse — once, with lxml; every later stage reads this tree;
 7. metadata — title, language, page-declared date, site fields (read before pruning edits the tree);
 8. prune — boilerplate elements and the source's ``css:``/``xpath:`` ignores are removed;
-9. main text — trafilatura on what is left;
+   then the data tables are read and layout tables unwrapped (:mod:`pipeline.tables`);
+9. main text — trafilatura on what is left (the tables whose cells it holds are the page's);
 10. text clean-up — ``regex:`` ignores, "Last modified" lines, counters and relative times
     removed, then normalisation;
 11. page screen — bot challenge, maintenance, error and "not in this language" pages are failed;
@@ -35,13 +36,13 @@ from pipeline.extract import (
     extract_site_name,
     extract_title,
     parse_html,
-    prune_boilerplate,
 )
 from pipeline.fingerprint import body_sha256, text_sha256
 from pipeline.ignore import IgnoreFilter, compile_ignores
 from pipeline.normalize import normalize_text, normalize_title, strip_volatile
 from pipeline.screen import looks_truncated, screen_page, screen_response
 from pipeline.sites import site_profile
+from pipeline.tables.page import in_main_text, prune_reading_tables
 from pipeline.types import Analysis, Extracted, Fetched, Outcome
 
 logger = logging.getLogger(__name__)
@@ -113,7 +114,7 @@ def analyse_fetch(fetched: Fetched, profile: Profile) -> Analysis:
             metadata.setdefault(key, value)
     # 8. prune
     ignores = _compiled(profile.ignores)
-    root = prune_boilerplate(tree, ignores)
+    root, tables = prune_reading_tables(tree, ignores)     # prune_boilerplate, tables read around it
     # 9. main text
     raw_text, headings = extract_main_text(root)
     # 10. text clean-up
@@ -133,6 +134,7 @@ def analyse_fetch(fetched: Fetched, profile: Profile) -> Analysis:
         declared=declared,
         headings=tuple(normalize_title(h) or h for h in headings),
         metadata=metadata,
+        tables=in_main_text(tables, text),
     )
     return Analysis(Outcome.OK, extracted=extracted, body_sha256=digest, content_type=content_type,
                     encoding=decoded.encoding)

@@ -3,6 +3,7 @@ records (:mod:`storage.results`). :class:`storage.store.Store` inherits these me
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -11,8 +12,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from pipeline.tables import Table
 from pipeline.urls import page_key
 from profilewatch.errors import NotFoundError, StoreUnavailable
+from storage import tables as stored_tables
 from storage.blobstore import read_blob
 from storage.models import CheckRow, EventRow, PageRow, SourceRow, VersionRow
 from storage.results import EventInfo, VersionInfo
@@ -92,6 +95,12 @@ class ArchiveReads(StoreSessions):
     def body(self, version: VersionInfo) -> bytes:
         with self.session() as s:
             return read_blob(s, version.body_sha256)
+
+    def tables(self, version: VersionInfo, ignores: Sequence[str] = ()) -> tuple[Table, ...]:
+        """The data tables of a version's main text (see :mod:`storage.tables`); computed from the
+        capture, and kept, for a version recorded before tables were stored."""
+        with self._write() as s:
+            return stored_tables.tables_of(s, version.url, version.version, ignores=ignores)
 
     def headers(self, version: VersionInfo) -> dict[str, str]:
         with self.session() as s:

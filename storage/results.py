@@ -31,6 +31,8 @@ class CheckInput:
     run_id: int | None = None
     body: bytes = b""          # the raw body, when the analysis did not compress it already
     body_size: int = 0
+    ignores: tuple[str, ...] = ()   # the source's ignore specs (to read again the tables of a
+                                    # version recorded before tables were kept)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +99,9 @@ class EventInfo:
     organisation: str | None = None
 
     def as_json(self) -> dict[str, Any]:
-        """The ``changes --json`` shape of the contract."""
-        return {
+        """The ``changes --json`` shape of the contract (``tables``: the changed cells of a
+        ``content`` event of an HTML page, issue 16)."""
+        out: dict[str, Any] = {
             "id": self.id,
             "url": self.url,
             "source": self.source,
@@ -113,6 +116,9 @@ class EventInfo:
             "lines_added": self.lines_added,
             "lines_removed": self.lines_removed,
         }
+        if self.kind == "content" and "tables" in self.details:
+            out["tables"] = self.details["tables"]
+        return out
 
 
 @dataclass(frozen=True, slots=True)

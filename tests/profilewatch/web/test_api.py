@@ -41,7 +41,7 @@ def test_every_endpoint_matches_its_schema(client: TestClient, schema: dict[str,
         "/api/sources": {}, "/api/pages": {}, "/api/versions": {"url": url},
         "/api/version": {"url": url, "version": 3}, "/api/events": {"url": url},
         "/api/diff": {"url": url, "from": 1, "to": 4}, "/api/citation": {"url": url, "at": "2024-06-04"},
-        "/api/runs": {},
+        "/api/runs": {}, "/api/tables": {"url": url, "version": 2},
     }
     assert set(calls) == set(ENDPOINTS)
     for path, params in calls.items():
