@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.tables import Table
 from pipeline.urls import page_key
-from profilewatch.errors import NotFoundError, StoreUnavailable
+from profilewatch.errors import CapturePruned, NotFoundError, StoreUnavailable
 from storage import tables as stored_tables
 from storage.blobstore import read_blob
 from storage.models import CheckRow, EventRow, PageRow, SourceRow, VersionRow
@@ -93,6 +93,9 @@ class ArchiveReads(StoreSessions):
             return read_blob(s, version.content_sha256).decode("utf-8")
 
     def body(self, version: VersionInfo) -> bytes:
+        """The raw capture; :class:`CapturePruned` when ``prune`` dropped it."""
+        if version.capture_pruned_at is not None:
+            raise CapturePruned(version.url, version.version, version.capture_pruned_at)
         with self.session() as s:
             return read_blob(s, version.body_sha256)
 
@@ -189,7 +192,8 @@ def _version_info(url: str, source: str, organisation: str | None, v: VersionRow
         http_status=v.http_status, final_url=v.final_url, language=v.language,
         content_type=v.content_type, chain_sha256=v.chain_sha256, source=source,
         organisation=(v.meta or {}).get("organisation") or organisation,
-        metadata=dict(v.meta or {}), headings=tuple(v.headings or ()))
+        metadata=dict(v.meta or {}), headings=tuple(v.headings or ()),
+        capture_pruned_at=v.capture_pruned_at)
 
 
 def _no_version_message(s: Session, page: PageRow, number: int | None, at: datetime | None) -> str:

@@ -205,6 +205,8 @@ class VersionRow(Base):
     # the main text's data tables (pipeline.tables.Table.as_json each); NULL: recorded before
     # tables were kept (computed from the capture when first asked for)
     tables: Mapped[list[Any] | None]
+    # set by ``prune``: the raw capture (body blob) was dropped then; text and chain stay
+    capture_pruned_at: Mapped[datetime | None]
 
     page: Mapped[PageRow] = relationship(back_populates="versions")
 

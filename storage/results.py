@@ -63,6 +63,8 @@ class VersionInfo:
     organisation: str | None
     metadata: dict[str, Any]
     headings: tuple[str, ...]
+    # when ``prune`` dropped the raw capture (text, digests and chain stay); None: it is kept
+    capture_pruned_at: datetime | None = None
 
     def as_json(self) -> dict[str, Any]:
         """The ``history --json`` shape of the contract (plus extra fields)."""
@@ -77,6 +79,7 @@ class VersionInfo:
             "final_url": self.final_url,
             "body_sha256": self.body_sha256,
             "language": self.language,
+            "capture_pruned_at": iso(self.capture_pruned_at) if self.capture_pruned_at else None,
         }
 
 

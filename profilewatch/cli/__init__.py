@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "profilewatch.cli.status",
     "profilewatch.cli.worker",
     "profilewatch.cli.tables",
+    "profilewatch.cli.maintenance",
 )
 
 

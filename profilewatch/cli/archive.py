@@ -141,8 +141,9 @@ def export(app: App, warc_path: Path, urls: tuple[str, ...]) -> None:
         stats = export_warc(app.store(), warc_path, urls or None, user_agent=user_agent)
     except OSError as exc:
         raise UsageError(f"cannot write {warc_path}: {exc.strerror or exc}") from None
+    pruned = f"; {stats.pruned} pruned captures left out" if stats.pruned else ""
     notice(f"wrote {warc_path}: {stats.versions} captures of {stats.pages} pages "
-           f"({stats.responses} responses, {stats.revisits} revisits)")
+           f"({stats.responses} responses, {stats.revisits} revisits){pruned}")
 
 
 @click.command()
@@ -160,6 +161,9 @@ def verify(app: App, as_json: bool) -> None:
             click.echo(mismatch.line())
     summary = (f"checked {report.blobs} blobs and {report.versions} versions of {report.pages} "
                "pages")
+    if report.pruned:
+        summary += (f" ({report.pruned} pruned captures: their text and hash chain checked, "
+                    "their raw body dropped by `prune`)")
     if report.ok:
         notice(f"{summary}: all digests and hash chains match")
         return
