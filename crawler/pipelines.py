@@ -103,6 +103,7 @@ class RecordPipeline:
             context.fail(exc)
             raise DropItem(f"not recorded: {exc}", log_level="DEBUG") from None
         report.counts[outcome.kind.value] += 1
+        context.missing.note(fetched, analysis, outcome, context.writer.states.get(fetched.url))
         if outcome.kind is ChangeKind.FAILED:
             report.reasons[outcome.reason or "failed"] += 1
             report.failing[fetched.url] = outcome.reason or "failed"

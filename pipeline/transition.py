@@ -99,7 +99,7 @@ def transition(state: PageState, analysis: Analysis, *, fetched_at: datetime,
     if kind in (ChangeKind.NEW, ChangeKind.CONTENT, ChangeKind.METADATA):
         assert analysis.extracted is not None
         version = NewVersion((state.version or 0) + 1, analysis.extracted)
-        after = _with_version(state, version, analysis.body_sha256)
+        after = _with_version(state, version, analysis.body_sha256, final_url)
     event = None
     if kind is not ChangeKind.UNCHANGED and kind is not ChangeKind.FAILED:
         event = _event(kind, state, after, version, reason, previous_text, previous_tables)
@@ -133,7 +133,8 @@ def _kind(state: PageState, analysis: Analysis, gone_after: int) -> tuple[Change
     return ChangeKind.UNCHANGED, None
 
 
-def _with_version(state: PageState, version: NewVersion, body_sha256: str | None) -> PageState:
+def _with_version(state: PageState, version: NewVersion, body_sha256: str | None,
+                  final_url: str | None) -> PageState:
     extracted = version.extracted
     declared = extracted.declared
     return replace(state, version=version.number, content_sha256=extracted.text_sha256,
@@ -141,7 +142,10 @@ def _with_version(state: PageState, version: NewVersion, body_sha256: str | None
                    declared_text=declared.text if declared else None,
                    declared_value=declared.value if declared else None,
                    declared_kind=declared.kind if declared else None,
-                   headings=extracted.headings)
+                   headings=extracted.headings,
+                   # the version's identity, for the not-the-page rule (pipeline.identity)
+                   version_final_url=final_url, version_h1=extracted.metadata.get("h1"),
+                   version_language=extracted.language)
 
 
 def _event(kind: ChangeKind, before: PageState, after: PageState, version: NewVersion | None,

@@ -135,6 +135,10 @@ class PageState:
     declared_kind: str | None = None
     chain_sha256: str | None = None   # its hash-chain link (computed by the store)
     headings: tuple[str, ...] = ()
+    # the latest version's identity, for the not-the-page rule (pipeline.identity)
+    version_final_url: str | None = None
+    version_h1: str | None = None
+    version_language: str | None = None
 
     @property
     def declared(self) -> str | None:

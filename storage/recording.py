@@ -74,7 +74,11 @@ VERSION_STATE_COLUMNS = (
     VersionRow.number.label("version"), VersionRow.id.label("version_id"),
     VersionRow.content_sha256, VersionRow.body_sha256, VersionRow.title,
     VersionRow.declared_text, VersionRow.declared_value, VersionRow.declared_kind,
-    VersionRow.chain_sha256, VersionRow.headings)
+    VersionRow.chain_sha256, VersionRow.headings,
+    # the version's identity, for the not-the-page rule (pipeline.identity)
+    VersionRow.final_url.label("version_final_url"),
+    VersionRow.meta["h1"].as_string().label("version_h1"),
+    VersionRow.language.label("version_language"))
 
 
 def _new_state(page: PageRow) -> PageState:

@@ -248,6 +248,12 @@ class Store(ArchiveReads):
         with self._write() as s:
             return watching.unwatch_page(s, source, url)
 
+    def retire_pages(self, source: str, urls: list[str]) -> list[str]:
+        """Unwatch the discovered pages of ``urls`` that never had a version (see
+        :func:`storage.watching.retire_pages`); returns those retired."""
+        with self._write() as s:
+            return watching.retire_pages(s, source, urls)
+
     def unwatched_urls(self, source: str) -> set[str]:
         with self.session() as s:
             return watching.unwatched_urls(s, source)
