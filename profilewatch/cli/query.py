@@ -131,20 +131,23 @@ def _version(app: App, url: str, number: int | None, at: str | None) -> VersionI
 @click.argument("url")
 @click.option("--at", metavar="TIME", help="The version live at TIME (latest captured at or before).")
 @click.option("--version", "number", type=int, metavar="N", help="Version N.")
-@click.option("--format", "fmt", type=click.Choice(["text", "html", "json"]), default="text",
-              show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "html", "raw", "json"]), default="text",
+              show_default=True, help="raw: the archived bytes (a document's file; JSON names its "
+              "content_type).")
 @pass_app
 def show(app: App, url: str, at: str | None, number: int | None, fmt: str) -> None:
-    """A page as archived: its main text, raw HTML, or JSON."""
+    """A page or document as archived: its main text, raw HTML or file, or JSON."""
     version = _version(app, url, number, at)
     store = app.store()
-    if fmt == "html":
+    if fmt in ("html", "raw"):
         sys.stdout.buffer.write(store.body(version))
         sys.stdout.buffer.flush()
         return
     text = store.text(version)
     if fmt == "json":
         print_json({"url": version.url, **version.as_json(), "source": version.source,
+                    "content_type": version.content_type,
+                    "document": bool(version.metadata.get("document")),
                     "metadata": version.metadata, "text": text})
         return
     click.echo(text)
