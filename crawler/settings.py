@@ -15,6 +15,7 @@ from profilewatch.config import Config
 ITEM_PIPELINES = {
     "crawler.pipelines.AnalysePipeline": 300,   # extraction, in worker processes
     "crawler.pipelines.RecordPipeline": 800,    # decision table + one store transaction
+    "crawler.requisites.RequisitesPipeline": 900,   # a new version's stylesheets, images, fonts
 }
 DOWNLOADER_MIDDLEWARES = {
     # address rules first: a refused request makes no connection, not even for robots.txt

@@ -76,6 +76,9 @@ class Settings:
     max_bytes: int = 10 * 1024 * 1024
     gone_after: int = 2
     workers: int | None = None  # None: automatic (inline for small runs, one per core for large ones)
+    requisites: bool = True                              # page requisites of new versions (issue 14)
+    requisites_max_bytes: int = 10 * 1024 * 1024         # per version
+    requisite_max_bytes: int = 3 * 1024 * 1024           # per file
 
 
 @dataclass(frozen=True)
@@ -354,6 +357,7 @@ SETTINGS_KEYS: dict[str, Converter] = {
     "max_bytes": _int(1024),
     "gone_after": _int(1, 100),
     "workers": _workers,
+    "requisites": _bool, "requisites_max_bytes": _int(0), "requisite_max_bytes": _int(1024),
 }
 
 SOURCE_KEYS: dict[str, Converter] = {
