@@ -197,7 +197,7 @@ class RequisiteStore:
                            VersionRequisiteRow.capture_id == RequisiteCaptureRow.id)
                      .where(VersionRequisiteRow.version_id == version_id)
                      .order_by(RequisiteUrlRow.url))
-            return [_copy(u, row, True) for u, row in s.execute(query).tuples()]
+            return [_copy(u, row, True) for u, row in s.execute(query)]
 
     def version_id(self, url: str, number: int) -> int:
         """The key of a version in requisite URLs (raises :class:`NotFoundError`)."""
@@ -220,7 +220,7 @@ class RequisiteStore:
                          VersionRequisiteRow.capture_id == RequisiteCaptureRow.id)
                    .where(VersionRequisiteRow.version_id == version.id,
                           RequisiteCaptureRow.sha256.is_not(None)))
-            for u, row in s.execute(own).tuples():
+            for u, row in s.execute(own):
                 out[u] = _copy(u, row, True)
             missing = [u for u in wanted if u not in out]
             url_ids = {r.url: r.id for chunk in _chunks(missing) for r in
@@ -250,7 +250,7 @@ class RequisiteStore:
                      .join(RequisiteCaptureRow, RequisiteCaptureRow.url_id == RequisiteUrlRow.id)
                      .where(RequisiteCaptureRow.sha256.is_not(None))
                      .order_by(RequisiteCaptureRow.fetched_at, RequisiteCaptureRow.id))
-            return [_copy(u, row, False) for u, row in s.execute(query).tuples()]
+            return [_copy(u, row, False) for u, row in s.execute(query)]
 
     def captures_of(self, versions: Iterable[tuple[str, int]]) -> list[RequisiteCopy]:
         """The captures holding content that ``versions`` (page URL, number) were captured with,
@@ -265,7 +265,7 @@ class RequisiteStore:
                                VersionRequisiteRow.capture_id == RequisiteCaptureRow.id)
                          .where(VersionRequisiteRow.version_id == _version_id(s, url, number),
                                 RequisiteCaptureRow.sha256.is_not(None)))
-                for u, row in s.execute(query).tuples():
+                for u, row in s.execute(query):
                     seen.setdefault(row.id, _copy(u, row, False))
         return sorted(seen.values(), key=lambda c: (c.fetched_at, c.url))
 
