@@ -195,7 +195,11 @@ class VersionCapture:
         try:
             response = await self._download(request)
         except Exception as exc:   # timeouts, refusals, too large: recorded, never raised
-            return self._record(RequisiteFetch(url, _now(), reason=exception_reason(exc)))
+            reason = exception_reason(exc)
+            if reason == "too large" and remaining < self.file_cap:   # this version's budget
+                self._count("over_budget")
+                return self._record(RequisiteFetch(url, _now(), reason=OVER_BUDGET), shared=False)
+            return self._record(RequisiteFetch(url, _now(), reason=reason))
         content_type = _header(response, b"Content-Type")
         if response.status == 304 and validators is not None and known is not None \
                 and known.sha256:
