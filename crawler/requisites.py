@@ -195,11 +195,11 @@ class VersionCapture:
         try:
             response = await self._download(request)
         except Exception as exc:   # timeouts, refusals, too large: recorded, never raised
-            reason = exception_reason(exc)
-            if reason == "too large" and remaining < self.file_cap:   # this version's budget
+            failure = exception_reason(exc)
+            if failure == "too large" and remaining < self.file_cap:   # this version's budget
                 self._count("over_budget")
                 return self._record(RequisiteFetch(url, _now(), reason=OVER_BUDGET), shared=False)
-            return self._record(RequisiteFetch(url, _now(), reason=reason))
+            return self._record(RequisiteFetch(url, _now(), reason=failure))
         content_type = _header(response, b"Content-Type")
         if response.status == 304 and validators is not None and known is not None \
                 and known.sha256:

@@ -15,7 +15,8 @@ def archive(url: str, kind: str) -> str | None:
 
 def test_finds_imports_fonts_images_and_image_set_once_each() -> None:
     css = ('@import "reset.css"; @import url(print.css) print;\n'
-           '@font-face { font-family: X; src: url(../fonts/x.woff2) format("woff2"), url("../fonts/x.woff") }\n'
+           '@font-face { font-family: X; src: url(../fonts/x.woff2) format("woff2"), '
+           'url("../fonts/x.woff") }\n'
            'h1 { background: url(/img/bg.png), image-set("a.png" 1x, url(b.png) 2x) }\n'
            'p { background: url(/img/bg.png) } a { cursor: url(#local) }')
     assert css_references(css, BASE) == [

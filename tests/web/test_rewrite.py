@@ -10,7 +10,8 @@ PAGE = """<!DOCTYPE html><html><head><base href="https://site.example/sub/">
 <link rel="stylesheet" href="a.css" integrity="sha384-x" onload="alert(1)">
 <link rel="alternate stylesheet" href="alt.css"><link rel="preload" as="script" href="x.js">
 <link rel="icon" href="/favicon.ico"><link rel="stylesheet" href="https://evil.example/e.css">
-<style>@import "b.css"; body { background: url(bg.png) } i { background: url(https://evil.example/x.png) }</style>
+<style>@import "b.css"; body { background: url(bg.png) }
+i { background: url(https://evil.example/x.png) }</style>
 </head><body style="background-image: url('body.png')" background="old.png">
 <img src="logo.png" srcset="s.png 1x, https://evil.example/big.png 2x, m.png 3x">
 <picture><source srcset="https://evil.example/p.webp"><img src="data:image/png;base64,AAAA"></picture>
