@@ -131,15 +131,23 @@ def _version(app: App, url: str, number: int | None, at: str | None) -> VersionI
 @click.argument("url")
 @click.option("--at", metavar="TIME", help="The version live at TIME (latest captured at or before).")
 @click.option("--version", "number", type=int, metavar="N", help="Version N.")
-@click.option("--format", "fmt", type=click.Choice(["text", "html", "json"]), default="text",
-              show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "html", "raw", "json"]),
+              default="text", show_default=True,
+              help="html: the page as it looked, one self-contained file (its archived stylesheets, "
+                   "images and fonts inlined, scripts removed); raw: the archived bytes.")
 @pass_app
 def show(app: App, url: str, at: str | None, number: int | None, fmt: str) -> None:
-    """A page as archived: its main text, raw HTML, or JSON."""
+    """A page as archived: its main text, the page as it looked (HTML), its raw bytes, or JSON."""
     version = _version(app, url, number, at)
     store = app.store()
-    if fmt == "html":
-        sys.stdout.buffer.write(store.body(version))
+    if fmt in ("html", "raw"):
+        body = store.body(version)
+        if fmt == "html":
+            from profilewatch.web.requisites import offline_page  # the replay's rewrite
+
+            body = offline_page(store, version, body,
+                                store.headers(version).get("content-type") or version.content_type)
+        sys.stdout.buffer.write(body)
         sys.stdout.buffer.flush()
         return
     text = store.text(version)

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import base64
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -89,6 +90,47 @@ def serve_requisite(request: Request) -> Response:
         content = rewrite_css(css, url, resolver_for(copies, key)).encode("utf-8")
         media_type = "text/css; charset=utf-8"
     return etag_response(request, content, media_type, dict(REQUISITE_HEADERS))
+
+
+# Stylesheets nested deeper than this (@import chains) are left out of an offline page.
+OFFLINE_CSS_DEPTH = 4
+
+
+def offline_page(store: object, version: VersionInfo, body: bytes,
+                 content_type: str | None) -> bytes:
+    """The version as one self-contained HTML file (``show --format html``): the same rewrite as
+    the web replay, with each requisite the version shows inlined as a ``data:`` URI (stylesheets
+    rewritten the same way inside) and every other reference removed. Opened from disk it loads
+    nothing from anywhere."""
+    requisites = RequisiteStore(store)
+    base = version.final_url or version.url
+    key = requisites.version_id(version.url, version.version)
+    inlined: dict[tuple[str, int], str | None] = {}
+
+    def resolve_at(depth: int) -> Resolver:
+        def resolve(url: str, kind: str) -> str | None:
+            if (url, depth) not in inlined:
+                inlined[(url, depth)] = None      # a stylesheet importing itself stops here
+                inlined[(url, depth)] = _inline(url, depth)
+            return inlined[(url, depth)]
+        return resolve
+
+    def _inline(url: str, depth: int) -> str | None:
+        copy = requisites.resolve(key, [url]).get(url)
+        if copy is None or copy.sha256 is None:
+            return None
+        content = requisites.content(copy.sha256)
+        media_type = served_type(copy.media_type)
+        if media_type == "text/css":
+            if depth >= OFFLINE_CSS_DEPTH:
+                return None
+            css = decode_css(content, "text/css")
+            content = rewrite_css(css, url, resolve_at(depth + 1)).encode("utf-8")
+            media_type = "text/css;charset=utf-8"
+        return f"data:{media_type};base64,{base64.b64encode(content).decode('ascii')}"
+
+    return rewrite_html(body, content_type, base=base, prefix="", banner=None,
+                        resolve=resolve_at(0))
 
 
 ROUTES = [Route("/requisite/{key}/{target:path}", serve_requisite, methods=["GET", "HEAD"])]

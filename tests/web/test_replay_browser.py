@@ -34,6 +34,7 @@ class Replay:
     origin: str
     url: str
     versions: list[VersionInfo]
+    cli: Cli
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +54,7 @@ def replay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replay]:
     versions = store.history(url)
     assert [v.version for v in versions] == [1, 2]
     with LiveServer(store) as live:
-        yield Replay(live, f"http://127.0.0.2:{origin.port}", url, versions)
+        yield Replay(live, f"http://127.0.0.2:{origin.port}", url, versions, cli)
     store.close()
 
 
@@ -119,3 +120,30 @@ def test_each_version_shows_its_own_styles_images_and_font_without_leaving_the_a
                  and urlsplit(u).netloc != archive]
     assert not elsewhere, f"requests left the archive: {elsewhere}"
     assert any("/requisite/" in u for u in requested)
+
+
+def test_show_html_is_one_self_contained_file(browser: Browser, replay: Replay,
+                                              tmp_path: Path) -> None:
+    """``show --format html`` writes the version as it looked, its requisites inlined: opened from
+    disk, it shows version 1's styles, images and font and asks no host for anything."""
+    done = replay.cli("show", replay.url, "--version", "1", "--format", "html")
+    assert done.code == 0, done.stderr
+    assert "<script" not in done.stdout and "data:text/css" in done.stdout
+    path = tmp_path / "v1.html"
+    path.write_text(done.stdout, encoding="utf-8")
+    context = browser.new_context()
+    requested: list[str] = []
+    context.on("request", lambda r: requested.append(r.url))
+    try:
+        page = context.new_page()
+        page.goto(path.as_uri())
+        _wait_images(page.main_frame)
+        look = _look(page.main_frame)
+    finally:
+        context.close()
+    assert look["colour"] == COLOURS[1] and look["font"] == ["loaded"]
+    images = look["images"]
+    assert isinstance(images, list) and all(width > 0 for _, _, width in images), images
+    assert all(urlsplit(u).scheme in ("file", "data") for u in requested), requested
+    raw = replay.cli("show", replay.url, "--version", "1", "--format", "raw")
+    assert raw.stdout.startswith("<!DOCTYPE html>") and '<script src="/js/app.js">' in raw.stdout
