@@ -15,6 +15,7 @@ from profilewatch.errors import NotFoundError, UsageError
 from profilewatch.render import diff_as_html, diff_as_json
 from profilewatch.timeutil import format_time, parse_user_time
 from storage.records import VersionInfo, iso
+from storage.requisites import RequisiteStore
 
 
 @click.command()
@@ -152,8 +153,10 @@ def show(app: App, url: str, at: str | None, number: int | None, fmt: str) -> No
         return
     text = store.text(version)
     if fmt == "json":
+        listing = RequisiteStore(store).listing(version.url, version.version)
         print_json({"url": version.url, **version.as_json(), "source": version.source,
-                    "metadata": version.metadata, "text": text})
+                    "metadata": version.metadata, "text": text,
+                    "requisites": [c.as_json() for c in listing]})
         return
     click.echo(text)
 

@@ -145,5 +145,9 @@ def test_show_html_is_one_self_contained_file(browser: Browser, replay: Replay,
     images = look["images"]
     assert isinstance(images, list) and all(width > 0 for _, _, width in images), images
     assert all(urlsplit(u).scheme in ("file", "data") for u in requested), requested
+    listing = replay.cli("show", replay.url, "--version", "2", "--format", "json").json()["requisites"]
+    by_path = {r["url"].split("/", 3)[3]: r for r in listing}
+    assert by_path["css/site.css?v=2"]["http_status"] == 200
+    assert by_path["img/logo.png"]["http_status"] == 304 and by_path["img/logo.png"]["sha256"]
     raw = replay.cli("show", replay.url, "--version", "1", "--format", "raw")
     assert raw.stdout.startswith("<!DOCTYPE html>") and '<script src="/js/app.js">' in raw.stdout
