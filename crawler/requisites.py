@@ -46,6 +46,7 @@ from pipeline.requisites import (
     stylesheet_references,
 )
 from pipeline.types import ChangeKind
+from profilewatch.errors import StoreError
 from storage.requisites import KnownRequisite, RequisiteFetch, RequisiteStore
 
 logger = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ ACCEPT = {STYLESHEET: "text/css,*/*;q=0.1",
           FONT: "font/woff2,font/woff,*/*;q=0.5"}
 ACCEPT_IMAGE = "image/avif,image/webp,image/png,image/svg+xml,image/*;q=0.8,*/*;q=0.5"
 OVER_BUDGET = "over the version's requisites_max_bytes"
+HTML_TYPES = frozenset({None, "text/html", "application/xhtml+xml"})
 
 
 @dataclass(slots=True)
@@ -109,6 +111,11 @@ class VersionCapture:
         self.used = 0
         self.linked: list[int] = []
 
+    def stopping(self) -> bool:
+        """The run is stopping (SIGTERM, a store failure): no new requisite is fetched."""
+        engine = self.crawler.engine
+        return engine is None or not engine.running
+
     def _count(self, key: str) -> None:
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value(f"requisites/{key}")
@@ -118,7 +125,7 @@ class VersionCapture:
         level = page_references(body, content_type, final_url)
         seen = {r.url for r in level}
         for _ in range(MAX_IMPORT_DEPTH + 1):
-            if not level:
+            if not level or self.stopping():
                 break
             known = self.run.store.known(r.url for r in level if r.url not in self.run.captured)
             results = await asyncio.gather(*(self._one(r, known.get(r.url)) for r in level))
@@ -151,6 +158,10 @@ class VersionCapture:
         self.run.inflight[reference.url] = future
         try:
             result = await self._fetch(reference, known)
+        except StoreError as exc:   # the run is stopping on it: no capture, no traceback
+            future.set_exception(exc)
+            future.exception()      # retrieved: waiters get it, nobody else logs it
+            raise
         except Exception as exc:   # a requisite never fails the page's check
             logger.exception("capturing requisite %s failed", reference.url)
             result = self._record(RequisiteFetch(reference.url, _now(),
@@ -262,17 +273,24 @@ class RequisitesPipeline:
             return item
         spider = self.crawler.spider
         context = getattr(spider, "context", None)
-        if context is None or not context.config.settings.requisites:
+        if context is None or not context.config.settings.requisites \
+                or getattr(context, "fatal", None) is not None:
             return item
         fetched = item.fetched
+        if media_type(fetched.headers.get("content-type")) not in HTML_TYPES:
+            return item     # a linked document (PDF …) has no requisites
         report = context.reports.get(fetched.source)
         capture = VersionCapture(self.crawler, run_requisites(context), spider.source,  # type: ignore[union-attr]
                                  report.run_id if report is not None else None,
                                  context.config.settings)
+        if capture.stopping():
+            return item
         try:
             await capture.capture((fetched.url, outcome.version), fetched.body,
                                   fetched.headers.get("content-type"),
                                   fetched.final_url or fetched.url)
+        except StoreError as exc:   # the run reports the store's failure once, itself
+            logger.debug("requisites of %s not recorded: %s", fetched.url, exc)
         except Exception:   # never fails the page's check: the version is already recorded
             logger.exception("capturing the requisites of %s failed", fetched.url)
         return item
