@@ -227,7 +227,8 @@ class VersionCapture:
             return self._record(RequisiteFetch(url, _now(), status=response.status, reason=reason))
         self._count("fetched")
         sha = hashlib.sha256(body).hexdigest()
-        mtype = media_type(content_type) or ("text/css" if kind == STYLESHEET else None)
+        # a stylesheet accepted as one (text/css, text/plain, no type) is kept as text/css
+        mtype = "text/css" if kind == STYLESHEET else media_type(content_type)
         fetch = RequisiteFetch(url, _now(), status=response.status, sha256=sha, media_type=mtype,
                                size=len(body), body=body, etag=_header(response, b"ETag"),
                                http_last_modified=_header(response, b"Last-Modified"))

@@ -44,8 +44,10 @@ REMOVED_TAGS = ("script", "iframe", "frame", "frameset", "object", "embed", "app
                 "portal", "noembed", "param")
 REMOVED_META = frozenset({"refresh", "set-cookie", "content-security-policy", "content-type",
                           "x-ua-compatible", "default-style"})
+# ``loading`` too: a replay shows every archived image at once (a lazy one below the fold would
+# otherwise wait for a scroll that a reader checking a citation may never make).
 REMOVED_ATTRIBUTES = frozenset({"srcdoc", "ping", "action", "formaction", "target", "nonce",
-                                "integrity", "http-equiv-refresh"})
+                                "integrity", "http-equiv-refresh", "loading"})
 NAVIGATION = frozenset({"a", "area"})
 # What a kept <link> keeps: where it points (rewritten), what it is, and when it applies.
 LINK_ATTRIBUTES = frozenset({"href", "rel", "as", "type", "media", "sizes", "title", "crossorigin"})

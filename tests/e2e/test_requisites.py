@@ -49,7 +49,7 @@ def test_capture_dedup_conditional_refetch_and_failures(server: MockServer, cli:
     # a URL is fetched once per run, whichever pages need it; scripts never
     counts = Counter(first_run)
     assert counts["/css/base.css"] == 1 and counts["/img/logo.png"] == 1
-    assert counts["/fonts/archived.ttf"] == 1 and counts["/css/site.css?v=1"] == 1
+    assert counts["/fonts/archived.ttf"] == 1 and counts["/css/site.css"] == 1
     assert "/js/app.js" not in first_run and "/js/app.js" not in [r.path for r in second_run]
     # the second run asks conditionally for what it has, and stores nothing twice
     logo = next(r for r in second_run if r.path == "/img/logo.png")
@@ -60,7 +60,8 @@ def test_capture_dedup_conditional_refetch_and_failures(server: MockServer, cli:
         by_version.setdefault(version_id, {})[path] = (status, sha, reason)
     assert len(by_version) == 4                       # two pages, two versions each
     v1, v2 = by_version[1], by_version[max(by_version)]
-    assert v1["css/site.css?v=1"][1] != v2["css/site.css?v=2"][1]
+    assert v1["css/site.css"][1] != v2["css/site.css"][1]         # refetched: it changed
+    assert v1["css/site.css"][0] == v2["css/site.css"][0] == 200
     assert v2["img/logo.png"][:2] == (304, v1["img/logo.png"][1])
     assert v2["fonts/archived.ttf"][0] == 304
     other = next(v for v in by_version.values() if "img/missing.png" in v)
@@ -84,7 +85,7 @@ def test_budget_and_switch(server: MockServer, cli: Cli, tmp_path: Path) -> None
     assert cli("run").code == 0
     reasons = {path: reason for _, path, _, _, reason in captures(tmp_path / "store.db")}
     assert reasons["fonts/archived.ttf"] == "over the version's requisites_max_bytes"
-    assert reasons["css/site.css?v=1"] is None and reasons["img/logo.png"] is None
+    assert reasons["css/site.css"] is None and reasons["img/logo.png"] is None
 
     server.requests.clear()
     serve_site(server, 2, "Budget text, edited, with requisites off.")

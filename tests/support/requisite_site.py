@@ -26,7 +26,7 @@ def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
 
 def page_html(version: int, text: str = "") -> str:
     return f"""<!DOCTYPE html><html lang="en"><head><title>Requisite page</title>
-<link rel="stylesheet" href="/css/site.css?v={version}">
+<link rel="stylesheet" href="/css/site.css">
 <link rel="icon" href="/img/favicon.png">
 <style>.hero {{ background-image: url('/img/hero.png'); min-height: 10px }}</style>
 <script src="/js/app.js"></script>
@@ -45,7 +45,7 @@ readers in every country with numbers and sentences.</p></main>
 
 def serve_site(server: MockServer, version: int, text: str = "") -> str:
     """Serve version ``version`` of the site; returns the page URL."""
-    server.page(f"/css/site.css?v={version}",
+    server.page("/css/site.css",   # one URL, its content changed
                 f'@import url("base.css");\nh1 {{ color: {COLOURS[version]} }}\n'
                 f'.fancy {{ font-family: "Archived Sans", monospace }}\n',
                 content_type="text/css")
