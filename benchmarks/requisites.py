@@ -25,8 +25,8 @@ from pathlib import Path
 from pipeline.analyse import Profile, analyse_fetch
 from pipeline.types import Fetched
 from profilewatch import samples
-from storage.records import CheckInput
 from storage.requisites import RequisiteFetch, RequisiteStore
+from storage.results import CheckInput
 from storage.store import Store
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

@@ -25,7 +25,7 @@ from pipeline.urls import normalize_url, page_key
 from profilewatch.errors import StoreError
 
 if TYPE_CHECKING:
-    from crawler.runner import RunContext
+    from crawler.spiders.base import PageCatalog
 
 logger = logging.getLogger(__name__)
 
@@ -47,11 +47,11 @@ def listing_key(url: str) -> str:
 class Discovery:
     """The pages of one source and the listings read in this cycle (one per spider)."""
 
-    def __init__(self, source: str, context: RunContext, max_pages: int,
+    def __init__(self, source: str, store: PageCatalog, max_pages: int,
                  known: Iterable[str] = (), info: dict[str, dict[str, Any]] | None = None,
                  elsewhere: Iterable[str] = ()) -> None:
         self.source = source
-        self.context = context
+        self.store = store
         self.max_pages = max_pages
         self.pages: dict[str, str] = {}            # page key → the URL the page is watched under
         self.info: dict[str, dict[str, Any]] = dict(info or {})   # url → stored page facts
@@ -137,7 +137,7 @@ class Discovery:
         return new
 
     async def _write(self, urls: list[str], info: dict[str, dict[str, Any]]) -> None:
-        call = partial(self.context.store.add_pages, self.source, urls, via="discovery", info=info)
+        call = partial(self.store.add_pages, self.source, urls, via="discovery", info=info)
         await asyncio.get_running_loop().run_in_executor(discovery_writer(), call)
 
 

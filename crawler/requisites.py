@@ -33,6 +33,7 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
+from crawler.context import SourceRun, source_run
 from crawler.failures import exception_reason
 from crawler.guard import source_policy
 from pipeline.addresses import hop_refusal
@@ -258,32 +259,51 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(frozen=True, slots=True)
+class RequisiteSettings:
+    """The ``[settings]`` keys of requisites, as the crawler's settings carry them."""
+
+    enabled: bool = True
+    requisites_max_bytes: int = 10 * 1024 * 1024
+    requisite_max_bytes: int = 3 * 1024 * 1024
+
+    @classmethod
+    def of(cls, config: Any) -> dict[str, Any]:
+        """The Scrapy setting (a plain dict) for a :class:`~profilewatch.config.Config`."""
+        s = config.settings
+        return {"enabled": s.requisites, "requisites_max_bytes": s.requisites_max_bytes,
+                "requisite_max_bytes": s.requisite_max_bytes}
+
+
+# The crawler setting that holds :class:`RequisiteSettings` as a dict.
+REQUISITES_SETTING = "PROFILEWATCH_REQUISITES"
+
+
 class RequisitesPipeline:
     """PageResult → the same, after the requisites of a new version are captured."""
 
-    def __init__(self, crawler: Crawler) -> None:
+    def __init__(self, crawler: Crawler, run: SourceRun, settings: RequisiteSettings) -> None:
         self.crawler = crawler
+        self.run = run
+        self.settings = settings
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RequisitesPipeline:
-        return cls(crawler)
+        values = crawler.settings.getdict(REQUISITES_SETTING)
+        return cls(crawler, source_run(crawler), RequisiteSettings(**values))
 
     async def process_item(self, item: Any) -> Any:
         outcome = getattr(item, "outcome", None)
         if outcome is None or outcome.kind not in VERSION_KINDS or outcome.version is None:
             return item
-        spider = self.crawler.spider
-        context = getattr(spider, "context", None)
-        if context is None or not context.config.settings.requisites \
-                or getattr(context, "fatal", None) is not None:
+        context = self.run.context
+        if not self.settings.enabled or context.fatal is not None:
             return item
         fetched = item.fetched
         if media_type(fetched.headers.get("content-type")) not in HTML_TYPES:
             return item     # a linked document (PDF …) has no requisites
-        report = context.reports.get(fetched.source)
-        capture = VersionCapture(self.crawler, run_requisites(context), spider.source,  # type: ignore[union-attr]
-                                 report.run_id if report is not None else None,
-                                 context.config.settings)
+        capture = VersionCapture(self.crawler, run_requisites(context), self.run.source,
+                                 self.run.report.run_id, self.settings)
         if capture.stopping():
             return item
         try:

@@ -15,8 +15,9 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from pipeline.types import PageState
 from profilewatch.errors import StoreError
-from storage.records import CheckInput, PageState, RecordOutcome
+from storage.results import CheckInput, RecordOutcome
 from storage.store import Store
 
 logger = logging.getLogger(__name__)

@@ -91,22 +91,42 @@ class Analysis:
 
 
 @dataclass(frozen=True, slots=True)
-class LatestState:
-    """What the store knows of a page before this check: its latest version and streaks."""
+class PageState:
+    """What we know of a page: its validators, streaks and latest version (the one page type).
 
-    version: int | None = None
-    text_sha256: str | None = None
-    title: str | None = None
-    declared: str | None = None       # DeclaredDate.comparable of the latest version
+    The store loads it once per run for a whole source; :func:`pipeline.transition.transition`
+    turns it and one check into the next state, so recording a check needs no query (the run lock
+    makes the run the only writer of its source's pages). Extraction workers get it too (it is
+    picklable) to skip compressing a text that is already stored."""
+
+    page_id: int
+    url: str
+    etag: str | None = None
+    http_last_modified: str | None = None
     missing_streak: int = 0           # consecutive 404/410 checks
-    gone: bool = False                # a ``gone`` event was recorded and the page has not returned
+    gone_at: datetime | None = None   # a ``gone`` event was recorded and the page has not returned
+    failing_since: datetime | None = None
+    fail_count: int = 0
+    last_error: str | None = None
+    last_checked_at: datetime | None = None
+    last_ok_at: datetime | None = None
+    last_final_url: str | None = None
+    version: int | None = None        # number of the latest version (None: no version yet)
+    version_id: int | None = None     # its row id (assigned by the store)
+    content_sha256: str | None = None
+    body_sha256: str | None = None
+    title: str | None = None
+    declared_text: str | None = None
+    declared_value: str | None = None
+    declared_kind: str | None = None
+    chain_sha256: str | None = None   # its hash-chain link (computed by the store)
+    headings: tuple[str, ...] = ()
 
+    @property
+    def declared(self) -> str | None:
+        """:attr:`DeclaredDate.comparable` of the latest version."""
+        return self.declared_value or self.declared_text
 
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """What the decision table says about one check."""
-
-    kind: ChangeKind
-    new_version: bool
-    event: bool
-    reason: str | None = None
+    @property
+    def gone(self) -> bool:
+        return self.gone_at is not None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from storage.records import RecordOutcome
+from storage.results import RecordOutcome
 
 logger = logging.getLogger("profilewatch.run")
 

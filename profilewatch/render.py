@@ -6,7 +6,7 @@ from html import escape
 from typing import Any
 
 from pipeline.diff import TextDiff, summarize_diff, word_diff
-from storage.records import VersionInfo, iso
+from storage.results import VersionInfo, iso
 
 
 def diff_as_json(old: VersionInfo, new: VersionInfo, old_text: str, new_text: str,

@@ -6,7 +6,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:    # the runner imports Scrapy: only `run` should pay for that
-    from storage.runreport import RunReport
+    from storage.runs import RunReport
 
 KINDS = ("new", "content", "metadata", "unchanged", "gone", "failed")
 # The summary lists at most this many failing pages (one screen); the rest are counted.

@@ -42,8 +42,8 @@ from warcio.statusandheaders import StatusAndHeaders  # type: ignore[import-unty
 from warcio.warcwriter import WARCWriter  # type: ignore[import-untyped]
 
 from profilewatch import __version__
-from storage.records import VersionInfo, iso
 from storage.requisites import RequisiteStore
+from storage.results import VersionInfo, iso
 from storage.store import Store
 
 logger = logging.getLogger(__name__)

@@ -30,7 +30,7 @@ from profilewatch.config import Config, SourceConfig
 from profilewatch.errors import ConfigError, StoreError
 from scheduler import plan
 from scheduler.children import ChildResult
-from storage.records import iso
+from storage.results import iso
 from storage.store import Store
 
 logger = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from typing import Any
 from profilewatch.config import Config, SourceConfig
 from scheduler import plan
 from scheduler.locks import run_lock_name
-from storage.records import PageInfo, iso
+from storage.results import PageInfo, iso
 from storage.runstate import RunState, SourceRuns
 from storage.store import Store
 

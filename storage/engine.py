@@ -75,7 +75,8 @@ def make_engine(url: str) -> Engine:
             if not parent.is_dir():
                 raise StoreUnavailable(f"cannot open SQLite database {database}: "
                                        f"directory {parent} does not exist")
-        # the store writer thread and the main thread share the pool, never a connection at once
+        # the discovery writer thread and the event loop's thread (which records page results)
+        # share the pool, never a connection at once
         kwargs["connect_args"] = {"timeout": busy_timeout_ms / 1000, "check_same_thread": False}
     elif parsed.get_backend_name() == "postgresql":
         kwargs["pool_pre_ping"] = True

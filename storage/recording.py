@@ -1,10 +1,11 @@
 """Recording checks: analysed fetches become rows, in as few statements as possible.
 
-For each check of a batch: apply the decision table to the page's cached :class:`PageState`; a check
-that creates a version or an event writes its blobs (content-addressed, written once), the version
-(with its hash-chain link), the check and the event one by one; the plain checks (unchanged, failed)
-and every page's new validators and streaks are written with one multi-row statement each. The batch
-is one transaction: a process killed at any moment leaves every page of it recorded or none.
+What a check means is decided in :mod:`pipeline.transition` (from the page's cached
+:class:`~pipeline.types.PageState`); this module only saves what it is given. A check that creates
+a version or an event writes its blobs (content-addressed, written once), the version (with its
+hash-chain link), the check and the event one by one; the plain checks (unchanged, failed) and every
+page's new validators and streaks are written with one multi-row statement each. The batch is one
+transaction: a process killed at any moment leaves every page of it recorded or none.
 """
 
 from __future__ import annotations
@@ -17,13 +18,12 @@ from typing import Any, cast
 from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
 
-from pipeline.classify import classify_change
-from pipeline.diff import diff_texts, summarize_diff
-from pipeline.types import ChangeKind, Decision, Extracted, Outcome
+from pipeline.transition import NewEvent, NewVersion, Transition, needs_previous_text, transition
+from pipeline.types import PageState
 from storage.blobstore import insert_blob, read_blob
 from storage.integrity import chain_fields, chain_hash
 from storage.models import CheckRow, EventRow, PageRow, SourceRow, VersionRow
-from storage.records import CheckInput, PageState, RecordOutcome
+from storage.results import CheckInput, RecordOutcome
 
 CHECKS = cast(Table, CheckRow.__table__)
 VERSIONS = cast(Table, VersionRow.__table__)
@@ -112,43 +112,50 @@ def record_batch(session: Session, checks: Sequence[CheckInput], states: Mapping
     for check in checks:
         state = current.get(check.url) or ensure_page(session, check.url, check.source,
                                                       check.fetched_at)
-        analysis = check.analysis
-        decision = classify_change(state.latest(), analysis.outcome, analysis.extracted,
-                                   gone_after, analysis.reason)
-        row = _check_row(state, check, decision)
-        version_state = state
+        step = transition(state, check.analysis, fetched_at=check.fetched_at,
+                          final_url=check.final_url, headers=check.headers, gone_after=gone_after,
+                          previous_text=_previous_text(session, state, check))
+        new_state = step.state
+        row = _check_row(state, check, step)
+        if step.version is not None:
+            new_state = _add_version(session, state, new_state, check, step.version)
+            row["version_id"] = new_state.version_id
         event_id = None
-        if decision.new_version:
-            assert analysis.extracted is not None
-            version_state = _add_version(session, state, check, analysis.extracted)
-            row["version_id"] = version_state.version_id
-        if decision.event:
+        if step.event is not None:
             check_id = session.connection().execute(INSERT_CHECK_RETURNING_ID, row).scalar_one()
-            event_id = _add_event(session, state, version_state, decision, check, check_id)
+            event_id = _add_event(session, state, check, check_id, step.event)
         else:
             plain_checks.append(row)
-        new_state = _updated(version_state, decision, check)
         current[check.url] = new_state
-        outcome = RecordOutcome(decision.kind, version_state.version if decision.new_version else None,
-                                event_id, decision.reason)
-        results.append((outcome, new_state))
+        number = step.version.number if step.version is not None else None
+        results.append((RecordOutcome(step.kind, number, event_id, step.reason), new_state))
     if plain_checks:
         session.connection().execute(CHECKS.insert(), plain_checks)
     touched = {state.page_id: state for _, state in results}
-    session.execute(update(PageRow), [s.page_row() for s in touched.values()])
+    session.execute(update(PageRow), [_page_row(s) for s in touched.values()])
     return results
 
 
-def _check_row(state: PageState, check: CheckInput, decision: Decision) -> dict[str, Any]:
+def _previous_text(session: Session, state: PageState, check: CheckInput) -> str | None:
+    """The latest version's text, when the transition diffs against it."""
+    if not needs_previous_text(state, check.analysis):
+        return None
+    assert state.content_sha256 is not None
+    return read_blob(session, state.content_sha256).decode("utf-8")
+
+
+def _check_row(state: PageState, check: CheckInput, step: Transition) -> dict[str, Any]:
     return {"page_id": state.page_id, "run_id": check.run_id, "fetched_at": check.fetched_at,
             "duration_ms": check.duration_ms, "http_status": check.status,
-            "final_url": check.final_url, "outcome": decision.kind.value, "reason": decision.reason,
+            "final_url": check.final_url, "outcome": step.kind.value, "reason": step.reason,
             "body_sha256": check.analysis.body_sha256, "version_id": None}
 
 
-def _add_version(session: Session, state: PageState, check: CheckInput,
-                 extracted: Extracted) -> PageState:
+def _add_version(session: Session, before: PageState, after: PageState, check: CheckInput,
+                 version: NewVersion) -> PageState:
+    """Write the version's blobs and row; ``after`` with the row id and hash-chain link."""
     analysis = check.analysis
+    extracted = version.extracted
     body_digest = analysis.body_sha256
     assert body_digest is not None
     if analysis.compressed_body is not None:
@@ -158,16 +165,15 @@ def _add_version(session: Session, state: PageState, check: CheckInput,
         insert_blob(session, body_digest, check.body, now=check.fetched_at)
     insert_blob(session, extracted.text_sha256, extracted.text.encode("utf-8"),
                 codec=analysis.text_codec, payload=analysis.compressed_text, now=check.fetched_at)
-    number = (state.version or 0) + 1
     declared = extracted.declared
     declared_text = declared.text if declared else None
     declared_value = declared.value if declared else None
-    chain = chain_hash(state.chain_sha256, chain_fields(
-        url=state.url, number=number, fetched_at=check.fetched_at, body_sha256=body_digest,
-        content_sha256=extracted.text_sha256, title=extracted.title, declared_text=declared_text,
-        declared_value=declared_value))
+    chain = chain_hash(before.chain_sha256, chain_fields(
+        url=before.url, number=version.number, fetched_at=check.fetched_at,
+        body_sha256=body_digest, content_sha256=extracted.text_sha256, title=extracted.title,
+        declared_text=declared_text, declared_value=declared_value))
     version_id = session.connection().execute(INSERT_VERSION_RETURNING_ID, {
-        "page_id": state.page_id, "number": number, "fetched_at": check.fetched_at,
+        "page_id": before.page_id, "number": version.number, "fetched_at": check.fetched_at,
         "http_status": check.status or 200, "final_url": check.final_url,
         "headers": {k: v for k, v in check.headers.items() if k in KEPT_HEADERS},
         "body_sha256": body_digest, "content_sha256": extracted.text_sha256,
@@ -180,78 +186,27 @@ def _add_version(session: Session, state: PageState, check: CheckInput,
         "headings": list(extracted.headings), "meta": dict(extracted.metadata),
         "chain_sha256": chain,
     }).scalar_one()
-    return replace(state, version=number, version_id=version_id,
-                   content_sha256=extracted.text_sha256, body_sha256=body_digest,
-                   title=extracted.title,
-                   declared_text=declared_text, declared_value=declared_value,
-                   declared_kind=declared.kind if declared else None, chain_sha256=chain,
-                   headings=extracted.headings)
+    return replace(after, version_id=version_id, chain_sha256=chain)
 
 
-def _add_event(session: Session, before: PageState, after: PageState, decision: Decision,
-               check: CheckInput, check_id: int) -> int:
-    kind = decision.kind
-    versioned = decision.new_version
+def _add_event(session: Session, page: PageState, check: CheckInput, check_id: int,
+               event: NewEvent) -> int:
     values: dict[str, Any] = {
-        "page_id": before.page_id, "check_id": check_id, "kind": kind.value,
-        "detected_at": check.fetched_at, "from_version": before.version,
-        "to_version": after.version if versioned else None,
-        "last_modified_before": before.declared,
-        "last_modified_after": after.declared if versioned else None,
-        "title": after.title, "summary": "", "details": {}, "lines_added": 0, "lines_removed": 0,
+        "page_id": page.page_id, "check_id": check_id, "kind": event.kind.value,
+        "detected_at": check.fetched_at, "from_version": event.from_version,
+        "to_version": event.to_version, "last_modified_before": event.last_modified_before,
+        "last_modified_after": event.last_modified_after, "title": event.title,
+        "summary": event.summary, "details": event.details, "lines_added": event.lines_added,
+        "lines_removed": event.lines_removed,
     }
-    extracted = check.analysis.extracted
-    if kind is ChangeKind.NEW:
-        assert extracted is not None
-        lines = extracted.text.count("\n") + 1 if extracted.text else 0
-        values["lines_added"] = lines
-        values["summary"] = f"first version: {lines} lines" + (
-            f", declared {after.declared_kind} date {after.declared_text}"
-            if after.declared_text else "")
-    elif kind is ChangeKind.CONTENT:
-        assert extracted is not None and before.content_sha256 is not None
-        old_text = read_blob(session, before.content_sha256).decode("utf-8")
-        diff = diff_texts(old_text, extracted.text, frozenset(before.headings) | frozenset(after.headings))
-        values.update(lines_added=diff.lines_added, lines_removed=diff.lines_removed,
-                      summary=summarize_diff(diff),
-                      details={"sections": [{"section": s, "lines": n} for s, n in diff.sections()]})
-    elif kind is ChangeKind.METADATA:
-        changes = []
-        declared_changed = before.declared != after.declared
-        if declared_changed:
-            label = "Last modified" if after.declared_kind != "published" else "date"
-            changes.append(f"{label} {before.declared_text or 'none'} → {after.declared_text or 'none'}")
-        if before.title != after.title:
-            changes.append(f"title “{before.title or ''}” → “{after.title or ''}”")
-        values["summary"] = "metadata only: " + "; ".join(changes)
-        values["details"] = {"title_changed": before.title != after.title,
-                             "declared_changed": declared_changed}
-    elif kind is ChangeKind.GONE:
-        values["summary"] = (f"gone: {decision.reason or 'missing'} on {before.missing_streak + 1} "
-                             "consecutive checks")
     event_id: int = session.connection().execute(INSERT_EVENT_RETURNING_ID, values).scalar_one()
     return event_id
 
 
-def _updated(state: PageState, decision: Decision, check: CheckInput) -> PageState:
-    """The page's streaks and validators after this check."""
-    outcome = check.analysis.outcome
-    state = replace(state, last_checked_at=check.fetched_at,
-                    last_final_url=check.final_url or state.last_final_url)
-    if decision.kind in (ChangeKind.FAILED, ChangeKind.GONE):
-        return replace(
-            state,
-            missing_streak=state.missing_streak + 1 if outcome is Outcome.MISSING else 0,
-            failing_since=state.failing_since or check.fetched_at,
-            fail_count=state.fail_count + 1,
-            last_error=decision.reason or outcome.value,
-            gone_at=check.fetched_at if decision.kind is ChangeKind.GONE else state.gone_at)
-    etag, modified = state.etag, state.http_last_modified
-    if outcome is Outcome.OK:
-        etag, modified = check.headers.get("etag"), check.headers.get("last-modified")
-    elif outcome is Outcome.NOT_MODIFIED:
-        etag = check.headers.get("etag") or etag
-        modified = check.headers.get("last-modified") or modified
-    return replace(state, missing_streak=0, gone_at=None, failing_since=None, fail_count=0,
-                   last_error=None, last_ok_at=check.fetched_at, etag=etag,
-                   http_last_modified=modified)
+def _page_row(state: PageState) -> dict[str, Any]:
+    """The mutable columns of ``pages`` (for a bulk update by primary key)."""
+    return {"id": state.page_id, "etag": state.etag, "http_last_modified": state.http_last_modified,
+            "missing_streak": state.missing_streak, "gone_at": state.gone_at,
+            "failing_since": state.failing_since, "fail_count": state.fail_count,
+            "last_error": state.last_error, "last_checked_at": state.last_checked_at,
+            "last_ok_at": state.last_ok_at, "last_final_url": state.last_final_url}

@@ -28,7 +28,7 @@ from storage.models import (
     SourceRow,
     VersionRow,
 )
-from storage.records import EventInfo
+from storage.results import EventInfo
 
 FAILED_OUTCOMES = ("failed", "gone")
 

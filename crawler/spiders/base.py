@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import scrapy
 from scrapy.http import Response
@@ -22,8 +22,8 @@ from pipeline.types import Fetched
 from pipeline.urls import page_key
 
 if TYPE_CHECKING:
-    from crawler.runner import RunContext
     from profilewatch.config import SourceConfig
+    from storage.results import PageInfo
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +33,26 @@ START_BACKOUT_POLL = 0.005
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # Every status except redirects reaches the callback: errors are data, not exceptions.
 HANDLED_STATUSES = [s for s in range(100, 600) if s not in REDIRECT_STATUSES]
+
+
+class PageCatalog(Protocol):
+    """The store as spiders see it: the stored pages, and a door for discovered ones."""
+
+    def pages(self, source: str | None = None) -> list[PageInfo]: ...
+
+    def add_pages(self, source: str, urls: Sequence[str], *, via: str = ...,
+                  info: dict[str, dict[str, Any]] | None = ...) -> int: ...
+
+
+class SpiderContext(Protocol):
+    """What a spider asks its run (:class:`crawler.context.RunContext`; tests fake it)."""
+
+    @property
+    def store(self) -> PageCatalog: ...
+
+    def known_urls(self, source: str) -> list[str]: ...
+
+    def validators(self, url: str) -> tuple[str | None, str | None] | None: ...
 
 
 def _headers(response: Response) -> dict[str, str]:
@@ -54,14 +74,18 @@ class WatchSpider(scrapy.Spider):
         if "kind" in cls.__dict__:   # shared bases that name no kind of their own stay out
             WatchSpider.registry[cls.kind] = cls
 
-    def __init__(self, source: SourceConfig, context: RunContext, **kwargs: Any) -> None:
+    def __init__(self, source: SourceConfig, context: SpiderContext,
+                 only_urls: tuple[str, ...] | None = None, discover: bool = True,
+                 **kwargs: Any) -> None:
         super().__init__(name=f"{self.kind}:{source.name}", **kwargs)
         self.source = source
         self.context = context
+        self.only_urls = only_urls     # a cluster batch: check only these pages
+        self.discover_pages = discover
 
     async def start(self) -> AsyncIterator[Any]:
         seen: set[str] = set()
-        if self.source.discover:
+        if self.discover_pages:
             async for request in self.discover():
                 yield request
         for url in self.checked_urls():
@@ -103,9 +127,9 @@ class WatchSpider(scrapy.Spider):
         """The watched pages this run checks: all of them, or those ``run --url`` named (a cluster
         batch); discovery still knows every page, so a link to one is never a new page."""
         watched = self.watched_urls()
-        if self.source.only_urls is None:
+        if self.only_urls is None:
             return watched
-        wanted = {page_key(url) for url in self.source.only_urls}
+        wanted = {page_key(url) for url in self.only_urls}
         return [url for url in watched if page_key(url) in wanted]
 
     def hints(self, url: str) -> dict[str, Any]:

@@ -66,7 +66,7 @@ class SiteSpider(WatchSpider):
         watched = self.watched_urls()
         stored = self.context.store.pages()
         self.discovery = Discovery(
-            self.source.name, self.context, self.source.max_pages, known=watched,
+            self.source.name, self.context.store, self.source.max_pages, known=watched,
             info={p.url: p.info for p in stored if p.source == self.source.name},
             # pages of other sources, and pages removed through the API: never (re)discovered
             elsewhere=[p.url for p in stored if p.source != self.source.name or not p.watched])

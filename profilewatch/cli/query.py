@@ -14,8 +14,8 @@ from profilewatch.config import EVENT_KINDS
 from profilewatch.errors import NotFoundError, UsageError
 from profilewatch.render import diff_as_html, diff_as_json
 from profilewatch.timeutil import format_time, parse_user_time
-from storage.records import VersionInfo, iso
 from storage.requisites import RequisiteStore
+from storage.results import VersionInfo, iso
 
 
 @click.command()

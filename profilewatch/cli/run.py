@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -17,10 +16,11 @@ from profilewatch.progress import make_progress
 from profilewatch.summary import render_summary
 from profilewatch.timeutil import parse_user_time
 from scheduler.locks import batch_locks, page_domain, source_locks
+from storage.runs import RunRequest
 from storage.store import Store
 
 if TYPE_CHECKING:
-    from storage.runreport import RunReport
+    from storage.runs import RunReport
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +62,9 @@ def run(app: App, ctx: click.Context, source_names: tuple[str, ...], trigger: st
             notice(f"source {name} is already being run by another process; skipping it")
         if not locked:
             return
-        report = _run(app, store, [s for s in sources if s.name in locked], trigger, busy)
+        request = RunRequest(tuple(s for s in sources if s.name in locked), trigger=trigger,
+                             workers=config.settings.workers)
+        report = _run(app, store, request, busy)
     _report(app, store, report)
 
 
@@ -83,8 +85,9 @@ def _run_batch(app: App, source: SourceConfig, only_urls: tuple[str, ...],
             click.echo(f"Nothing to check: the {len(only_urls)} page{'' if one else 's'} given "
                        f"{'was' if one else 'were'} checked already.")
             return 0
-        batch = replace(source, only_urls=tuple(urls), discover=discover)
-        report = _run(app, store, [batch], trigger, [])
+        batch = RunRequest((source,), trigger=trigger, only_urls={source.name: tuple(urls)},
+                           discover=discover, workers=app.config.settings.workers)
+        report = _run(app, store, batch, [])
     _report(app, store, report)
     if trigger == "cluster" and any(s.status != "completed" for s in report.sources):
         return EXIT_RETRY_LATER
@@ -110,16 +113,14 @@ def _due_pages(store: Store, source: SourceConfig, urls: tuple[str, ...],
     return due
 
 
-def _run(app: App, store: Store, sources: list[SourceConfig], trigger: str,
-         busy: list[str]) -> RunReport:
-    """One cycle of ``sources`` (the caller holds their locks)."""
+def _run(app: App, store: Store, request: RunRequest, busy: list[str]) -> RunReport:
+    """One cycle of the request's sources (the caller holds their locks)."""
     from crawler.runner import run_sources  # local: Scrapy and Twisted load only for runs
 
     interactive = stderr_is_terminal() and app.verbosity >= 0
     progress = make_progress(interactive=interactive, quiet=app.verbosity < 0)
     log_level = "DEBUG" if app.verbosity >= 2 else "WARNING"
-    report = run_sources(app.config, store, sources, progress=progress, trigger=trigger,
-                         log_level=log_level)
+    report = run_sources(app.config, store, request, progress=progress, log_level=log_level)
     report.skipped = busy
     return report
 

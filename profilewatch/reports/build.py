@@ -18,8 +18,8 @@ from profilewatch.config import EVENT_KINDS
 from profilewatch.errors import NotFoundError
 from profilewatch.reports.excerpt import MAX_PASSAGES, Passage, passages
 from profilewatch.reports.model import Change, Problem, Report
-from storage.records import EventInfo, VersionInfo
 from storage.reporting import PageTransition, ReportWindow
+from storage.results import EventInfo, VersionInfo
 from storage.store import Store
 
 logger = logging.getLogger(__name__)

@@ -20,8 +20,8 @@ from profilewatch.errors import StoreError
 from profilewatch.reports.formats import render
 from profilewatch.reports.model import Report
 from profilewatch.reports.targets import AppriseLog, Target, load_apprise, quiet_apprise
-from storage.records import iso
 from storage.reporting import DeliveryInput
+from storage.results import iso
 from storage.store import Store
 
 logger = logging.getLogger(__name__)

@@ -23,7 +23,7 @@ from profilewatch.reports.deliver import DeliveryResult, deliver
 from profilewatch.reports.model import Report
 from profilewatch.reports.targets import Target, parse_target
 from storage.reporting import ReportWindow
-from storage.runreport import RunReport
+from storage.runs import RunReport
 from storage.store import Store
 
 logger = logging.getLogger(__name__)

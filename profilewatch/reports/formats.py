@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import ClassVar
 
 from profilewatch.reports.model import Problem, Report
-from storage.records import iso
+from storage.results import iso
 
 RENDERER_MODULES = ("render_text", "render_markdown", "render_html", "render_json")
 # Control characters a hostile page could put in a title or text (terminal escapes, NUL …);

@@ -14,7 +14,7 @@ from typing import Any
 
 from profilewatch.reports.excerpt import Passage
 from profilewatch.timeutil import parse_user_time
-from storage.records import iso
+from storage.results import iso
 
 KIND_ORDER = ("content", "new", "gone", "metadata")
 KIND_NOUNS = {"content": ("content change", "content changes"), "new": ("new page", "new pages"),

@@ -25,7 +25,7 @@ from profilewatch.reports.formats import (
     problem_when,
 )
 from profilewatch.reports.model import Change, Problem, Report
-from storage.records import iso
+from storage.results import iso
 
 FONT = "font-family:Arial,Helvetica,sans-serif"
 MUTED = "color:#5f6368;font-size:12px"

@@ -23,7 +23,7 @@ from profilewatch.reports.formats import (
     problem_when,
 )
 from profilewatch.reports.model import Change, Problem, Report
-from storage.records import iso
+from storage.results import iso
 
 # Brackets are escaped, so no link can form and parentheses need no escape; "&" only before an
 # entity name; "+", "-", "1." only matter at the start of a line (see ``_excerpt``).

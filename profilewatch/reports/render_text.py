@@ -19,7 +19,7 @@ from profilewatch.reports.formats import (
     problem_when,
 )
 from profilewatch.reports.model import Change, Problem, Report
-from storage.records import iso
+from storage.results import iso
 
 WIDTH = 100
 

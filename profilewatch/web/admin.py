@@ -42,7 +42,7 @@ from profilewatch.config import Config, SourceConfig
 from profilewatch.errors import NotFoundError, UsageError
 from profilewatch.web.archive import Archive, int_param
 from profilewatch.web.memento import base_url
-from storage.records import RunInfo, iso
+from storage.results import RunInfo, iso
 
 logger = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from profilewatch.web.archive import Archive, int_param, page_status, version_li
 from profilewatch.web.memento import base_url
 from profilewatch.web.openapi import openapi_schema
 from profilewatch.web.security import etag_response
-from storage.records import VersionInfo, iso
+from storage.results import VersionInfo, iso
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000

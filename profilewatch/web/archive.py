@@ -16,7 +16,7 @@ from pipeline.diff import TextDiff, diff_texts
 from profilewatch.citation import STYLES, cite
 from profilewatch.errors import NotFoundError, UsageError
 from profilewatch.timeutil import parse_user_time
-from storage.records import PageInfo, VersionInfo
+from storage.results import PageInfo, VersionInfo
 from storage.store import Store
 
 

@@ -32,7 +32,7 @@ from profilewatch.web.archive import Archive, live_at, second
 from profilewatch.web.replay import Banner
 from profilewatch.web.requisites import replay_page
 from profilewatch.web.security import RAW_CSP, etag_response, replay_csp
-from storage.records import VersionInfo, iso
+from storage.results import VersionInfo, iso
 
 LINK_FORMAT = "application/link-format"
 MEMENTO_PATH_RE = re.compile(r"^/web/(\d{4,14})(id_|if_)?/(.+)$", re.S)

@@ -27,8 +27,8 @@ from pipeline.requisites import page_references
 from profilewatch.errors import NotFoundError
 from profilewatch.web.replay import Banner, rewrite_html
 from profilewatch.web.security import RAW_CSP, etag_response
-from storage.records import VersionInfo
 from storage.requisites import RequisiteCopy, RequisiteStore
+from storage.results import VersionInfo
 
 # Media types a requisite is served as; anything else is application/octet-stream (nosniff is set
 # on every response, so a browser never guesses a script or a document out of it).

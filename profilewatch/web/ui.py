@@ -25,7 +25,7 @@ from profilewatch.render import words_html
 from profilewatch.web.archive import Archive, int_param, page_status
 from profilewatch.web.memento import stamp
 from profilewatch.web.sidebyside import side_by_side
-from storage.records import EventInfo, VersionInfo, iso
+from storage.results import EventInfo, VersionInfo, iso
 
 PAGE_SIZE = 100
 STYLE_NAMES = {"apa": "APA 7", "mla": "MLA 9", "chicago": "Chicago 17 (bibliography)",

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pipeline.analyse import Profile, analyse_fetch
 from pipeline.types import Fetched
 from profilewatch import samples
-from storage.records import CheckInput, RecordOutcome
+from storage.results import CheckInput, RecordOutcome
 from storage.store import Store
 from tests.support.mockserver import render_variant
 

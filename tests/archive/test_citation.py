@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 
 from profilewatch.citation import STYLES, cite
-from storage.records import VersionInfo
+from storage.results import VersionInfo
 from storage.store import Store
 from tests.archive.builder import SEEDS, seed_archive
 

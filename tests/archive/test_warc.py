@@ -19,8 +19,8 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from profilewatch.warc import export_warc, payload_digest
-from storage.records import iso
 from storage.requisites import RequisiteFetch, RequisiteStore
+from storage.results import iso
 from storage.store import Store
 from tests.archive.builder import DAY, T0, add_sources, record, unesco_history
 from tests.conftest import Cli

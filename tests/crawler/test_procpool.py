@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from crawler.extraction import analyse_in_worker
 from crawler.procpool import ExtractionPool, WorkerDied
-from crawler.work import Known, analyse_in_worker
 from pipeline.analyse import Profile
 from pipeline.types import Fetched, Outcome
 from profilewatch import samples
@@ -25,13 +25,13 @@ def _fail() -> None:
 
 def test_pool_analyses_pages_and_survives_a_dying_worker() -> None:
     async def scenario() -> None:
-        pool = ExtractionPool(2, preload=["crawler.work"])
+        pool = ExtractionPool(2, preload=["crawler.extraction"])
         try:
             fetches = [Fetched(url=f"https://example.org/{i}", source="s", fetched_at=datetime.now(UTC),
                                status=200, headers={"content-type": "text/html"},
                                body=samples.load_sample(name).encode())
                        for i, name in enumerate(samples.SAMPLES * 3)]
-            results = await asyncio.gather(*(pool.run(analyse_in_worker, f, Profile(), Known())
+            results = await asyncio.gather(*(pool.run(analyse_in_worker, f, Profile(), None)
                                              for f in fetches))
             assert [r.outcome for r in results] == [Outcome.OK] * len(fetches)
             assert all(r.compressed_body for r in results)   # new text: compressed in the worker
@@ -39,7 +39,7 @@ def test_pool_analyses_pages_and_survives_a_dying_worker() -> None:
                 await pool.run(_fail)
             with pytest.raises(WorkerDied):
                 await pool.run(_die)
-            again = await pool.run(analyse_in_worker, fetches[0], Profile(), Known())
+            again = await pool.run(analyse_in_worker, fetches[0], Profile(), None)
             assert again.extracted is not None
             assert again.extracted.text_sha256 == results[0].extracted.text_sha256  # type: ignore[union-attr]
         finally:

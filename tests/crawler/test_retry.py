@@ -14,8 +14,8 @@ import pytest
 
 from crawler.retry import RetryPolicy, backoff, parse_retry_after, retry_delay
 from storage.store import Store
-from tests import mockserver
 from tests.conftest import Cli, source_toml
+from tests.support import mockserver
 from tests.support.mockserver import MockServer
 
 NOW = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)

@@ -11,7 +11,7 @@ from crawler.spiders.undp import UndpSpider
 from crawler.spiders.unesco import UnescoSpider
 from pipeline.extract import parse_html
 from profilewatch.config import SourceConfig
-from storage.records import PageInfo
+from storage.results import PageInfo
 from tests.crawler.replicas import unesco as peer
 from tests.crawler.replicas.undp import UNDP_LISTING, listing
 
@@ -109,7 +109,7 @@ def test_listing_pagination_stops_when_a_page_shows_nothing_new() -> None:
 def test_discovery_bookkeeping() -> None:
     store = FakeStore()
     configured = BASE + "/news/one/?utm_source=mail"
-    discovery = Discovery("src", FakeContext(store), max_pages=3, known=[configured],
+    discovery = Discovery("src", store, max_pages=3, known=[configured],
                           elsewhere=[BASE + "/news/theirs"])
     found = {BASE + "/news/one": {"section": "news", "discovered_from": BASE + "/news"},
              BASE + "/news/theirs": {"section": "news"},
@@ -127,7 +127,7 @@ def test_discovery_bookkeeping() -> None:
 
 
 def test_a_listing_is_read_once_per_cycle() -> None:
-    discovery = Discovery("src", FakeContext(FakeStore()), max_pages=10)
+    discovery = Discovery("src", FakeStore(), max_pages=10)
     assert discovery.claim_listing(BASE + "/news")
     assert not discovery.claim_listing(BASE + "/news/?page=0&utm_medium=x")
     assert discovery.claim_listing(BASE + "/news?page=1")

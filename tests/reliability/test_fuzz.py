@@ -25,12 +25,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.analyse import Profile, analyse_fetch
-from pipeline.classify import classify_change
 from pipeline.diff import apply_diff, diff_texts, summarize_diff, word_diff
 from pipeline.extract import extract_main_text, extract_title, parse_html, prune_boilerplate
 from pipeline.fingerprint import text_sha256
 from pipeline.normalize import normalize_text, normalize_title, strip_volatile
-from pipeline.types import Analysis, ChangeKind, Fetched, LatestState, Outcome
+from pipeline.transition import transition
+from pipeline.types import Analysis, ChangeKind, Fetched, Outcome, PageState
 from profilewatch.config import (
     REPORT_KEYS,
     SERVE_KEYS,
@@ -257,10 +257,11 @@ def test_boilerplate_never_changes_the_fingerprint(html: str) -> None:
     analysis = analyse_fetch(fetched(html.encode()), Profile())
     assert analysis.extracted is not None, analysis.reason
     assert analysis.extracted.text == BASELINE.extracted.text
-    state = LatestState(version=3, text_sha256=BASELINE.extracted.text_sha256,
-                        title=BASELINE.extracted.title, declared=None)
-    decision = classify_change(state, analysis.outcome, analysis.extracted, gone_after=2)
-    assert decision.kind is ChangeKind.UNCHANGED and not decision.event
+    state = PageState(page_id=1, url="https://x.example/", version=3,
+                      content_sha256=BASELINE.extracted.text_sha256, title=BASELINE.extracted.title)
+    result = transition(state, analysis, fetched_at=NOW, final_url=None, headers={},
+                        gone_after=2)
+    assert result.kind is ChangeKind.UNCHANGED and result.event is None
 
 
 # --- the config parser, fed TOML text ---------------------------------------------------------------

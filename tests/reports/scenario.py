@@ -14,7 +14,7 @@ from pipeline.analyse import Profile, analyse_fetch
 from pipeline.types import Fetched
 from profilewatch import samples
 from profilewatch.config import SourceConfig
-from storage.records import CheckInput
+from storage.results import CheckInput
 from storage.store import Store
 
 T0 = datetime(2026, 11, 2, 6, 0, 0, tzinfo=UTC)

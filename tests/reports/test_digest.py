@@ -10,7 +10,7 @@ import pytest
 from profilewatch.config import Config, config_from_mapping
 from profilewatch.errors import NotFoundError
 from profilewatch.reports.digest import resend, send_after_run
-from storage.runreport import RunReport, SourceReport
+from storage.runs import RunReport, SourceReport
 from tests.reports.conftest import HOOK_PASSWORD, WebhookSink
 from tests.reports.scenario import PAGES, SOURCE, T0, record_history
 

@@ -16,7 +16,7 @@ from profilewatch.config import SourceConfig
 from profilewatch.errors import NotFoundError, StoreError
 from storage import keyframes, recording
 from storage.models import Base
-from storage.records import CheckInput
+from storage.results import CheckInput
 from storage.store import Store
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, 400_000, tzinfo=UTC)
@@ -157,8 +157,8 @@ def test_events_filters(peer: Store) -> None:
 
 def test_validators_are_kept_for_conditional_requests(peer: Store) -> None:
     peer.record(check(URL, samples.load_sample("unesco-profile"), T0))
-    state = peer.fetch_states("peer")[0]
-    assert state.has_version and state.etag and state.content_sha256
+    state = peer.page_states("peer")[URL]
+    assert state.version is not None and state.etag and state.content_sha256
 
 
 def test_run_locks_exclude_a_second_holder(peer: Store) -> None:
@@ -182,7 +182,7 @@ def test_unreachable_database_is_one_clear_error() -> None:
 def test_new_captures_are_stored_as_deltas_against_the_keyframe(peer: Store) -> None:
     from dataclasses import replace as _replace
 
-    from crawler.work import Known, analyse_in_worker
+    from crawler.extraction import analyse_in_worker
     from storage.blobstore import read_blob
     from storage.models import BlobRow
 
@@ -191,11 +191,10 @@ def test_new_captures_are_stored_as_deltas_against_the_keyframe(peer: Store) -> 
     bodies += [samples.churn(samples.edit_text(bodies[0], n), n) for n in (1, 2, 3)]
     for i, html in enumerate(bodies):
         state = peer.page_states("peer").get(URL)
-        known = Known(state.content_sha256, state.body_sha256, url_text) if state else Known()
         plain = check(URL, html, T0 + timedelta(days=i))
         fetched = Fetched(url=URL, source="peer", fetched_at=plain.fetched_at, status=200,
                           headers=plain.headers, body=html.encode())
-        analysis = analyse_in_worker(fetched, Profile(site="unesco"), known)
+        analysis = analyse_in_worker(fetched, Profile(site="unesco"), state, url_text)
         peer.record(_replace(plain, analysis=analysis))
     history = peer.history(URL)
     assert [v.version for v in history] == [1, 2, 3, 4]

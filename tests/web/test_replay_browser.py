@@ -16,7 +16,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 from playwright.sync_api import Browser, Frame, Page, sync_playwright
 
-from storage.records import VersionInfo
+from storage.results import VersionInfo
 from storage.store import Store
 from tests.conftest import FAST_SETTINGS, Cli, source_toml
 from tests.support.mockserver import MockServer

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pipeline.types import Analysis, ChangeKind, LatestState
+from pipeline.types import Analysis, ChangeKind
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -14,66 +14,6 @@ def iso(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-@dataclass(frozen=True, slots=True)
-class FetchState:
-    """What the crawler needs to fetch a page politely: its validators."""
-
-    url: str
-    page_id: int
-    etag: str | None
-    http_last_modified: str | None
-    has_version: bool
-    content_sha256: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PageState:
-    """A page as the recorder needs it: its streaks, validators and latest version.
-
-    Loaded once per run for a whole source and kept current by the recorder, so recording a check
-    needs no query (the run lock makes the run the only writer of its source's pages)."""
-
-    page_id: int
-    url: str
-    etag: str | None = None
-    http_last_modified: str | None = None
-    missing_streak: int = 0
-    gone_at: datetime | None = None
-    failing_since: datetime | None = None
-    fail_count: int = 0
-    last_error: str | None = None
-    last_checked_at: datetime | None = None
-    last_ok_at: datetime | None = None
-    last_final_url: str | None = None
-    version: int | None = None
-    version_id: int | None = None
-    content_sha256: str | None = None
-    body_sha256: str | None = None
-    title: str | None = None
-    declared_text: str | None = None
-    declared_value: str | None = None
-    declared_kind: str | None = None
-    chain_sha256: str | None = None
-    headings: tuple[str, ...] = ()
-
-    @property
-    def declared(self) -> str | None:
-        return self.declared_value or self.declared_text
-
-    def latest(self) -> LatestState:
-        return LatestState(version=self.version, text_sha256=self.content_sha256, title=self.title,
-                           declared=self.declared, missing_streak=self.missing_streak,
-                           gone=self.gone_at is not None)
-
-    def page_row(self) -> dict[str, Any]:
-        """The mutable columns of ``pages`` (for a bulk update by primary key)."""
-        return {"id": self.page_id, "etag": self.etag, "http_last_modified": self.http_last_modified,
-                "missing_streak": self.missing_streak, "gone_at": self.gone_at,
-                "failing_since": self.failing_since, "fail_count": self.fail_count,
-                "last_error": self.last_error, "last_checked_at": self.last_checked_at,
-                "last_ok_at": self.last_ok_at, "last_final_url": self.last_final_url}
 
 
 @dataclass(frozen=True, slots=True)

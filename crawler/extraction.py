@@ -3,44 +3,38 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from pipeline.analyse import Profile, analyse_fetch
-from pipeline.types import Analysis, Fetched, Outcome
+from pipeline.types import Analysis, Fetched, Outcome, PageState
 from storage.blobs import compress
 from storage.keyframes import KEYFRAME_RATIO, keyframe
 
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class Known:
-    """What the store holds for the page: its latest text and capture (picklable)."""
-
-    text_sha256: str | None = None
-    body_sha256: str | None = None
-    store_url: str | None = None
-
-
-def analyse_in_worker(fetched: Fetched, profile: Profile, known: Known) -> Analysis:
+def analyse_in_worker(fetched: Fetched, profile: Profile, known: PageState | None,
+                      store_url: str | None = None) -> Analysis:
     """Analyse one fetch; when the text is new (a version will be stored), compress the body —
-    as a delta against the page's keyframe when it has one — and the text."""
+    as a delta against the page's keyframe (read from the store at ``store_url``) when it has
+    one — and the text. ``known`` is what the store holds of the page (None: a new page)."""
     analysis = analyse_fetch(fetched, profile)
     if (analysis.outcome is not Outcome.OK or analysis.extracted is None
-            or analysis.extracted.text_sha256 == known.text_sha256):
+            or (known is not None and analysis.extracted.text_sha256 == known.content_sha256)):
         return analysis
-    codec, payload = _compress_body(fetched.body, known)
+    reference = known.body_sha256 if known is not None else None
+    codec, payload = _compress_body(fetched.body, reference, store_url)
     text_codec, text_payload = compress(analysis.extracted.text.encode("utf-8"))
     return replace(analysis, compressed_body=payload, codec=codec, compressed_text=text_payload,
                    text_codec=text_codec)
 
 
-def _compress_body(body: bytes, known: Known) -> tuple[str, bytes]:
-    if known.body_sha256 and known.store_url:
+def _compress_body(body: bytes, reference: str | None, store_url: str | None) -> tuple[str, bytes]:
+    if reference and store_url:
         try:
-            frame = keyframe(known.store_url, known.body_sha256)
+            frame = keyframe(store_url, reference)
         except Exception as exc:  # a keyframe is an optimisation: never fail the page for it
-            logger.warning("keyframe %s unavailable: %s", known.body_sha256, exc)
+            logger.warning("keyframe %s unavailable: %s", reference, exc)
             frame = None
         if frame is not None:
             sha, data, stored_size = frame

@@ -1,0 +1,142 @@
+"""What the spiders and item pipelines of one run share, typed.
+
+:class:`RunContext` holds the run's services (the store, the page states, the extraction pool, the
+store writer, the progress display). Each source's crawler gets a :class:`SourceRun` (its source,
+report and extraction profile, and the run's context) in its settings, under :data:`SOURCE_RUN`:
+the item pipelines of :mod:`crawler.pipelines` read it in ``from_crawler`` through
+:func:`source_run`, as Scrapy's own components read their settings.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.exceptions import NotConfigured
+
+from crawler.extraction import warm_up
+from crawler.procpool import ExtractionPool
+from crawler.writer import BatchWriter
+from pipeline.analyse import Profile
+from pipeline.types import PageState
+from profilewatch.config import Config, SourceConfig
+from storage import keyframes
+from storage.results import RecordOutcome
+from storage.runs import RunRequest, SourceReport
+from storage.store import Store
+
+logger = logging.getLogger(__name__)
+
+# The crawler setting that holds a source's :class:`SourceRun`.
+SOURCE_RUN = "PROFILEWATCH_SOURCE_RUN"
+# Below this many pages a run extracts in the main process: starting worker processes (~0.5 s
+# each, importing trafilatura) costs more than it saves on a handful of pages.
+AUTO_POOL_MIN_PAGES = 40
+
+
+class Progress(Protocol):
+    def start(self, total: int) -> None: ...
+    def page_done(self, source: str, url: str, outcome: RecordOutcome) -> None: ...
+    def finish(self) -> None: ...
+
+
+class NoProgress:
+    def start(self, total: int) -> None:
+        pass
+
+    def page_done(self, source: str, url: str, outcome: RecordOutcome) -> None:
+        pass
+
+    def finish(self) -> None:
+        pass
+
+
+class RunContext:
+    """The services every spider and item pipeline of one run shares."""
+
+    def __init__(self, config: Config, store: Store, request: RunRequest,
+                 progress: Progress) -> None:
+        self.store = store
+        self.progress = progress
+        sources = request.sources
+        self.states: dict[str, dict[str, PageState]] = {s.name: store.page_states(s.name)
+                                                         for s in sources}
+        all_states = {url: st for states in self.states.values() for url, st in states.items()}
+        # pages removed through the API: archived, no longer checked
+        self.unwatched = {s.name: store.unwatched_urls(s.name) for s in sources}
+        self.fatal: BaseException | None = None
+        self.process: CrawlerProcess | None = None
+        total = 0
+        for source in sources:
+            only = request.pages_of(source.name)
+            total += len(only) if only is not None else len(      # a cluster batch, or every page
+                set(source.urls) | set(self.known_urls(source.name)))
+        self.total_pages = total
+        workers = request.workers
+        if workers is None:
+            workers = 0 if total < AUTO_POOL_MIN_PAGES else (os.cpu_count() or 1)
+        self.pool: ExtractionPool | None = None
+        if workers > 0:
+            self.pool = ExtractionPool(workers, initializer=warm_up,
+                                       preload=["crawler.extraction", "pipeline.analyse"])
+        # workers read keyframes with their own connection (the password stays in the URL)
+        self.store_url = store.engine.url.render_as_string(hide_password=False)
+        self.writer = BatchWriter(store, all_states, config.settings.gone_after)
+
+    # --- what spiders ask ------------------------------------------------------------------------
+
+    def known_urls(self, source: str) -> list[str]:
+        """The stored pages of ``source`` that are still watched."""
+        skip = self.unwatched.get(source, set())
+        return [url for url in self.states.get(source, {}) if url not in skip]
+
+    def validators(self, url: str) -> tuple[str | None, str | None] | None:
+        state = self.writer.states.get(url)
+        if state is not None and state.version is not None and (state.etag or state.http_last_modified):
+            return state.etag, state.http_last_modified
+        return None
+
+    # --- the run's end ---------------------------------------------------------------------------
+
+    def fail(self, exc: BaseException) -> None:
+        """Stop the run after a store failure (the first one is raised at the end)."""
+        if self.fatal is None:
+            self.fatal = exc
+            logger.error("stopping the run: %s", exc)
+            if self.process is not None:
+                self.process.stop()
+
+    def close(self) -> None:
+        self.writer.close()
+        keyframes.close()      # inline extraction read keyframes in this process
+        if self.pool is not None:
+            self.pool.close()
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SourceRun:
+    """What the item pipelines of one source's crawler need: its source, report and profile, and
+    the run's shared context."""
+
+    source: SourceConfig
+    report: SourceReport
+    profile: Profile
+    context: RunContext
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> SourceRun:
+        return self          # crawler settings are deep-copied: the run's services are shared
+
+    def __repr__(self) -> str:
+        return f"SourceRun({self.source.name!r})"
+
+
+def source_run(crawler: Crawler) -> SourceRun:
+    """The :class:`SourceRun` of ``crawler`` (set by :func:`crawler.runner.run_sources`)."""
+    run = crawler.settings.get(SOURCE_RUN)
+    if not isinstance(run, SourceRun):
+        raise NotConfigured(f"{SOURCE_RUN} is not set: profilewatch's pipelines run under "
+                            "crawler.runner.run_sources only")
+    return run
