@@ -130,6 +130,8 @@ class RequisiteStore:
     def known(self, urls: Iterable[str]) -> dict[str, KnownRequisite]:
         wanted = list(dict.fromkeys(urls))
         out: dict[str, KnownRequisite] = {}
+        if not wanted:
+            return out
         with self._session(write=False) as s:
             for chunk in _chunks(wanted):
                 for row in s.scalars(select(RequisiteUrlRow).where(RequisiteUrlRow.url.in_(chunk))):

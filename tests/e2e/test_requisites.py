@@ -77,6 +77,8 @@ def test_capture_dedup_conditional_refetch_and_failures(server: MockServer, cli:
     # the failures never failed the pages
     changes = cli("changes", "--json").json()
     assert sorted(e["kind"] for e in changes) == ["content", "content", "new", "new"]
+    verified = cli("verify")                          # requisite blobs are verified like captures
+    assert verified.code == 0, verified.stdout + verified.stderr
 
 
 def test_budget_and_switch(server: MockServer, cli: Cli, tmp_path: Path) -> None:
