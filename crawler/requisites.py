@@ -217,7 +217,7 @@ class VersionCapture:
                 and known.sha256:
             self._count("not_modified")
             content = self.run.store.content(known.sha256) if kind == STYLESHEET else b""
-            children = self._children(content, known.media_type, url) if content else []
+            children = await self._children(content, known.media_type, url) if content else []
             return self._record(RequisiteFetch(
                 url, _now(), status=304, sha256=known.sha256, media_type=known.media_type,
                 size=stored_size), children)
@@ -233,12 +233,16 @@ class VersionCapture:
         fetch = RequisiteFetch(url, _now(), status=response.status, sha256=sha, media_type=mtype,
                                size=len(body), body=body, etag=_header(response, b"ETag"),
                                http_last_modified=_header(response, b"Last-Modified"))
-        children = self._children(body, content_type, response.url) if kind == STYLESHEET else []
+        children = (await self._children(body, content_type, response.url)
+                    if kind == STYLESHEET else [])
         return self._record(fetch, children)
 
-    def _children(self, body: bytes, content_type: str | None, url: str) -> list[Reference]:
+    async def _children(self, body: bytes, content_type: str | None, url: str) -> list[Reference]:
+        """What a stylesheet references, read in a thread: tokenizing a large sheet takes a
+        second or more, which the reactor must not wait for."""
+        loop = asyncio.get_running_loop()
         try:
-            return stylesheet_references(body, content_type, url)
+            return await loop.run_in_executor(None, stylesheet_references, body, content_type, url)
         except Exception:   # a stylesheet the tokenizer cannot read has no requisites
             logger.warning("cannot read the stylesheet %s", url, exc_info=True)
             return []

@@ -147,9 +147,9 @@ class _Walker:
         return node
 
 
-def _walk(css: str, base: str, resolve: Resolver, kind: str) -> str:
-    nodes = tinycss2.parse_component_value_list(css)
-    return str(tinycss2.serialize(_Walker(base, resolve).walk(nodes, kind, 0)))
+def _walk(css: str, base: str, resolve: Resolver, kind: str, *, serialize: bool = True) -> str:
+    nodes = _Walker(base, resolve).walk(tinycss2.parse_component_value_list(css), kind, 0)
+    return str(tinycss2.serialize(nodes)) if serialize else ""
 
 
 def rewrite_css(css: str, base: str, resolve: Resolver) -> str:
@@ -166,7 +166,7 @@ def css_references(css: str, base: str) -> list[tuple[str, str]]:
         found.setdefault(url, kind)
         return url
 
-    _walk(css, base, collect, IMAGE)
+    _walk(css, base, collect, IMAGE, serialize=False)
     return list(found.items())
 
 

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import base64
+import threading
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -35,6 +36,10 @@ from storage.results import VersionInfo
 SERVED_PREFIXES = ("image/", "font/", "application/font-", "application/x-font-")
 SERVED_TYPES = frozenset({"text/css", "application/vnd.ms-fontobject", "application/font-woff",
                           "application/x-font-woff"})
+# Rewritten stylesheets kept in memory (oldest dropped first): a few sites' sheets.
+CSS_CACHE_ENTRIES = 32
+_CSS_CACHE: dict[tuple[int, str, str], bytes] = {}
+_CSS_LOCK = threading.Lock()
 REQUISITE_HEADERS = {"Access-Control-Allow-Origin": "*",
                      "Cross-Origin-Resource-Policy": "cross-origin",
                      "Content-Security-Policy": RAW_CSP}
@@ -68,6 +73,24 @@ def replay_page(store: object, version: VersionInfo, body: bytes, content_type: 
                         resolve=resolver_for(copies, key))
 
 
+def _rewritten_css(requisites: RequisiteStore, key: int, url: str, sha256: str,
+                   content: bytes) -> bytes:
+    """A stylesheet rewritten for one version (kept for the next request: a replayed page asks for
+    its sheets on every view, and tokenizing a large one takes a second)."""
+    cache_key = (key, url, sha256)
+    cached = _CSS_CACHE.get(cache_key)
+    if cached is not None:
+        return cached
+    css = decode_css(content, "text/css")
+    copies = requisites.resolve(key, [u for u, _ in css_references(css, url)])
+    rewritten = rewrite_css(css, url, resolver_for(copies, key)).encode("utf-8")
+    with _CSS_LOCK:
+        _CSS_CACHE[cache_key] = rewritten
+        while len(_CSS_CACHE) > CSS_CACHE_ENTRIES:
+            _CSS_CACHE.pop(next(iter(_CSS_CACHE)))
+    return rewritten
+
+
 def serve_requisite(request: Request) -> Response:
     """``/requisite/{version key}/{URL}``: the copy the version shows, or 404."""
     try:
@@ -85,9 +108,7 @@ def serve_requisite(request: Request) -> Response:
     content = requisites.content(copy.sha256)
     media_type = served_type(copy.media_type)
     if media_type == "text/css":
-        css = decode_css(content, "text/css")
-        copies = requisites.resolve(key, [u for u, _ in css_references(css, url)])
-        content = rewrite_css(css, url, resolver_for(copies, key)).encode("utf-8")
+        content = _rewritten_css(requisites, key, url, copy.sha256, content)
         media_type = "text/css; charset=utf-8"
     return etag_response(request, content, media_type, dict(REQUISITE_HEADERS))
 
