@@ -123,7 +123,9 @@ class VersionCapture:
 
     async def capture(self, page: tuple[str, int], body: bytes, content_type: str | None,
                       final_url: str) -> None:
-        level = page_references(body, content_type, final_url)
+        # in a thread: <style> blocks and style="" attributes are tokenized too
+        level = await asyncio.get_running_loop().run_in_executor(
+            None, page_references, body, content_type, final_url)
         seen = {r.url for r in level}
         for _ in range(MAX_IMPORT_DEPTH + 1):
             if not level or self.stopping():
