@@ -28,6 +28,7 @@ import weakref
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
@@ -80,6 +81,9 @@ class RunRequisites:
         self.store = RequisiteStore(store)
         self.captured: dict[str, Captured] = {}
         self.inflight: dict[str, asyncio.Future[Captured]] = {}
+        # what a stylesheet references, by (content digest, URL without its query): one sheet
+        # served under many cache-busting URLs (style.css?v=…) is tokenized once per run
+        self.children: dict[tuple[str, str], list[Reference]] = {}
 
 
 _RUNS: weakref.WeakKeyDictionary[Any, RunRequisites] = weakref.WeakKeyDictionary()
@@ -218,8 +222,8 @@ class VersionCapture:
         if response.status == 304 and validators is not None and known is not None \
                 and known.sha256:
             self._count("not_modified")
-            content = self.run.store.content(known.sha256) if kind == STYLESHEET else b""
-            children = await self._children(content, known.media_type, url) if content else []
+            children = await self._children(known.sha256, None, known.media_type, url) \
+                if kind == STYLESHEET else []
             return self._record(RequisiteFetch(
                 url, _now(), status=304, sha256=known.sha256, media_type=known.media_type,
                 size=stored_size), children)
@@ -235,19 +239,27 @@ class VersionCapture:
         fetch = RequisiteFetch(url, _now(), status=response.status, sha256=sha, media_type=mtype,
                                size=len(body), body=body, etag=_header(response, b"ETag"),
                                http_last_modified=_header(response, b"Last-Modified"))
-        children = (await self._children(body, content_type, response.url)
+        children = (await self._children(sha, body, content_type, response.url)
                     if kind == STYLESHEET else [])
         return self._record(fetch, children)
 
-    async def _children(self, body: bytes, content_type: str | None, url: str) -> list[Reference]:
+    async def _children(self, sha256: str, body: bytes | None, content_type: str | None,
+                        url: str) -> list[Reference]:
         """What a stylesheet references, read in a thread: tokenizing a large sheet takes a
         second or more, which the reactor must not wait for."""
+        key = (sha256, urlsplit(url)._replace(query="", fragment="").geturl())
+        if key in self.run.children:
+            return self.run.children[key]
+        if body is None:
+            body = self.run.store.content(sha256)
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(None, stylesheet_references, body, content_type, url)
+            found = await loop.run_in_executor(None, stylesheet_references, body, content_type, url)
         except Exception:   # a stylesheet the tokenizer cannot read has no requisites
             logger.warning("cannot read the stylesheet %s", url, exc_info=True)
-            return []
+            found = []
+        self.run.children[key] = found
+        return found
 
     async def _download(self, request: Request) -> Response:
         engine = self.crawler.engine

@@ -155,8 +155,13 @@ class RequisiteStore:
             version_id = _version_id(s, *version) if version is not None else None
             rows = {r.url: r for chunk in _chunks([f.url for f in fetches])
                     for r in s.scalars(select(RequisiteUrlRow).where(RequisiteUrlRow.url.in_(chunk)))}
+            new_shas = [f.sha256 for f in fetches if f.body is not None and f.sha256 is not None]
+            stored = set(s.scalars(select(BlobRow.sha256).where(BlobRow.sha256.in_(new_shas)))) \
+                if new_shas else set()
             for fetch in fetches:
-                if fetch.body is not None and fetch.sha256 is not None:
+                if fetch.body is not None and fetch.sha256 is not None \
+                        and fetch.sha256 not in stored:       # identical bytes: stored once
+                    stored.add(fetch.sha256)
                     codec, payload = compress(fetch.body)
                     if len(payload) >= len(fetch.body):      # images and fonts: already compressed
                         codec, payload = "raw", fetch.body
