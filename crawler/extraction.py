@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from pipeline.analyse import Profile, analyse_fetch
 from pipeline.types import Analysis, Fetched, Outcome, PageState
-from storage.blobs import compress
+from storage.codecs import compress
 from storage.keyframes import KEYFRAME_RATIO, keyframe
 
 logger = logging.getLogger(__name__)

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 
 from lxml.html import HtmlElement
 
-from pipeline.dates import parse_date_text, parse_iso_datetime
+from pipeline.dateparse import parse_date_text, parse_iso_datetime
 from pipeline.types import DeclaredDate
 
 LABEL_RE = re.compile(

@@ -19,14 +19,25 @@ class Outcome(StrEnum):
 
 
 class ChangeKind(StrEnum):
-    """The event kinds of the contract, plus the two outcomes that make no event."""
+    """The event kinds of the contract, plus the two outcomes that make no event, in the order a
+    run's summary counts them."""
 
     NEW = "new"
     CONTENT = "content"
     METADATA = "metadata"
-    GONE = "gone"
     UNCHANGED = "unchanged"
+    GONE = "gone"
     FAILED = "failed"
+
+
+# The kind lists every layer shares (config validation, CLI choices, API enum, run summaries),
+# written once here.
+CHECK_KINDS: tuple[str, ...] = tuple(kind.value for kind in ChangeKind)
+EVENT_KINDS: tuple[str, ...] = tuple(
+    kind.value for kind in ChangeKind if kind not in (ChangeKind.UNCHANGED, ChangeKind.FAILED))
+# The ``spider =`` kinds of the config: one site family each (pipeline.sites and crawler.spiders
+# register one class per kind, and refuse any other).
+SPIDER_KINDS: tuple[str, ...] = ("generic", "unesco", "unicef", "undp")
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,7 @@ from datetime import date, datetime
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from pipeline.dates import parse_date_text
+from pipeline.dateparse import parse_date_text
 from storage.results import VersionInfo, iso
 
 MLA_MONTHS = ("Jan.", "Feb.", "Mar.", "Apr.", "May", "June", "July", "Aug.", "Sept.", "Oct.",

@@ -12,21 +12,31 @@ The tree::
     └── LockHeld                      another run of the same source holds the lock (exit 0)
 
 Failed fetches are *not* exceptions: they are data (a failed check with a reason).
+
+Exit statuses of every command, defined once here (the CLI exits with them, the daemon and the
+cluster workers read them from their ``profilewatch run`` children, :mod:`scheduler.protocol`).
 """
 
 from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FAILURE = 1        # the store cannot be used, an unknown page … (worth retrying in a cluster)
+EXIT_USAGE = 2          # bad config or argument: retrying cannot help
+# A cluster batch that could not check its pages (their domain busy, the run interrupted) exits
+# with this status (EX_TEMPFAIL of sysexits.h) so that the worker retries the job later.
+EXIT_RETRY_LATER = 75
 
 
 class ProfilewatchError(Exception):
     """Base class; ``exit_code`` is what the CLI exits with."""
 
-    exit_code = 1
+    exit_code = EXIT_FAILURE
 
 
 class ConfigError(ProfilewatchError):
     """The config file (or an option standing in for it) is invalid."""
 
-    exit_code = 2
+    exit_code = EXIT_USAGE
 
     def __init__(self, message: str, *, path: str | None = None, source: str | None = None,
                  key: str | None = None) -> None:
@@ -47,19 +57,19 @@ class ConfigError(ProfilewatchError):
 class UsageError(ProfilewatchError):
     """A command-line argument cannot be understood."""
 
-    exit_code = 2
+    exit_code = EXIT_USAGE
 
 
 class NotFoundError(ProfilewatchError):
     """The page, version or event asked for does not exist."""
 
-    exit_code = 1
+    exit_code = EXIT_FAILURE
 
 
 class StoreError(ProfilewatchError):
     """The store cannot be used."""
 
-    exit_code = 1
+    exit_code = EXIT_FAILURE
 
 
 class StoreUnavailable(StoreError):
@@ -73,4 +83,4 @@ class IntegrityProblem(StoreError):
 class LockHeld(ProfilewatchError):
     """Another process is running the same source."""
 
-    exit_code = 0
+    exit_code = EXIT_OK

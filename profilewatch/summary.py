@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:    # the runner imports Scrapy: only `run` should pay for that
-    from storage.runs import RunReport
+from pipeline.types import CHECK_KINDS
+from storage.runs import RunReport  # Scrapy-free: the summary never loads the crawler
 
-KINDS = ("new", "content", "metadata", "unchanged", "gone", "failed")
+KINDS = CHECK_KINDS
 # The summary lists at most this many failing pages (one screen); the rest are counted.
 MAX_FAILURES_LISTED = 10
 

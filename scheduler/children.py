@@ -6,7 +6,8 @@ their own session: a Ctrl-C on the daemon's terminal reaches the daemon only, wh
 SIGTERM to each child (a second signal would make Scrapy abandon its pages at once).
 
 A child's log lines (stderr) are relayed to the daemon's stderr as they come, tagged with the
-source in JSON mode; its summary (stdout) is logged when it exits.
+source in JSON mode; its result (one JSON line on a pipe, :mod:`scheduler.protocol`) is logged
+when it exits.
 """
 
 from __future__ import annotations
@@ -21,32 +22,14 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TextIO
+
+from scheduler.protocol import ChildExit, ResultPipe, RunResult, run_argv
 
 logger = logging.getLogger(__name__)
 
 # How often the stop loop looks at its children (a wait, not a busy loop).
 STOP_POLL_SECONDS = 0.2
-
-
-@dataclass(frozen=True)
-class ChildResult:
-    source: str
-    returncode: int
-    seconds: float
-    summary: str
-
-    @property
-    def headline(self) -> str:
-        """The summary's first lines on one line, for the daemon's log."""
-        return headline(self.summary) or "nothing checked (see its log lines)"
-
-
-def headline(summary: str) -> str:
-    """A run summary's first three lines on one line (for a log)."""
-    lines = [line.strip() for line in summary.splitlines() if line.strip()]
-    return " / ".join(lines[:3])
 
 
 class ChildRuns:
@@ -63,42 +46,56 @@ class ChildRuns:
         self._procs: dict[str, subprocess.Popen[str]] = {}
         self._stopping = False
 
-    def command(self, source: str) -> list[str]:
-        return [sys.executable, "-m", "profilewatch", *self.global_args,
-                "run", "--source", source, "--trigger", "schedule"]
+    def command(self, source: str, result_fd: int | None = None) -> list[str]:
+        return run_argv(self.global_args, source, trigger="schedule", result_fd=result_fd)
 
     @property
     def active(self) -> list[str]:
         with self._lock:
             return sorted(self._procs)
 
-    def run(self, source: str) -> ChildResult | None:
+    def run(self, source: str) -> ChildExit | None:
         """Run one cycle of ``source`` and wait for it; None when the daemon is stopping."""
         started = time.monotonic()
         with self._lock:
             if self._stopping:
                 return None
-            proc = subprocess.Popen(
-                self.command(source), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, env=self.env, text=True, encoding="utf-8",
-                errors="replace", start_new_session=True)
+            pipe = ResultPipe()
+            try:
+                proc = subprocess.Popen(
+                    self.command(source, pipe.child_fd), stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.env, text=True,
+                    encoding="utf-8", errors="replace", start_new_session=True,
+                    pass_fds=(pipe.child_fd,))
+            except BaseException:
+                pipe.close()
+                raise
+            pipe.started()
             self._procs[source] = proc
         logger.info("run of %s started (pid %d)", source, proc.pid)
         out: list[str] = []
+        results: list[RunResult | None] = []
         assert proc.stdout is not None and proc.stderr is not None
         stdout = proc.stdout
-        reader = threading.Thread(target=lambda: out.append(stdout.read()),
-                                  name=f"stdout-{source}", daemon=True)
-        reader.start()
+        readers = [threading.Thread(target=lambda: out.append(stdout.read()),
+                                    name=f"stdout-{source}", daemon=True),
+                   threading.Thread(target=lambda: results.append(pipe.read()),
+                                    name=f"result-{source}", daemon=True)]
+        for reader in readers:
+            reader.start()
         try:
             for line in proc.stderr:
                 self._relay(source, line)
             proc.wait()
-            reader.join()
+            for reader in readers:
+                reader.join()
         finally:
             with self._lock:
                 self._procs.pop(source, None)
-        return ChildResult(source, proc.returncode, time.monotonic() - started, "".join(out))
+            stdout.close()
+            proc.stderr.close()
+        return ChildExit(source, proc.returncode, time.monotonic() - started, "".join(out),
+                           results[0] if results else None)
 
     def _relay(self, source: str, line: str) -> None:
         if self.json_logs:

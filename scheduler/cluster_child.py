@@ -7,9 +7,10 @@ terminal reaches the worker only; the worker forwards one SIGTERM when it stops.
 the child SIGTERM when its worker dies, even by SIGKILL (``PR_SET_PDEATHSIG``): it records the
 pages in hand and exits, and the job, retried elsewhere, checks only the pages left.
 
-Exit statuses of the child: 0 the batch was checked; 75 (``EX_TEMPFAIL``) its domain was busy or
-the run was interrupted: retry later; 2 a config or usage error: retrying cannot help; anything
-else: a failure worth retrying (store unreachable …).
+Argv, exit statuses and the result line: :mod:`scheduler.protocol`. ``EXIT_OK``: the batch was
+checked; ``EXIT_RETRY_LATER`` (75): its domain was busy or the run was interrupted, retry later;
+``EXIT_USAGE`` (2): a config or usage error, retrying cannot help; anything else: a failure worth
+retrying (store unreachable …).
 """
 
 from __future__ import annotations
@@ -27,12 +28,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from scheduler.children import headline
+from profilewatch.errors import EXIT_OK, EXIT_RETRY_LATER, EXIT_USAGE
+from scheduler.protocol import ChildExit, ResultPipe, run_argv
 
 logger = logging.getLogger(__name__)
-
-EXIT_RETRY_LATER = 75      # same value as profilewatch.cli.run.EXIT_RETRY_LATER
-EXIT_USAGE = 2
 # A stopping child finishes its pages in hand within crawler.shutdown's grace; past this it is
 # killed (with its extraction processes). Same bound as the daemon's.
 STOP_TIMEOUT_SECONDS = 30.0
@@ -55,17 +54,6 @@ class BatchRejected(BatchError):
     """The child refused the batch (unknown source, bad config): never retried."""
 
 
-@dataclass(frozen=True)
-class BatchResult:
-    returncode: int
-    seconds: float
-    summary: str
-
-    @property
-    def headline(self) -> str:
-        return headline(self.summary) or "nothing checked"
-
-
 def _die_with_parent() -> None:
     """In the child, before exec: SIGTERM when the worker that started it dies (Linux only)."""
     with contextlib.suppress(OSError, AttributeError):
@@ -83,22 +71,27 @@ class BatchLauncher:
     stream: TextIO = field(default_factory=lambda: sys.stderr)
     running: set[asyncio.subprocess.Process] = field(default_factory=set)
 
-    def command(self, source: str, urls: Sequence[str], since: str, discover: bool) -> list[str]:
-        args = [sys.executable, "-m", "profilewatch", *self.global_args, "run", "--source", source,
-                "--trigger", "cluster", "--unchecked-since", since,
-                "--discover" if discover else "--no-discover"]
-        for url in urls:
-            args += ["--url", url]
-        return args
+    def command(self, source: str, urls: Sequence[str], since: str, discover: bool,
+                result_fd: int | None = None) -> list[str]:
+        return run_argv(self.global_args, source, trigger="cluster", urls=urls, since=since,
+                        discover=discover, result_fd=result_fd)
 
     async def run(self, job_id: int | None, source: str, urls: Sequence[str], since: str,
-                  discover: bool) -> BatchResult:
+                  discover: bool) -> ChildExit:
         """Run one batch and wait for it; raises :class:`BatchError` unless it was checked."""
         started = time.monotonic()
-        proc = await asyncio.create_subprocess_exec(
-            *self.command(source, urls, since, discover), stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=self.env,
-            start_new_session=True, preexec_fn=_die_with_parent)
+        pipe = ResultPipe()
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *self.command(source, urls, since, discover, pipe.child_fd),
+                stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE, env=self.env, start_new_session=True,
+                preexec_fn=_die_with_parent, pass_fds=(pipe.child_fd,))
+        except BaseException:
+            pipe.close()
+            raise
+        pipe.started()
+        outcome = asyncio.ensure_future(asyncio.to_thread(pipe.read))
         logger.info("job %s: checking %d page%s of %s (pid %d)", job_id, len(urls),
                     "" if len(urls) == 1 else "s", source, proc.pid)
         assert proc.stdout is not None and proc.stderr is not None
@@ -109,15 +102,16 @@ class BatchLauncher:
             await proc.wait()
         except asyncio.CancelledError:   # the worker is stopping: let the child finish its pages
             await asyncio.shield(self._stop(proc))
-            await asyncio.shield(asyncio.gather(relay, stdout, return_exceptions=True))
+            await asyncio.shield(asyncio.gather(relay, stdout, outcome, return_exceptions=True))
             raise BatchDeferred(f"worker stopped; the run of {source} was interrupted") from None
         finally:
             self.running.discard(proc)
         await relay
         summary = (await stdout).decode("utf-8", "replace")
-        result = BatchResult(proc.returncode or 0, time.monotonic() - started, summary)
+        result = ChildExit(source, proc.returncode or 0, time.monotonic() - started, summary,
+                             await outcome)
         code = result.returncode
-        if code == 0:
+        if code == EXIT_OK:
             return result
         if code == EXIT_RETRY_LATER:
             raise BatchDeferred(f"{source}: domain busy or run interrupted; retrying later")

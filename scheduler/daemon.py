@@ -29,7 +29,7 @@ from typing import Any
 from profilewatch.config import Config, SourceConfig
 from profilewatch.errors import ConfigError, StoreError
 from scheduler import plan
-from scheduler.children import ChildResult
+from scheduler.protocol import ChildExit
 from storage.results import iso
 from storage.store import Store
 
@@ -42,7 +42,7 @@ STOP_TIMEOUT_SECONDS = 30.0
 # sources wait for a free slot, which counts as running for max_instances.
 DEFAULT_PARALLEL_RUNS = 4
 
-Runner = Callable[[str], ChildResult | None]   # runs one cycle of the named source
+Runner = Callable[[str], ChildExit | None]   # runs one cycle of the named source
 
 
 class Daemon:

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
-from storage.locks import HeldLock
+from storage.process_locks import HeldLock
 from storage.store import Store
 
 logger = logging.getLogger(__name__)

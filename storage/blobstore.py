@@ -10,7 +10,7 @@ from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from storage.blobs import BlobCodecError, compress, decompress
+from storage.codecs import BlobCodecError, compress, decompress
 from storage.models import BlobRow, ZstdDictRow
 
 BLOBS = cast(Table, BlobRow.__table__)

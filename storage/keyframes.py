@@ -12,7 +12,7 @@ from functools import lru_cache
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from storage.blobs import decompress
+from storage.codecs import decompress
 from storage.engine import make_engine
 from storage.models import BlobRow
 

@@ -27,8 +27,8 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from profilewatch.errors import NotFoundError, StoreError, StoreUnavailable
-from storage.blobs import compress
 from storage.blobstore import insert_blob, read_blob
+from storage.codecs import compress
 from storage.models import (
     BlobRow,
     PageRow,

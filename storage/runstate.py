@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from storage.locks import scoped_key
 from storage.models import CheckRow, PageRow, RunRow, SourceRow
+from storage.process_locks import scoped_key
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,8 +21,8 @@ from profilewatch.errors import NotFoundError, StoreUnavailable
 from storage import reporting, runstate, watching
 from storage.archive_reads import ArchiveReads
 from storage.engine import make_engine, migrate
-from storage.locks import HeldLock, try_lock
 from storage.models import PageRow, RunRow, SourceRow, VersionRow
+from storage.process_locks import HeldLock, try_lock
 from storage.recording import load_states, record_batch
 from storage.results import (
     CheckInput,
@@ -118,7 +118,7 @@ class Store(ArchiveReads):
                 for p, name, n, last in rows]
 
     def try_lock(self, name: str, *, shared: bool = False) -> HeldLock | None:
-        """A cross-process lock (see :mod:`storage.locks`); None when another process holds it."""
+        """A cross-process lock (see :mod:`storage.process_locks`); None when another process holds it."""
         try:
             return try_lock(self.engine, name, shared=shared)
         except OperationalError as exc:

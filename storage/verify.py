@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.blobs import BlobCodecError, decompress
+from storage.codecs import BlobCodecError, decompress
 from storage.integrity import chain_fields, chain_hash
 from storage.models import BlobRow, PageRow, VersionRow, ZstdDictRow
 

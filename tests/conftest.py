@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,6 +15,11 @@ from typing import Any
 import pytest
 
 from tests.support.mockserver import MockServer
+from tests.support.processes import pw_command, pw_env
+
+# fixtures shared across folders (unit tests and tests/e2e/): one definition each in tests/support/
+pytest_plugins = [
+    "tests.support.browser", "tests.support.cli", "tests.support.sinks", "tests.support.web"]
 
 PG_ADMIN_URL = os.environ.get("PROFILEWATCH_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REPO = Path(__file__).resolve().parent.parent
@@ -99,14 +103,9 @@ class Cli:
 
     def __call__(self, *args: str, env: dict[str, str] | None = None, timeout: float = 120,
                  config: bool = True) -> Result:
-        command = [sys.executable, "-m", "profilewatch", "--db", self.db]
-        if config and self.config is not None:
-            command += ["--config", str(self.config)]
-        command += list(args)
-        full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
-        full_env.pop("PROFILEWATCH_DB", None)
+        command = pw_command(self.db, self.config if config else None, *args)
         done = subprocess.run(command, cwd=self.workdir, capture_output=True, text=True,
-                              timeout=timeout, env=full_env, check=False)
+                              timeout=timeout, env=pw_env(**(env or {})), check=False)
         return Result(done.returncode, done.stdout, done.stderr)
 
 

@@ -18,7 +18,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler.failures import failure_reason
-from pipeline.types import Fetched
+from pipeline.types import SPIDER_KINDS, Fetched
 from pipeline.urls import page_key
 
 if TYPE_CHECKING:
@@ -72,6 +72,8 @@ class WatchSpider(scrapy.Spider):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "kind" in cls.__dict__:   # shared bases that name no kind of their own stay out
+            if cls.kind not in SPIDER_KINDS:
+                raise TypeError(f"{cls.__name__}: kind {cls.kind!r} is not one of {SPIDER_KINDS}")
             WatchSpider.registry[cls.kind] = cls
 
     def __init__(self, source: SourceConfig, context: SpiderContext,

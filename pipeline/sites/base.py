@@ -15,7 +15,7 @@ from lxml.html import HtmlElement
 
 from pipeline.declared import find_declared_date
 from pipeline.sites.pages import language_variants, page_language
-from pipeline.types import DeclaredDate
+from pipeline.types import SPIDER_KINDS, DeclaredDate
 
 
 class SiteProfile:
@@ -29,6 +29,8 @@ class SiteProfile:
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
+        if cls.kind not in SPIDER_KINDS:
+            raise TypeError(f"{cls.__name__}: kind {cls.kind!r} is not one of {SPIDER_KINDS}")
         SiteProfile.registry[cls.kind] = cls
 
     def __init__(self) -> None:

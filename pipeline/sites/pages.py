@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from lxml.html import HtmlElement
 
-from pipeline.dates import parse_date_text
+from pipeline.dateparse import parse_date_text
 from pipeline.declared import find_declared_date
 from pipeline.types import DeclaredDate
 from pipeline.urls import normalize_url, same_site

@@ -17,7 +17,7 @@ from urllib.parse import unquote, urljoin
 
 from lxml.html import HtmlElement
 
-from pipeline.dates import parse_date_text
+from pipeline.dateparse import parse_date_text
 from pipeline.declared import find_declared_date
 from pipeline.sites.base import SiteProfile
 from pipeline.sites.pages import LANG_RE, all_links, body_text, language_variants

@@ -11,8 +11,8 @@ from pipeline.diff import diff_texts, summarize_diff, unified_diff
 from profilewatch.cli.app import App, pass_app
 from profilewatch.cli.output import print_json, shorten
 from profilewatch.config import EVENT_KINDS
+from profilewatch.diffs.export import diff_as_html, diff_as_json
 from profilewatch.errors import NotFoundError, UsageError
-from profilewatch.render import diff_as_html, diff_as_json
 from profilewatch.timeutil import format_time, parse_user_time
 from storage.requisites import RequisiteStore
 from storage.results import VersionInfo, iso

@@ -11,11 +11,12 @@ import click
 from profilewatch.cli.app import App, pass_app
 from profilewatch.cli.output import notice, stderr_is_terminal
 from profilewatch.config import SourceConfig
-from profilewatch.errors import UsageError
+from profilewatch.errors import EXIT_OK, EXIT_RETRY_LATER, UsageError
 from profilewatch.progress import make_progress
 from profilewatch.summary import render_summary
 from profilewatch.timeutil import parse_user_time
 from scheduler.locks import batch_locks, page_domain, source_locks
+from scheduler.protocol import RunResult, claim_result_fd, result_of, write_result
 from storage.runs import RunRequest
 from storage.store import Store
 
@@ -23,10 +24,6 @@ if TYPE_CHECKING:
     from storage.runs import RunReport
 
 logger = logging.getLogger(__name__)
-
-# A cluster batch that could not check its pages (their domain busy, the run interrupted) exits
-# with this status (EX_TEMPFAIL) so that the worker retries the job later.
-EXIT_RETRY_LATER = 75
 
 
 @click.command()
@@ -40,17 +37,23 @@ EXIT_RETRY_LATER = 75
               help="With --url: skip pages checked at or after TIME (a retried batch).")
 @click.option("--discover/--no-discover", default=True, hidden=True,
               help="With --url: read the source's listings and sitemaps too.")
+@click.option("--result-fd", type=click.IntRange(min=0), default=None, hidden=True,
+              callback=lambda _ctx, _param, fd: claim_result_fd(fd),
+              help="Write the run's result as one JSON line on this file descriptor "
+                   "(the child protocol of daemon and cluster workers: scheduler.protocol).")
 @click.pass_context
 @pass_app
 def run(app: App, ctx: click.Context, source_names: tuple[str, ...], trigger: str,
-        only_urls: tuple[str, ...], since_text: str | None, discover: bool) -> None:
+        only_urls: tuple[str, ...], since_text: str | None, discover: bool,
+        result_fd: int | None) -> None:
     """Run one check cycle now, print a summary, and exit."""
     config = app.config
     if only_urls or since_text:
         if len(source_names) != 1 or not only_urls:
             raise UsageError("--url and --unchecked-since need exactly one --source and one --url")
         since = parse_user_time(since_text) if since_text else None
-        code = _run_batch(app, config.source(source_names[0]), only_urls, since, discover, trigger)
+        code = _run_batch(app, config.source(source_names[0]), only_urls, since, discover, trigger,
+                          result_fd)
         if code:
             ctx.exit(code)
         return
@@ -61,15 +64,17 @@ def run(app: App, ctx: click.Context, source_names: tuple[str, ...], trigger: st
         for name in busy:
             notice(f"source {name} is already being run by another process; skipping it")
         if not locked:
+            write_result(result_fd, RunResult("busy", skipped=tuple(busy)))
             return
         request = RunRequest(tuple(s for s in sources if s.name in locked), trigger=trigger,
                              workers=config.settings.workers)
         report = _run(app, store, request, busy)
-    _report(app, store, report)
+    _report(app, store, report, result_fd)
 
 
 def _run_batch(app: App, source: SourceConfig, only_urls: tuple[str, ...],
-               since: datetime | None, discover: bool, trigger: str) -> int:
+               since: datetime | None, discover: bool, trigger: str,
+               result_fd: int | None = None) -> int:
     """Check some pages of one source under the batch locks; returns the exit status."""
     store = app.store()
     store.sync_sources(app.config.sources)
@@ -78,20 +83,22 @@ def _run_batch(app: App, source: SourceConfig, only_urls: tuple[str, ...],
         if not got:
             notice(f"source {source.name}: {', '.join(domains)} is being checked by another "
                    "process; skipping these pages")
-            return EXIT_RETRY_LATER if trigger == "cluster" else 0
+            write_result(result_fd, RunResult("busy"))
+            return EXIT_RETRY_LATER if trigger == "cluster" else EXIT_OK
         urls = _due_pages(store, source, only_urls, since)
         if not urls:
             one = len(only_urls) == 1
             click.echo(f"Nothing to check: the {len(only_urls)} page{'' if one else 's'} given "
                        f"{'was' if one else 'were'} checked already.")
-            return 0
+            write_result(result_fd, RunResult("nothing-due"))
+            return EXIT_OK
         batch = RunRequest((source,), trigger=trigger, only_urls={source.name: tuple(urls)},
                            discover=discover, workers=app.config.settings.workers)
         report = _run(app, store, batch, [])
-    _report(app, store, report)
+    _report(app, store, report, result_fd)
     if trigger == "cluster" and any(s.status != "completed" for s in report.sources):
         return EXIT_RETRY_LATER
-    return 0
+    return EXIT_OK
 
 
 def _due_pages(store: Store, source: SourceConfig, urls: tuple[str, ...],
@@ -125,11 +132,13 @@ def _run(app: App, store: Store, request: RunRequest, busy: list[str]) -> RunRep
     return report
 
 
-def _report(app: App, store: Store, report: RunReport) -> None:
-    """The summary on stdout, then the change reports (after the locks are released)."""
+def _report(app: App, store: Store, report: RunReport, result_fd: int | None = None) -> None:
+    """The summary on stdout and the result for a parent, then the change reports (after the
+    locks are released)."""
     from profilewatch.reports.digest import send_after_run
 
     click.echo(render_summary(report))
+    write_result(result_fd, result_of(report))
     send_after_run(app.config, store, report)   # never raises: a failed delivery is logged
 
 

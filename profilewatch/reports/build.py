@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from pipeline.diff import diff_texts
 from profilewatch.citation import cite, memento_url
 from profilewatch.config import EVENT_KINDS
+from profilewatch.diffs.passages import MAX_PASSAGES, Passage, passages
 from profilewatch.errors import NotFoundError
-from profilewatch.reports.excerpt import MAX_PASSAGES, Passage, passages
 from profilewatch.reports.model import Change, Problem, Report
 from storage.reporting import PageTransition, ReportWindow
 from storage.results import EventInfo, VersionInfo

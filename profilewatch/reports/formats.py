@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
-from profilewatch.reports.model import Problem, Report
+from profilewatch.reports.model import KIND_ORDER, Change, Problem, Report
 from storage.results import iso
 
 RENDERER_MODULES = ("render_text", "render_markdown", "render_html", "render_json")
@@ -24,8 +24,6 @@ KIND_LABELS = {"content": "content change", "new": "new page", "gone": "page gon
 SECTION_TITLES = {"content": "Content changes", "new": "New pages", "gone": "Pages gone",
                   "metadata": "Metadata-only changes (main text unchanged)"}
 PROBLEMS_TITLE = "Failing and recovered pages"
-# The order of the change sections in every format.
-SECTION_ORDER = ("content", "new", "gone", "metadata")
 EMPTY_REPORT = "Nothing changed and no page started failing or recovered."
 
 
@@ -42,6 +40,32 @@ class ReportFormat:
             ReportFormat.registry[cls.name] = cls
 
     def render(self, report: Report) -> str:
+        """The head, the change sections in :data:`KIND_ORDER`, the failing and recovered pages,
+        and the empty-report line, each from one hook of the subclass (JSON overrides this)."""
+        parts = self.head(report)
+        for kind in KIND_ORDER:
+            changes = report.of_kind(kind)
+            if changes:
+                parts += self.section(kind, SECTION_TITLES[kind], changes)
+        if report.problems:
+            parts += self.problems(PROBLEMS_TITLE, report.problems)
+        if report.empty:
+            parts += self.nothing(EMPTY_REPORT)
+        return self.join(report, parts)
+
+    def head(self, report: Report) -> list[str]:
+        raise NotImplementedError
+
+    def section(self, kind: str, title: str, changes: Sequence[Change]) -> list[str]:
+        raise NotImplementedError
+
+    def problems(self, title: str, problems: Sequence[Problem]) -> list[str]:
+        raise NotImplementedError
+
+    def nothing(self, line: str) -> list[str]:
+        raise NotImplementedError
+
+    def join(self, report: Report, parts: list[str]) -> str:
         raise NotImplementedError
 
 

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from profilewatch.reports.excerpt import Passage
+from profilewatch.diffs.passages import Passage
 from profilewatch.timeutil import parse_user_time
 from storage.results import iso
 
+# The order of a report's change sections, in every format (the event kinds, most telling first).
 KIND_ORDER = ("content", "new", "gone", "metadata")
 KIND_NOUNS = {"content": ("content change", "content changes"), "new": ("new page", "new pages"),
               "gone": ("page gone", "pages gone"),

@@ -8,14 +8,11 @@ made of http(s) URLs.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from html import escape
 
 from profilewatch.reports.formats import (
-    EMPTY_REPORT,
     KIND_LABELS,
-    PROBLEMS_TITLE,
-    SECTION_ORDER,
-    SECTION_TITLES,
     ReportFormat,
     changed_counts,
     clean,
@@ -114,7 +111,7 @@ def change_html(c: Change) -> str:
     return ('<div style="border-top:1px solid #e8eaed;padding:12px 0">' + "".join(body) + "</div>")
 
 
-def _metadata(changes: list[Change]) -> str:
+def _metadata(changes: Sequence[Change]) -> str:
     head = "".join(f'<th align="left" style="{MUTED};padding:4px 8px 4px 0;border-bottom:1px '
                    f'solid #e8eaed">{h(t)}</th>' for t in ("Organisation", "Page", "Last modified",
                                                            "Versions"))
@@ -149,27 +146,26 @@ class HtmlReport(ReportFormat):
     name = "html"
     media_type = "text/html"
 
-    def render(self, report: Report) -> str:
-        parts = ['<h1 style="font-size:22px;margin:0 0 4px 0">profilewatch change report</h1>',
-                 f'<p style="{MUTED};margin:0">{h(report.scope)} · generated '
-                 f"{h(iso(report.generated_at))}</p>",
-                 f'<p style="font-size:15px;margin:12px 0"><strong>{h(report.summary())}'
-                 "</strong></p>"]
-        for kind in SECTION_ORDER:
-            changes = report.of_kind(kind)
-            if not changes:
-                continue
-            parts.append(_section(SECTION_TITLES[kind]))
-            if kind == "metadata":
-                parts.append(_metadata(changes))
-            else:
-                parts.extend(change_html(c) for c in changes)
-        if report.problems:
-            parts.append(_section(PROBLEMS_TITLE))
-            parts.append('<ul style="padding-left:18px;margin:8px 0">'
-                         + "".join(_problem(p) for p in report.problems) + "</ul>")
-        if report.empty:
-            parts.append(f"<p>{EMPTY_REPORT}</p>")
+    def head(self, report: Report) -> list[str]:
+        return ['<h1 style="font-size:22px;margin:0 0 4px 0">profilewatch change report</h1>',
+                f'<p style="{MUTED};margin:0">{h(report.scope)} · generated '
+                f"{h(iso(report.generated_at))}</p>",
+                f'<p style="font-size:15px;margin:12px 0"><strong>{h(report.summary())}'
+                "</strong></p>"]
+
+    def section(self, kind: str, title: str, changes: Sequence[Change]) -> list[str]:
+        if kind == "metadata":
+            return [_section(title), _metadata(changes)]
+        return [_section(title), *(change_html(c) for c in changes)]
+
+    def problems(self, title: str, problems: Sequence[Problem]) -> list[str]:
+        return [_section(title), '<ul style="padding-left:18px;margin:8px 0">'
+                + "".join(_problem(p) for p in problems) + "</ul>"]
+
+    def nothing(self, line: str) -> list[str]:
+        return [f"<p>{line}</p>"]
+
+    def join(self, report: Report, parts: list[str]) -> str:
         title = h(f"profilewatch: {report.summary()}")
         return (
             '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'

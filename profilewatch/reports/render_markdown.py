@@ -7,13 +7,10 @@ typed; links are only made of http(s) URLs.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from profilewatch.reports.formats import (
-    EMPTY_REPORT,
     KIND_LABELS,
-    PROBLEMS_TITLE,
-    SECTION_ORDER,
-    SECTION_TITLES,
     ReportFormat,
     changed_counts,
     clean,
@@ -99,7 +96,7 @@ def _change(c: Change) -> list[str]:
     return [*lines, ""]
 
 
-def _metadata_table(changes: list[Change]) -> list[str]:
+def _metadata_table(changes: Sequence[Change]) -> list[str]:
     lines = ["| Organisation | Page | Last modified | Versions |", "|---|---|---|---|"]
     for c in changes:
         declared = md(c.declared) if c.last_modified_before != c.last_modified_after else ""
@@ -121,21 +118,23 @@ class MarkdownReport(ReportFormat):
     name = "markdown"
     media_type = "text/markdown"
 
-    def render(self, report: Report) -> str:
-        lines = [f"# profilewatch change report — {md(report.scope)}", "",
-                 f"Generated {iso(report.generated_at)} · **{md(report.summary())}**", ""]
-        for kind in SECTION_ORDER:
-            changes = report.of_kind(kind)
-            if not changes:
-                continue
-            lines += [f"## {SECTION_TITLES[kind]}", ""]
-            if kind == "metadata":
-                lines += _metadata_table(changes)
-                continue
-            for change in changes:
-                lines += _change(change)
-        if report.problems:
-            lines += [f"## {PROBLEMS_TITLE}", "", *(_problem(p) for p in report.problems), ""]
-        if report.empty:
-            lines += [EMPTY_REPORT, ""]
-        return "\n".join(lines)
+    def head(self, report: Report) -> list[str]:
+        return [f"# profilewatch change report — {md(report.scope)}", "",
+                f"Generated {iso(report.generated_at)} · **{md(report.summary())}**", ""]
+
+    def section(self, kind: str, title: str, changes: Sequence[Change]) -> list[str]:
+        lines = [f"## {title}", ""]
+        if kind == "metadata":
+            return lines + _metadata_table(changes)
+        for change in changes:
+            lines += _change(change)
+        return lines
+
+    def problems(self, title: str, problems: Sequence[Problem]) -> list[str]:
+        return [f"## {title}", "", *(_problem(p) for p in problems), ""]
+
+    def nothing(self, line: str) -> list[str]:
+        return [line, ""]
+
+    def join(self, report: Report, parts: list[str]) -> str:
+        return "\n".join(parts)

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 
 from profilewatch.reports.formats import (
-    EMPTY_REPORT,
     KIND_LABELS,
-    PROBLEMS_TITLE,
-    SECTION_ORDER,
-    SECTION_TITLES,
     ReportFormat,
     changed_counts,
     clean,
@@ -102,27 +99,31 @@ class TextReport(ReportFormat):
     name = "text"
     media_type = "text/plain"
 
-    def render(self, report: Report) -> str:
-        lines = [f"profilewatch change report — {clean(report.scope)}",
-                 f"Generated {iso(report.generated_at)} · {report.summary()}"]
-        for kind in SECTION_ORDER:
-            changes = report.of_kind(kind)
-            if not changes:
+    def head(self, report: Report) -> list[str]:
+        return [f"profilewatch change report — {clean(report.scope)}",
+                f"Generated {iso(report.generated_at)} · {report.summary()}"]
+
+    def section(self, kind: str, title: str, changes: Sequence[Change]) -> list[str]:
+        lines = _heading(title)
+        for index, change in enumerate(changes):
+            if kind == "metadata":
+                lines += _compact(change)
                 continue
-            lines += _heading(SECTION_TITLES[kind])
-            for index, change in enumerate(changes):
-                if kind == "metadata":
-                    lines += _compact(change)
-                    continue
-                if index:
-                    lines.append("")
-                lines += _change(change, full=kind != "gone")
-        if report.problems:
-            lines += _heading(PROBLEMS_TITLE)
-            for index, problem in enumerate(report.problems):
-                if index:
-                    lines.append("")
-                lines += _problem(problem)
-        if report.empty:
-            lines += ["", EMPTY_REPORT]
-        return "\n".join(lines) + "\n"
+            if index:
+                lines.append("")
+            lines += _change(change, full=kind != "gone")
+        return lines
+
+    def problems(self, title: str, problems: Sequence[Problem]) -> list[str]:
+        lines = _heading(title)
+        for index, problem in enumerate(problems):
+            if index:
+                lines.append("")
+            lines += _problem(problem)
+        return lines
+
+    def nothing(self, line: str) -> list[str]:
+        return ["", line]
+
+    def join(self, report: Report, parts: list[str]) -> str:
+        return "\n".join(parts) + "\n"

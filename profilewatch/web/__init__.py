@@ -2,5 +2,6 @@
 
 Modules: :mod:`.app` (the ASGI app and error handling), :mod:`.security` (headers, ETags),
 :mod:`.archive` (read-only lookups shared by all), :mod:`.memento`, :mod:`.replay` (safe archived
-HTML), :mod:`.api` and :mod:`.openapi`, :mod:`.ui` and :mod:`.sidebyside` (HTML pages).
+HTML), :mod:`.api` and :mod:`.openapi`, :mod:`.ui` (HTML pages; their side-by-side diffs:
+:mod:`profilewatch.diffs.sidebyside`).
 """

@@ -17,8 +17,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from profilewatch.config import EVENT_KINDS
+from profilewatch.diffs.export import diff_as_json
 from profilewatch.errors import UsageError
-from profilewatch.render import diff_as_json
 from profilewatch.timeutil import parse_user_time
 from profilewatch.web.archive import Archive, int_param, page_status, version_links
 from profilewatch.web.memento import base_url

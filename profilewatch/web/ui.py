@@ -20,11 +20,11 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from profilewatch.citation import STYLES
+from profilewatch.diffs.marks import words_html
+from profilewatch.diffs.sidebyside import side_by_side
 from profilewatch.errors import UsageError
-from profilewatch.render import words_html
 from profilewatch.web.archive import Archive, int_param, page_status
 from profilewatch.web.memento import stamp
-from profilewatch.web.sidebyside import side_by_side
 from storage.results import EventInfo, VersionInfo, iso
 
 PAGE_SIZE = 100

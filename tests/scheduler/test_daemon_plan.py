@@ -10,11 +10,11 @@ import pytest
 
 from profilewatch.config import Config, SourceConfig, parse_schedule
 from profilewatch.errors import ConfigError
-from scheduler.children import ChildResult
 from scheduler.daemon import Daemon
+from scheduler.protocol import ChildExit
 from storage.store import Store
-from tests.scheduler.conftest import seed_run
 from tests.support.processes import wait_for
+from tests.support.runs import seed_run
 
 
 def source(name: str, schedule: str) -> SourceConfig:
@@ -30,12 +30,12 @@ class FakeRuns:
         self.calls: list[str] = []
         self.lock = threading.Lock()
 
-    def __call__(self, name: str) -> ChildResult:
+    def __call__(self, name: str) -> ChildExit:
         run_id = self.store.start_run(name, "schedule")
         self.store.finish_run(run_id, "completed", {"unchanged": 1})
         with self.lock:
             self.calls.append(name)
-        return ChildResult(name, 0, 0.01, "profilewatch run: 1 page checked")
+        return ChildExit(name, 0, 0.01, "profilewatch run: 1 page checked")
 
     def count(self, name: str) -> int:
         with self.lock:

@@ -6,7 +6,7 @@ import hashlib
 
 from storage.requisites import RequisiteFetch, RequisiteStore
 from storage.store import Store
-from tests.archive.builder import DAY, add_sources, unesco_history
+from tests.support.archive import DAY, add_sources, unesco_history
 
 PAGE = "https://education-profiles.org/northern-africa-and-western-asia/azerbaijan/~technology"
 CSS = "https://education-profiles.org/css/site.css"

@@ -9,7 +9,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from pipeline.analyse import Profile, analyse_fetch
+from pipeline.analyse import Profile
 from pipeline.types import ChangeKind, Fetched
 from profilewatch import samples
 from profilewatch.config import SourceConfig
@@ -18,6 +18,7 @@ from storage import keyframes, recording
 from storage.models import Base
 from storage.results import CheckInput
 from storage.store import Store
+from tests.support.archive import check_input
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, 400_000, tzinfo=UTC)
 URL = "https://education-profiles.org/northern-africa-and-western-asia/azerbaijan/~technology"
@@ -25,14 +26,8 @@ URL = "https://education-profiles.org/northern-africa-and-western-asia/azerbaija
 
 def check(url: str, html: str | bytes | None, at: datetime, *, status: int = 200,
           error: str | None = None, source: str = "peer") -> CheckInput:
-    body = html.encode() if isinstance(html, str) else (html or b"")
-    headers = {"content-type": "text/html; charset=utf-8", "etag": f'"{hash(body) & 0xffff}"'}
-    fetched = Fetched(url=url, source=source, fetched_at=at, status=status if error is None else None,
-                      final_url=url, headers=headers, body=body, error=error)
-    analysis = analyse_fetch(fetched, Profile(site="unesco"))
-    return CheckInput(url=url, source=source, fetched_at=at, analysis=analysis,
-                      status=fetched.status, final_url=url, headers=headers, body=body,
-                      body_size=len(body))
+    return check_input(url, html, at, source=source, status=status, error=error,
+                       profile=Profile(site="unesco"))
 
 
 @pytest.fixture

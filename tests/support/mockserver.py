@@ -9,7 +9,7 @@ Started once per test session on port 0 of 127.0.0.1 (see ``conftest.py``). Test
   ``/maintenance``, ``/huge?mb=``, ``/endless``, ``/binary``, ``/gzip-bomb``,
   ``/redirect?to=``, ``/redirect-loop``, ``/robots.txt`` (programmable);
 - ``server.requests`` logs every request (path and headers) for assertions;
-- reliability behaviours (``tests/reliability``): ``/gate/<name>`` (answers once the test opens
+- reliability behaviours (``tests/e2e/reliability``): ``/gate/<name>`` (answers once the test opens
   ``server.gate(name)``), ``/counter/<name>`` (a new text on every request), ``/firehose`` (endless,
   counting the bytes it got out in ``server.sent``), ``/abort`` (resets the connection mid-body),
   ``/bomb?mb=&coding=`` (gzip, deflate, br or zstd bomb).

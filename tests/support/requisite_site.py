@@ -9,8 +9,11 @@ from pathlib import Path
 
 from tests.support.mockserver import MockServer
 
-# A font Debian's chromium renders (fonts-dejavu-core comes with it).
-FONT_FILE = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+# A font file chromium renders: Debian's chromium needs fontconfig, whose config package brings
+# fonts-dejavu-core (any other TrueType font installed will do as well).
+FONT_FILE = next(iter([Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")]
+                      if Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf").exists()
+                      else sorted(Path("/usr/share/fonts").rglob("*.ttf"))), None)
 COLOURS = {1: "rgb(200, 0, 0)", 2: "rgb(0, 0, 200)"}
 
 
@@ -53,6 +56,7 @@ def serve_site(server: MockServer, version: int, text: str = "") -> str:
                 '@font-face { font-family: "Archived Sans"; src: url("../fonts/archived.ttf") '
                 'format("truetype") }\nbody { background: url(/img/bg.png) repeat }\n',
                 content_type="text/css")
+    assert FONT_FILE is not None, "no TrueType font under /usr/share/fonts (apt-get install fonts-dejavu-core)"
     server.page("/fonts/archived.ttf", FONT_FILE.read_bytes(), content_type="font/ttf")
     for name, colour in (("logo", (10, 120, 10)), ("favicon", (1, 2, 3)), ("hero", (9, 9, 9)),
                          ("small", (5, 5, 5)), ("wide", (6, 6, 6)), ("bg", (250, 250, 250)),
