@@ -56,7 +56,7 @@ def serve_site(server: MockServer, version: int, text: str = "") -> str:
                 '@font-face { font-family: "Archived Sans"; src: url("../fonts/archived.ttf") '
                 'format("truetype") }\nbody { background: url(/img/bg.png) repeat }\n',
                 content_type="text/css")
-    assert FONT_FILE is not None, "no TrueType font under /usr/share/fonts (apt-get install fonts-dejavu-core)"
+    assert FONT_FILE is not None, "no TrueType font in /usr/share/fonts (apt-get install fonts-dejavu-core)"
     server.page("/fonts/archived.ttf", FONT_FILE.read_bytes(), content_type="font/ttf")
     for name, colour in (("logo", (10, 120, 10)), ("favicon", (1, 2, 3)), ("hero", (9, 9, 9)),
                          ("small", (5, 5, 5)), ("wide", (6, 6, 6)), ("bg", (250, 250, 250)),
