@@ -18,6 +18,7 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.exceptions import NotConfigured
 
 from crawler.extraction import warm_up
+from crawler.missing import MissingPages
 from crawler.procpool import ExtractionPool
 from crawler.writer import BatchWriter
 from pipeline.analyse import Profile
@@ -85,6 +86,8 @@ class RunContext:
         # workers read keyframes with their own connection (the password stays in the URL)
         self.store_url = store.engine.url.render_as_string(hide_password=False)
         self.writer = BatchWriter(store, all_states, config.settings.gone_after)
+        # discovered pages that never were pages, to unwatch at the end (crawler.missing)
+        self.missing = MissingPages(config.settings.gone_after)
 
     # --- what spiders ask ------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ import logging
 from dataclasses import replace
 
 from pipeline.analyse import Profile, analyse_fetch
+from pipeline.identity import PreviousPage
 from pipeline.types import Analysis, Fetched, Outcome, PageState
 from storage.codecs import compress
 from storage.keyframes import KEYFRAME_RATIO, keyframe
@@ -18,7 +19,16 @@ def analyse_in_worker(fetched: Fetched, profile: Profile, known: PageState | Non
     """Analyse one fetch; when the text is new (a version will be stored), compress the body —
     as a delta against the page's keyframe (read from the store at ``store_url``) when it has
     one — and the text. ``known`` is what the store holds of the page (None: a new page)."""
-    analysis = analyse_fetch(fetched, profile)
+    def previous_text() -> str | None:     # read only when the not-the-page rule is in doubt
+        if known is None or not (store_url and known.content_sha256):
+            return None
+        from storage.previous import stored_text
+
+        return stored_text(store_url, known.content_sha256)
+
+    previous = None if known is None or known.version is None else PreviousPage(
+        known.version_final_url, known.title, known.version_h1, known.version_language)
+    analysis = analyse_fetch(fetched, profile, previous, previous_text)
     if (analysis.outcome is not Outcome.OK or analysis.extracted is None
             or (known is not None and analysis.extracted.text_sha256 == known.content_sha256)):
         return analysis

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from scrapy import Request
+from scrapy import Request, Spider
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
+from scrapy.http import Response
 
 
 class ConditionalRequestMiddleware:
@@ -22,3 +24,20 @@ class ConditionalRequestMiddleware:
         if last_modified and b"If-Modified-Since" not in request.headers:
             request.headers[b"If-Modified-Since"] = last_modified
         return None
+
+
+class BoundedMetaRefreshMiddleware(MetaRefreshMiddleware):
+    """Scrapy's ``<meta http-equiv="refresh">`` follower, bounded like a redirect.
+
+    A refresh within ``METAREFRESH_MAXDELAY`` seconds is followed like a 30x (the address rules of
+    :mod:`crawler.guard` apply to the follow-up, ``REDIRECT_MAX_TIMES`` counts it); a refresh to
+    the page's own address is a reload, not a redirect, and is not followed (Scrapy would loop on
+    it until the redirect limit).
+    """
+
+    def process_response(self, request: Request, response: Response,
+                         spider: Spider | None = None) -> Request | Response:
+        result = super().process_response(request, response)
+        if isinstance(result, Request) and result.url == response.url:
+            return response
+        return result

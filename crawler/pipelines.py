@@ -93,7 +93,8 @@ class RecordPipeline:
         check = CheckInput(url=fetched.url, source=fetched.source, fetched_at=fetched.fetched_at,
                            analysis=analysis, status=fetched.status, final_url=fetched.final_url,
                            headers=fetched.headers, duration_ms=fetched.duration_ms,
-                           run_id=report.run_id, body=fetched.body, body_size=len(fetched.body))
+                           run_id=report.run_id, body=fetched.body, body_size=len(fetched.body),
+                           ignores=self.run.profile.ignores)
         try:
             outcome = await context.writer.submit(check)
         except StoreError as exc:
@@ -102,6 +103,7 @@ class RecordPipeline:
             context.fail(exc)
             raise DropItem(f"not recorded: {exc}", log_level="DEBUG") from None
         report.counts[outcome.kind.value] += 1
+        context.missing.note(fetched, analysis, outcome, context.writer.states.get(fetched.url))
         if outcome.kind is ChangeKind.FAILED:
             report.reasons[outcome.reason or "failed"] += 1
             report.failing[fetched.url] = outcome.reason or "failed"

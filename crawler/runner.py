@@ -65,6 +65,9 @@ def run_sources(config: Config, store: Store, request: RunRequest, *,
         stopper.uninstall()
         context.close()
         progress.finish()
+        if context.fatal is None:
+            for source, source_report in zip(request.sources, report.sources, strict=False):
+                context.missing.retire(store, source, source_report)
         for source_report in report.sources:
             if context.fatal is not None:
                 source_report.status = "failed"

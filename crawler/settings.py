@@ -25,6 +25,9 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.politeness.RobotsTxtMiddleware": 100,
     "crawler.middlewares.ConditionalRequestMiddleware": 560,
+    # meta refresh followed like a redirect, never to the page itself (a reload)
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.BoundedMetaRefreshMiddleware": 580,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,   # replaced by ↓ (backoff)
     "crawler.retry.BackoffRetryMiddleware": 550,
 }
@@ -42,6 +45,9 @@ DOWNLOAD_HANDLERS = {
 }
 # Transient statuses retried inside a run (Scrapy's RetryMiddleware); 404/410 are never retried:
 # they feed the ``gone`` rule.
+# Meta refreshes within this many seconds are redirects (sites use 0-10 s for "this page has
+# moved"); longer ones are periodic reloads.
+METAREFRESH_MAXDELAY = 30
 RETRY_HTTP_CODES = [408, 425, 429, 500, 502, 503, 504, 522, 524]
 
 
@@ -66,6 +72,9 @@ def build_settings(config: Config, *, log_level: str = "WARNING") -> dict[str, A
         "DOWNLOAD_WARNSIZE": 0,
         "DOWNLOAD_FAIL_ON_DATALOSS": True,
         "REDIRECT_MAX_TIMES": 10,
+        # a refresh that waits longer is a page reloading itself, not a redirect (news and
+        # dashboard pages reload every 60-300 s)
+        "METAREFRESH_MAXDELAY": METAREFRESH_MAXDELAY,
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
         "HTTPCACHE_ENABLED": False,

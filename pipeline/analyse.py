@@ -10,10 +10,13 @@ Stages, in order (each may end the pipeline with a failed outcome and its reason
 6. parse — once, with lxml; every later stage reads this tree;
 7. metadata — title, language, page-declared date, site fields (read before pruning edits the tree);
 8. prune — boilerplate elements and the source's ``css:``/``xpath:`` ignores are removed;
-9. main text — trafilatura on what is left;
+   then the data tables are read and layout tables unwrapped (:mod:`pipeline.tables`);
+9. main text — trafilatura on what is left (the tables whose cells it holds are the page's);
 10. text clean-up — ``regex:`` ignores, "Last modified" lines, counters and relative times
     removed, then normalisation;
 11. page screen — bot challenge, maintenance, error and "not in this language" pages are failed;
+    then the not-the-page rule (:mod:`pipeline.identity`): a login, consent, chooser, home, search
+    or listing page, or another document a redirect landed on, is failed with what it is;
 12. fingerprint — SHA-256 of the normalised text (and of the raw body, for storage).
 
 No Scrapy, no database: plain data in, plain data out, safe to run in a worker process.
@@ -22,6 +25,7 @@ No Scrapy, no database: plain data in, plain data out, safe to run in a worker p
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -35,13 +39,15 @@ from pipeline.extract import (
     extract_site_name,
     extract_title,
     parse_html,
-    prune_boilerplate,
 )
 from pipeline.fingerprint import body_sha256, text_sha256
+from pipeline.identity import PreviousPage, judge_page, read_identity
 from pipeline.ignore import IgnoreFilter, compile_ignores
+from pipeline.interstitial import page_kind, read_signals
 from pipeline.normalize import normalize_text, normalize_title, strip_volatile
 from pipeline.screen import looks_truncated, screen_page, screen_response
 from pipeline.sites import site_profile
+from pipeline.tables.page import in_main_text, prune_reading_tables
 from pipeline.types import Analysis, Extracted, Fetched, Outcome
 
 logger = logging.getLogger(__name__)
@@ -69,8 +75,16 @@ def _failed(reason: str, fetched: Fetched, **kw: object) -> Analysis:
                     **kw)  # type: ignore[arg-type]
 
 
-def analyse_fetch(fetched: Fetched, profile: Profile) -> Analysis:
-    """Run stages 1-12 of the module docstring on one fetch."""
+def _no_text() -> str | None:
+    return None
+
+
+def analyse_fetch(fetched: Fetched, profile: Profile, previous: PreviousPage | None = None,
+                  previous_text: Callable[[], str | None] = _no_text) -> Analysis:
+    """Run stages 1-12 of the module docstring on one fetch.
+
+    ``previous`` is what the store knows of the page's last version (None: no version yet) and
+    ``previous_text`` reads that version's text, for the not-the-page rule (stage 11)."""
     # 1. transport
     if fetched.error is not None:
         return _failed(fetched.error, fetched)
@@ -108,12 +122,16 @@ def analyse_fetch(fetched: Fetched, profile: Profile) -> Analysis:
     if profile.organisation:
         hints.setdefault("organisation", profile.organisation)
     metadata = site.metadata(tree, fetched.url, hints)
-    for key, value in (("h1", extract_h1(tree)), ("site_name", extract_site_name(tree))):
+    h1 = extract_h1(tree)
+    for key, value in (("h1", h1), ("site_name", extract_site_name(tree))):
         if value:
             metadata.setdefault(key, value)
+    final_url = fetched.final_url or fetched.url
+    identity = read_identity(tree, final_url, title, h1, language)
+    signals = read_signals(tree, final_url, title, h1)
     # 8. prune
     ignores = _compiled(profile.ignores)
-    root = prune_boilerplate(tree, ignores)
+    root, tables = prune_reading_tables(tree, ignores)     # prune_boilerplate, tables read around it
     # 9. main text
     raw_text, headings = extract_main_text(root)
     # 10. text clean-up
@@ -122,6 +140,9 @@ def analyse_fetch(fetched: Fetched, profile: Profile) -> Analysis:
     text = normalize_text(strip_volatile(strip_declared_lines(raw_text)))
     # 11. page screen
     reason = screen_page(decoded.text, title, text) or site.no_content_reason(text)
+    if reason is None or reason == "no main text":
+        kind = page_kind(signals, text)
+        reason = judge_page(fetched.url, identity, kind, text, previous, previous_text) or reason
     if reason:
         return _failed(reason, fetched, body_sha256=digest, encoding=decoded.encoding)
     # 12. fingerprint
@@ -133,6 +154,7 @@ def analyse_fetch(fetched: Fetched, profile: Profile) -> Analysis:
         declared=declared,
         headings=tuple(normalize_title(h) or h for h in headings),
         metadata=metadata,
+        tables=in_main_text(tables, text),
     )
     return Analysis(Outcome.OK, extracted=extracted, body_sha256=digest, content_type=content_type,
                     encoding=decoded.encoding)

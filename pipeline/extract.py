@@ -16,6 +16,8 @@ from lxml.html import HtmlElement
 from trafilatura import bare_extraction
 
 from pipeline.ignore import IgnoreFilter
+from pipeline.layout import flatten_layout_tables
+from pipeline.linkblocks import settle_links
 
 logger = logging.getLogger(__name__)
 
@@ -151,7 +153,8 @@ def prune_boilerplate(tree: HtmlElement, ignores: tuple[IgnoreFilter, ...] = ())
     """Remove boilerplate and user-ignored elements; returns the subtree to extract from.
 
     A page with exactly one ``<main>`` (or ``role="main"``) is reduced to it first: what is
-    outside is navigation, banners and footers on every site watched.
+    outside is navigation, banners and footers on every site watched. Lists of links and menu
+    blocks go, and the remaining links are unwrapped (:mod:`pipeline.linkblocks`).
     """
     for ignore in ignores:
         ignore.apply_to_tree(tree)
@@ -175,6 +178,8 @@ def prune_boilerplate(tree: HtmlElement, ignores: tuple[IgnoreFilter, ...] = ())
     for element in doomed:
         if isinstance(element, HtmlElement) and element.getparent() is not None:
             element.drop_tree()
+    settle_links(root)      # link-dependent decisions made by what a reader sees (linkblocks)
+    flatten_layout_tables(root)     # a <table> layout is read as its text (layout)
     return root
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import re
 
+from pipeline.languages import vocabulary
+
 # Content types that are HTML (or may be: servers mislabel HTML as text/plain or omit the type).
 HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "application/octet-stream", "")
 # Media that are never pages, whatever their subtype says (``image/svg+xml`` is an image).
@@ -52,9 +54,8 @@ SOFT_FAILURE_PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|an (?:unexpected )?error (?:has )?occurred|something went wrong|error \d{3}\b"
         r"|the requested url was not found|database error|site error|\b403 forbidden|access denied"
         r"|too many requests|rate limit exceeded", re.I)),
-    ("not available in this language", re.compile(
-        r"not available in this language|n'est pas disponible dans cette langue"
-        r"|no está disponible en este idioma", re.I)),
+    # in every language of pipeline/data/languages.toml (its ``not_available`` notices)
+    ("not available in this language", vocabulary().not_available),
 )
 
 

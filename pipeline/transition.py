@@ -24,20 +24,22 @@ And what each kind does to the page's state (its streaks and validators):
 - every kind: ``last_checked_at`` this check; ``last_final_url`` the final URL when there is one.
 
 Event summaries: ``new`` counts the first version's lines (and names its declared date);
-``content`` summarises the diff against the previous text by section; ``metadata`` lists the
-declared-date and title changes; ``gone`` names the reason and the number of consecutive checks.
+``content`` summarises the diff against the previous text by section (and, for an HTML page,
+lists its changed table cells in ``details["tables"]``, see :mod:`pipeline.tables`); ``metadata``
+lists the declared-date and title changes; ``gone`` names the reason and the number of consecutive checks.
 
 Boilerplate never reaches this table: it is removed before the fingerprint is taken.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from pipeline.diff import diff_texts, summarize_diff
+from pipeline.tables import Table, diff_tables
 from pipeline.types import Analysis, ChangeKind, Extracted, Outcome, PageState
 
 
@@ -85,20 +87,22 @@ def needs_previous_text(state: PageState, analysis: Analysis) -> bool:
 
 def transition(state: PageState, analysis: Analysis, *, fetched_at: datetime,
                final_url: str | None, headers: Mapping[str, str], gone_after: int,
-               previous_text: str | None = None) -> Transition:
+               previous_text: str | None = None,
+               previous_tables: Sequence[Table] = ()) -> Transition:
     """Apply the table of the module docstring to one check of the page in ``state``.
 
-    ``previous_text`` is the latest version's text, needed when :func:`needs_previous_text`."""
+    ``previous_text`` is the latest version's text, needed when :func:`needs_previous_text`;
+    ``previous_tables`` its tables, which a ``content`` change of an HTML page diffs cell by cell."""
     kind, reason = _kind(state, analysis, gone_after)
     after = state
     version = None
     if kind in (ChangeKind.NEW, ChangeKind.CONTENT, ChangeKind.METADATA):
         assert analysis.extracted is not None
         version = NewVersion((state.version or 0) + 1, analysis.extracted)
-        after = _with_version(state, version, analysis.body_sha256)
+        after = _with_version(state, version, analysis.body_sha256, final_url)
     event = None
     if kind is not ChangeKind.UNCHANGED and kind is not ChangeKind.FAILED:
-        event = _event(kind, state, after, version, reason, previous_text)
+        event = _event(kind, state, after, version, reason, previous_text, previous_tables)
     after = _streaks(after, kind, reason, analysis.outcome, fetched_at, final_url, headers)
     return Transition(kind, after, version, event, reason)
 
@@ -129,7 +133,8 @@ def _kind(state: PageState, analysis: Analysis, gone_after: int) -> tuple[Change
     return ChangeKind.UNCHANGED, None
 
 
-def _with_version(state: PageState, version: NewVersion, body_sha256: str | None) -> PageState:
+def _with_version(state: PageState, version: NewVersion, body_sha256: str | None,
+                  final_url: str | None) -> PageState:
     extracted = version.extracted
     declared = extracted.declared
     return replace(state, version=version.number, content_sha256=extracted.text_sha256,
@@ -137,11 +142,15 @@ def _with_version(state: PageState, version: NewVersion, body_sha256: str | None
                    declared_text=declared.text if declared else None,
                    declared_value=declared.value if declared else None,
                    declared_kind=declared.kind if declared else None,
-                   headings=extracted.headings)
+                   headings=extracted.headings,
+                   # the version's identity, for the not-the-page rule (pipeline.identity)
+                   version_final_url=final_url, version_h1=extracted.metadata.get("h1"),
+                   version_language=extracted.language)
 
 
 def _event(kind: ChangeKind, before: PageState, after: PageState, version: NewVersion | None,
-           reason: str | None, previous_text: str | None) -> NewEvent:
+           reason: str | None, previous_text: str | None,
+           previous_tables: Sequence[Table] = ()) -> NewEvent:
     versioned = version is not None
     summary = ""
     details: dict[str, Any] = {}
@@ -162,6 +171,9 @@ def _event(kind: ChangeKind, before: PageState, after: PageState, version: NewVe
         added, removed = diff.lines_added, diff.lines_removed
         summary = summarize_diff(diff)
         details = {"sections": [{"section": s, "lines": n} for s, n in diff.sections()]}
+        if version.extracted.tables is not None:      # an HTML page: its changed cells (issue 16)
+            details["tables"] = [cell.as_json() for cell in
+                                 diff_tables(previous_tables, version.extracted.tables)]
     elif kind is ChangeKind.METADATA:
         changes = []
         declared_changed = before.declared != after.declared

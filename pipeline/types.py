@@ -8,6 +8,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from pipeline.tables.model import Table
+
 
 class Outcome(StrEnum):
     """What a fetch amounts to, before it is compared with the store."""
@@ -83,6 +85,7 @@ class Extracted:
     declared: DeclaredDate | None = None
     headings: tuple[str, ...] = ()
     metadata: dict[str, Any] = field(default_factory=dict)   # organisation, country, theme …
+    tables: tuple[Table, ...] | None = None   # data tables of the main text; None: not an HTML page
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +135,10 @@ class PageState:
     declared_kind: str | None = None
     chain_sha256: str | None = None   # its hash-chain link (computed by the store)
     headings: tuple[str, ...] = ()
+    # the latest version's identity, for the not-the-page rule (pipeline.identity)
+    version_final_url: str | None = None
+    version_h1: str | None = None
+    version_language: str | None = None
 
     @property
     def declared(self) -> str | None:

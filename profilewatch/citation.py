@@ -1,162 +1,70 @@
-"""Citations of archived versions: APA 7, MLA 9, Chicago 17 (notes-bibliography), BibLaTeX, CSL-JSON.
+"""Citations of archived versions: APA 7, MLA 9, Chicago (notes-bibliography), BibLaTeX, CSL-JSON.
 
-Each names the organisation (as author; MLA 9 names an organisation that is both author and
-publisher as publisher only), the page title, the site, the page-declared date when there is one
-(the day the page shows, not shifted to UTC), the capture time (as the access date), the original
-URL, the archived (memento) URL when a public base URL is configured, and the version's SHA-256.
-Styles are registered by ``style`` key; the class docstring is the help text.
+Every style is rendered from one :class:`~profilewatch.citation_record.CitationRecord` (where each
+field comes from is said there): CSL-JSON is the record as a CSL item; APA, MLA and Chicago are that
+item rendered by citeproc-py with the official CSL styles (:mod:`profilewatch.citation_csl`);
+BibLaTeX ``@online`` is written from the same record. The command line, the web UI's citation box and
+the reports' "Cite:" line all call :func:`cite` / :func:`citations`.
 
-What each style gets right (hand-checked against the manuals):
-
-- APA 7 (§10.16): ``Org. (2024, August 5). Title. Site. Retrieved June 1, 2024, from URL``; the
-  site is left out when it is the author; ``n.d.`` when undated; no period after a URL.
-- MLA 9 (pp. 119, 165): an organisation that is author and publisher is not repeated as author;
-  ``"Title." Site, Publisher, 5 Aug. 2024, URL-without-scheme. Accessed 1 June 2024.``; the
-  publisher is left out when the site is named after it; months of five letters or more abbreviated.
-- Chicago 17 (14.206-207): ``Org. "Title." Site. Last modified August 5, 2024. URL.``; an access
-  date only when the page declares no date; the site is left out when it is the author.
-- BibLaTeX ``@online``: ``author`` braced as a corporate name, ``date``, ``url``, ``urldate``;
-  all-capital words of the title braced so styles keep their case.
-- CSL-JSON ``webpage``: ``issued``, ``accessed``, ``URL``, ``archive`` and ``archive_location``.
-
-Every style ends with the archival note (version, capture time, SHA-256, archived URL).
+Hand-written rules on top of the CSL styles, where a style's published rule compares two fields
+(CSL cannot): an organisation that is both author and site is named once — APA 7 and Chicago leave
+the site out, MLA 9 (p. 119) leaves the author out. Every text style ends with the archival note
+(version, capture time, SHA-256, archived URL), which the CSL styles do not print for a web page.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
-from pipeline.dateparse import parse_date_text
-from storage.results import VersionInfo, iso
+from profilewatch.citation_csl import render_entry
+from profilewatch.citation_record import (
+    Captures,
+    CitationRecord,
+    citation_record,
+    memento_url,
+)
+from storage.results import VersionInfo
 
-MLA_MONTHS = ("Jan.", "Feb.", "Mar.", "Apr.", "May", "June", "July", "Aug.", "Sept.", "Oct.",
-              "Nov.", "Dec.")
-TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ")
+__all__ = ["STYLES", "CitationRecord", "citation_record", "citations", "cite", "csl_item",
+           "memento_url", "render"]
+
 ARCHIVE_NAME = "profilewatch"
 
 
-@dataclass(frozen=True, slots=True)
-class CitationData:
-    """What every style needs, derived once from a version."""
-
-    author: str
-    title: str
-    site: str
-    url: str
-    declared: date | None
-    declared_kind: str | None          # "modified" or "published"
-    accessed: datetime                 # the capture time of the version
-    sha256: str
-    version: int
-    archived_url: str | None
-
-    @property
-    def site_is_author(self) -> bool:
-        return _same_name(self.site, self.author)
-
-    @property
-    def archival_note(self) -> str:
-        """``Archived version 1, captured 2024-06-01T12:30:45Z, SHA-256 …[, URL]``."""
-        note = f"Archived version {self.version}, captured {iso(self.accessed)}, SHA-256 {self.sha256}"
-        return note + (f", {self.archived_url}" if self.archived_url else "")
+def citation_key(record: CitationRecord) -> str:
+    first = record.authors[0] if record.authors else {}
+    author = re.sub(r"[^a-z0-9]+", "", (first.get("family") or first.get("literal") or "").lower())
+    word = next((w for w in re.findall(r"[a-z0-9]+", record.title.lower()) if len(w) > 3), "page")
+    return f"{author[:20] or 'page'}{record.accessed.strftime('%Y%m%d%H%M%S')}{word}"
 
 
-def memento_url(base_url: str, version: VersionInfo) -> str:
-    """The version's URL in ``profilewatch serve`` (``/web/YYYYMMDDhhmmss/URI-R``)."""
-    stamp = version.fetched_at.strftime("%Y%m%d%H%M%S")
-    return f"{base_url.rstrip('/')}/web/{stamp}/{version.url}"
+def _date_parts(parts: tuple[int, ...]) -> dict[str, Any]:
+    return {"date-parts": [list(parts)]}
 
 
-def _compact(name: str) -> str:
-    return re.sub(r"[^0-9a-z]+", "", name.casefold())
-
-
-def _same_name(a: str, b: str) -> bool:
-    return _compact(a) == _compact(b)
-
-
-def _site_name(version: VersionInfo) -> str:
-    name = version.metadata.get("site_name")
-    if isinstance(name, str) and name:
-        return name
-    h1 = version.metadata.get("h1")
-    if version.title and isinstance(h1, str):
-        # "<h1> | Site name": what follows the page's own heading in <title> is the site
-        for separator in TITLE_SEPARATORS:
-            head, _, tail = version.title.rpartition(separator)
-            if head and tail and head.strip().casefold() == h1.strip().casefold():
-                return tail.strip()
-    host = (urlsplit(version.url).hostname or "").removeprefix("www.")
-    organisation = version.organisation
-    # unicef.org is UNICEF's own site: name it as its owner does rather than by its host
-    if organisation and host and _compact(host.split(".")[0]) == _compact(organisation):
-        return organisation
-    return host or version.url
-
-
-def _clean_title(title: str | None, site: str, version: VersionInfo) -> str:
-    """The page title without the site-name suffix; ``A | B`` parts joined as ``A: B``."""
-    if not title:
-        h1 = version.metadata.get("h1")
-        return h1 if isinstance(h1, str) and h1 else version.url
-    for separator in TITLE_SEPARATORS:
-        parts = [p.strip() for p in title.split(separator)]
-        if len(parts) > 1 and parts[-1].casefold() == site.casefold():
-            parts = parts[:-1]
-            return ": ".join(parts) if separator == " | " else separator.join(parts)
-    return title
-
-
-def _declared_date(version: VersionInfo) -> date | None:
-    """The day the page declares, as the page shows it: ``23/07/2021 - 00:01`` is July 23 even when
-    its UTC value falls on July 22. The shown day wins only when it is within a day of the value
-    (a time-zone shift); otherwise the value the pipeline trusted stands. None when the pipeline
-    did not trust the date."""
-    value = version.last_modified
-    if not value or not re.match(r"^\d{4}-\d{2}-\d{2}", value):
-        return None
-    trusted = date.fromisoformat(value[:10])
-    shown = parse_date_text(version.last_modified_text or "")
-    if shown is not None and shown.value and not shown.value.endswith("Z"):
-        day = date.fromisoformat(shown.value[:10])
-        if abs((day - trusted).days) <= 1:
-            return day
-    return trusted
-
-
-def citation_data(version: VersionInfo, base_url: str | None = None) -> CitationData:
-    site = _site_name(version)
-    author = version.organisation or site
-    return CitationData(
-        author=author,
-        title=_clean_title(version.title, site, version),
-        site=site,
-        url=version.url,
-        declared=_declared_date(version),
-        declared_kind=version.last_modified_kind,
-        accessed=version.fetched_at,
-        sha256=version.content_sha256,
-        version=version.version,
-        archived_url=memento_url(base_url, version) if base_url else None,
-    )
-
-
-def _long_date(day: date) -> str:
-    return f"{day.strftime('%B')} {day.day}, {day.year}"
-
-
-def _end(text: str) -> str:
-    """Terminate with a period unless the text already ends with punctuation."""
-    return text if text.endswith((".", "?", "!")) else text + "."
+def csl_item(record: CitationRecord) -> dict[str, Any]:
+    """The record as one CSL-JSON item."""
+    item: dict[str, Any] = {"id": citation_key(record), "type": "webpage", "title": record.title}
+    if record.authors:
+        item["author"] = [dict(a) for a in record.authors]
+    if record.container:
+        item["container-title"] = record.container
+    if record.issued:
+        item["issued"] = _date_parts(record.issued)
+    accessed = record.accessed.date()
+    item["accessed"] = _date_parts((accessed.year, accessed.month, accessed.day))
+    item["URL"] = record.url
+    if record.archived_absolute:
+        item["archive"] = ARCHIVE_NAME
+        item["archive_location"] = record.archived_url
+    item["note"] = record.note
+    return item
 
 
 class CitationStyle:
-    """Base class; ``style`` is the ``--style`` value."""
+    """Base class; ``style`` is the ``--style`` value; the docstring is the help text."""
 
     style: ClassVar[str] = ""
     registry: ClassVar[dict[str, type[CitationStyle]]] = {}
@@ -166,61 +74,66 @@ class CitationStyle:
         if cls.style:
             CitationStyle.registry[cls.style] = cls
 
-    def format(self, data: CitationData) -> str:
+    def format(self, record: CitationRecord) -> str:
         raise NotImplementedError
 
 
-class Apa(CitationStyle):
-    """APA 7th edition: Org. (Year, Month Day). Title. Site. Retrieved Month Day, Year, from URL"""
+class _CslText(CitationStyle):
+    """A bibliography entry of an official CSL style, then the archival note."""
+
+    def item(self, record: CitationRecord) -> dict[str, Any]:
+        item = csl_item(record)
+        # the note is printed after the entry (the styles do not print it for a web page)
+        del item["note"]
+        item.pop("archive", None)
+        item.pop("archive_location", None)
+        if record.language and record.language != "en":
+            item["language"] = record.language      # CSL title-cases English titles only
+        return item
+
+    def format(self, record: CitationRecord) -> str:
+        entry = render_entry(self.style, self.item(record))
+        return f"{entry} {record.note}."
+
+
+class Apa(_CslText):
+    """APA 7th edition (apa.csl): Author. (Year, Month Day). Title. Site. URL"""
 
     style = "apa"
 
-    def format(self, data: CitationData) -> str:
-        when = (f"{data.declared.year}, {data.declared.strftime('%B')} {data.declared.day}"
-                if data.declared else "n.d.")
-        site = "" if data.site_is_author else f" {_end(data.site)}"
-        accessed = _long_date(data.accessed.date())
-        # APA ends with the URL (no period): the archival note follows in brackets
-        return (f"{_end(data.author)} ({when}). {_end(data.title)}{site} Retrieved {accessed}, "
-                f"from {data.url} [{data.archival_note}]")
+    def item(self, record: CitationRecord) -> dict[str, Any]:
+        item = super().item(record)
+        if record.author_is_container:    # APA 7 §9.8: the site is left out when it is the author
+            item.pop("container-title", None)
+        return item
+
+    def format(self, record: CitationRecord) -> str:
+        # APA ends with the URL (no period after it): the archival note follows in brackets
+        return f"{render_entry(self.style, self.item(record))} [{record.note}]"
 
 
-class Mla(CitationStyle):
-    """MLA 9th edition: "Title." Site, Publisher, Day Mon. Year, URL. Accessed Day Mon. Year."""
+class Mla(_CslText):
+    """MLA 9th edition (modern-language-association.csl): "Title." Site, Day Mon. Year, URL."""
 
     style = "mla"
 
-    @staticmethod
-    def _date(day: date) -> str:
-        return f"{day.day} {MLA_MONTHS[day.month - 1]} {day.year}"
-
-    def format(self, data: CitationData) -> str:
-        # The organisation wrote and published the page: MLA 9 names it as publisher only.
-        parts = [data.site]
-        if not data.site_is_author:
-            parts.append(data.author)
-        if data.declared:
-            parts.append(self._date(data.declared))
-        parts.append(re.sub(r"^https?://", "", data.url))
-        return (f'"{_end(data.title)}" {", ".join(parts)}. '
-                f"Accessed {self._date(data.accessed.date())}. {data.archival_note}.")
+    def item(self, record: CitationRecord) -> dict[str, Any]:
+        item = super().item(record)
+        if record.author_is_container:    # MLA 9 p. 119: an organisation that is author and
+            item.pop("author", None)       # publisher is named once, as the publisher
+        return item
 
 
-class Chicago(CitationStyle):
-    """Chicago 17th edition, notes-bibliography (bibliography entry)."""
+class Chicago(_CslText):
+    """Chicago Manual of Style, notes-bibliography (bibliography entry)."""
 
     style = "chicago"
 
-    def format(self, data: CitationData) -> str:
-        site = "" if data.site_is_author else f" {_end(data.site)}"
-        if data.declared is None:
-            when = f" Accessed {_long_date(data.accessed.date())}."
-        elif data.declared_kind == "published":
-            when = f" {_long_date(data.declared)}."
-        else:
-            when = f" Last modified {_long_date(data.declared)}."
-        return (f'{_end(data.author)} "{_end(data.title)}"{site}{when} {data.url}. '
-                f"{data.archival_note}.")
+    def item(self, record: CitationRecord) -> dict[str, Any]:
+        item = super().item(record)
+        if record.author_is_container:    # CMOS 14.206: the owner named as author is not repeated
+            item.pop("container-title", None)
+        return item
 
 
 _BIBTEX_SPECIALS = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
@@ -237,37 +150,38 @@ def _bibtex_title(title: str) -> str:
     return re.sub(r"\b([A-Z][A-Z0-9]+)\b", r"{\1}", _bibtex_escape(title))
 
 
-def citation_key(data: CitationData) -> str:
-    author = re.sub(r"[^a-z0-9]+", "", data.author.lower())[:20] or "page"
-    word = next((w for w in re.findall(r"[a-z0-9]+", data.title.lower()) if len(w) > 3), "page")
-    return f"{author}{data.accessed.strftime('%Y%m%d%H%M%S')}{word}"
+def _bibtex_name(name: dict[str, str]) -> str:
+    if "literal" in name:
+        return "{" + _bibtex_escape(name["literal"]) + "}"       # a corporate name, braced
+    family = _bibtex_escape(name.get("family", ""))
+    return f"{family}, {_bibtex_escape(name['given'])}" if name.get("given") else family
 
 
 class Bibtex(CitationStyle):
-    """BibLaTeX ``@online`` entry with ``url`` and ``urldate``."""
+    """BibLaTeX ``@online`` entry with ``url`` and ``urldate`` (written from the record: no library
+    writes BibLaTeX from CSL)."""
 
     style = "bibtex"
 
-    def format(self, data: CitationData) -> str:
-        fields = [("author", "{" + _bibtex_escape(data.author) + "}"),
-                  ("title", _bibtex_title(data.title))]
-        if not data.site_is_author:
-            fields.append(("organization", _bibtex_escape(data.site)))
-        if data.declared:
-            fields.append(("date", data.declared.isoformat()))
-        fields += [("url", data.url), ("urldate", data.accessed.date().isoformat()),
-                   ("note", f"Archived version {data.version}, captured {iso(data.accessed)}, "
-                            f"SHA-256 {data.sha256}")]
-        if data.archived_url:
+    def format(self, record: CitationRecord) -> str:
+        fields: list[tuple[str, str]] = []
+        if record.authors:
+            fields.append(("author", " and ".join(_bibtex_name(a) for a in record.authors)))
+        fields.append(("title", _bibtex_title(record.title)))
+        if record.container and not record.author_is_container:
+            fields.append(("organization", _bibtex_escape(record.container)))
+        if record.issued:
+            fields.append(("date", "-".join(f"{p:02d}" if i else str(p)
+                                            for i, p in enumerate(record.issued))))
+        fields += [("url", record.url), ("urldate", record.accessed.date().isoformat())]
+        note = record.note.removesuffix(", " + record.archived_url)
+        fields.append(("note", _bibtex_escape(note)))
+        if record.archived_absolute:
             # \url in a field argument needs % and # escaped (url.sty)
-            escaped = data.archived_url.replace("%", r"\%").replace("#", r"\#")
+            escaped = record.archived_url.replace("%", r"\%").replace("#", r"\#")
             fields.append(("addendum", f"Archived copy: \\url{{{escaped}}}"))
         body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
-        return f"@online{{{citation_key(data)},\n{body}\n}}"
-
-
-def _date_parts(day: date) -> dict[str, Any]:
-    return {"date-parts": [[day.year, day.month, day.day]]}
+        return f"@online{{{citation_key(record)},\n{body}\n}}"
 
 
 class CslJson(CitationStyle):
@@ -275,33 +189,35 @@ class CslJson(CitationStyle):
 
     style = "csl-json"
 
-    def format(self, data: CitationData) -> str:
-        item: dict[str, Any] = {
-            "id": citation_key(data),
-            "type": "webpage",
-            "title": data.title,
-            "author": [{"literal": data.author}],
-            "container-title": data.site,
-            "URL": data.url,
-        }
-        if data.declared:
-            item["issued"] = _date_parts(data.declared)
-        item["accessed"] = _date_parts(data.accessed.date())
-        if data.archived_url:
-            item["archive"] = ARCHIVE_NAME
-            item["archive_location"] = data.archived_url
-        item["note"] = (f"Archived version {data.version}, captured {iso(data.accessed)}, "
-                        f"SHA-256 {data.sha256}")
-        return json.dumps([item], ensure_ascii=False, indent=2)
+    def format(self, record: CitationRecord) -> str:
+        return json.dumps([csl_item(record)], ensure_ascii=False, indent=2)
 
 
 STYLES = tuple(CitationStyle.registry)
 
 
-def cite(version: VersionInfo, style: str = "apa", base_url: str | None = None) -> str:
-    """The citation of ``version`` in ``style`` (see :data:`STYLES`)."""
+def _formatter(style: str) -> CitationStyle:
     try:
-        formatter = CitationStyle.registry[style]()
+        return CitationStyle.registry[style]()
     except KeyError:
         raise ValueError(f"unknown citation style {style!r} (styles: {', '.join(STYLES)})") from None
-    return formatter.format(citation_data(version, base_url))
+
+
+def render(record: CitationRecord, style: str = "apa") -> str:
+    """``record`` in ``style`` (see :data:`STYLES`)."""
+    return _formatter(style).format(record)
+
+
+def cite(version: VersionInfo, style: str = "apa", base_url: str | None = None,
+         captures: Captures | None = None) -> str:
+    """The citation of ``version`` in ``style``; ``captures`` (the store) lets a version recorded
+    before citation metadata was stored be cited from its archived capture."""
+    formatter = _formatter(style)
+    return formatter.format(citation_record(version, base_url, captures))
+
+
+def citations(version: VersionInfo, base_url: str | None = None,
+              captures: Captures | None = None) -> dict[str, str]:
+    """The citation of ``version`` in every style, from one record."""
+    record = citation_record(version, base_url, captures)
+    return {style: render(record, style) for style in STYLES}

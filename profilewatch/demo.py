@@ -203,5 +203,5 @@ def _diff_and_citation(store: Any, url: str) -> str:
              f"{url}: v1 → v2", summarize_diff(diff),
              unified_diff(old_text, new_text, "v1", "v2", context=0), "",
              f"── a citation of the new version (profilewatch cite {url})", "",
-             cite(new, "apa")]
+             cite(new, "apa", None, store)]
     return "\n".join(lines)

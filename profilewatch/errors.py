@@ -6,6 +6,7 @@ The tree::
     ├── ConfigError                   bad config file, source or key (exit 2)
     ├── UsageError                    a bad argument on the command line (exit 2)
     ├── NotFoundError                 an unknown page, version or event (exit 1)
+    │   └── CapturePruned             the version's raw capture was dropped by ``prune``
     ├── StoreError                    the store cannot be used (exit 1)
     │   ├── StoreUnavailable          cannot connect / open / migrate
     │   └── IntegrityProblem          ``verify`` found a mismatch
@@ -18,6 +19,8 @@ cluster workers read them from their ``profilewatch run`` children, :mod:`schedu
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 EXIT_OK = 0
 EXIT_FAILURE = 1        # the store cannot be used, an unknown page … (worth retrying in a cluster)
@@ -64,6 +67,18 @@ class NotFoundError(ProfilewatchError):
     """The page, version or event asked for does not exist."""
 
     exit_code = EXIT_FAILURE
+
+
+class CapturePruned(NotFoundError):
+    """``prune`` dropped this version's raw capture (its text, digests and chain are kept)."""
+
+    def __init__(self, url: str, version: int, pruned_at: datetime) -> None:
+        self.url = url
+        self.version = version
+        self.pruned_at = pruned_at
+        super().__init__(f"{url} v{version}: its raw capture was pruned on "
+                         f"{pruned_at.strftime('%Y-%m-%d')} (`profilewatch prune`); its text, "
+                         "digests and hash chain are kept (`show --format text`)")
 
 
 class StoreError(ProfilewatchError):

@@ -28,6 +28,9 @@ def render_summary(report: RunReport) -> str:
         lines.append(f"  run {report.sources[0].status}")
     for name in report.skipped:
         lines.append(f"  {name}: skipped (another run of this source is in progress)")
+    for source in report.sources:
+        for url, why in source.retired.items():
+            lines.append(f"left the watchlist: {url} ({why})")
     failing: list[tuple[str, str]] = []
     reasons: Counter[str] = Counter()
     for source in report.sources:

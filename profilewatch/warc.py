@@ -66,6 +66,7 @@ class ExportStats:
     revisits: int = 0
     bytes: int = 0
     requisites: int = 0
+    pruned: int = 0         # versions whose raw capture ``prune`` dropped: no record to write
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +142,9 @@ class WarcExporter:
         self._write(self.writer.create_warcinfo_record(self.filename, info))
 
     def write_version(self, version: VersionInfo) -> None:
+        if version.capture_pruned_at is not None:
+            self.stats.pruned += 1
+            return
         body = self.store.body(version)
         text = self.store.text(version)
         stored = self.store.headers(version)

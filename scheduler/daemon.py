@@ -22,7 +22,7 @@ import logging
 import signal
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from types import FrameType
 from typing import Any
 
@@ -41,6 +41,9 @@ STOP_TIMEOUT_SECONDS = 30.0
 # Cycles that may run at the same time (each is a process with its own Scrapy crawl); more due
 # sources wait for a free slot, which counts as running for max_instances.
 DEFAULT_PARALLEL_RUNS = 4
+# With ``[retention] captures_max_age``, old captures are pruned after a run at most this often:
+# a prune scans every version (seconds on a large store) and VACUUMs a SQLite file.
+PRUNE_EVERY = timedelta(days=1)
 
 Runner = Callable[[str], ChildExit | None]   # runs one cycle of the named source
 
@@ -68,6 +71,8 @@ class Daemon:
         self._stop_requests = 0
         self._reload_requested = False
         self._wake = threading.Event()
+        self._retention_lock = threading.Lock()
+        self._last_prune: datetime | None = None
 
     # --- planning ---------------------------------------------------------------------------------
 
@@ -129,6 +134,29 @@ class Daemon:
         else:
             logger.error("%s: run exited with status %d after %.1f s; next run %s", name,
                          result.returncode, result.seconds, next_at)
+        self.retain()
+
+    def retain(self, now: datetime | None = None) -> bool:
+        """Prune captures older than ``[retention] captures_max_age`` unless done less than
+        :data:`PRUNE_EVERY` ago (or under way in another thread); True when it pruned."""
+        max_age = self.config.retention.captures_max_age
+        if max_age is None or self._stop_requests:
+            return False
+        now = now or datetime.now(UTC)
+        if not self._retention_lock.acquire(blocking=False):
+            return False
+        try:
+            if self._last_prune is not None and now - self._last_prune < PRUNE_EVERY:
+                return False
+            self._last_prune = now
+            summary = self.store.prune_captures(now - timedelta(seconds=max_age))
+            logger.info("retention: %s", summary.line(dry_run=False))
+            return True
+        except StoreError as exc:   # retention must never stop the daemon
+            logger.warning("retention: cannot prune old captures: %s", exc)
+            return False
+        finally:
+            self._retention_lock.release()
 
     # --- life cycle -------------------------------------------------------------------------------
 

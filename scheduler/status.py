@@ -99,7 +99,7 @@ def source_statuses(config: Config, store: Store | None, now: datetime | None = 
                 and not run_alive(store, last):
             last = replace(last, status="crashed")
         failing = sorted((p for p in pages if p.source == source.name and p.failing_since
-                          and p.gone_at is None),
+                          and p.gone_at is None and p.watched),
                          key=lambda p: (p.failing_since or now, p.url))
         out.append(_status(source, runs, last, tuple(failing), now))
     return out

@@ -3,6 +3,7 @@ records (:mod:`storage.results`). :class:`storage.store.Store` inherits these me
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -11,8 +12,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from pipeline.tables import Table
 from pipeline.urls import page_key
-from profilewatch.errors import NotFoundError, StoreUnavailable
+from profilewatch.errors import CapturePruned, NotFoundError, StoreUnavailable
+from storage import tables as stored_tables
 from storage.blobstore import read_blob
 from storage.models import CheckRow, EventRow, PageRow, SourceRow, VersionRow
 from storage.results import EventInfo, VersionInfo
@@ -90,8 +93,17 @@ class ArchiveReads(StoreSessions):
             return read_blob(s, version.content_sha256).decode("utf-8")
 
     def body(self, version: VersionInfo) -> bytes:
+        """The raw capture; :class:`CapturePruned` when ``prune`` dropped it."""
+        if version.capture_pruned_at is not None:
+            raise CapturePruned(version.url, version.version, version.capture_pruned_at)
         with self.session() as s:
             return read_blob(s, version.body_sha256)
+
+    def tables(self, version: VersionInfo, ignores: Sequence[str] = ()) -> tuple[Table, ...]:
+        """The data tables of a version's main text (see :mod:`storage.tables`); computed from the
+        capture, and kept, for a version recorded before tables were stored."""
+        with self._write() as s:
+            return stored_tables.tables_of(s, version.url, version.version, ignores=ignores)
 
     def headers(self, version: VersionInfo) -> dict[str, str]:
         with self.session() as s:
@@ -180,7 +192,8 @@ def _version_info(url: str, source: str, organisation: str | None, v: VersionRow
         http_status=v.http_status, final_url=v.final_url, language=v.language,
         content_type=v.content_type, chain_sha256=v.chain_sha256, source=source,
         organisation=(v.meta or {}).get("organisation") or organisation,
-        metadata=dict(v.meta or {}), headings=tuple(v.headings or ()))
+        metadata=dict(v.meta or {}), headings=tuple(v.headings or ()),
+        capture_pruned_at=v.capture_pruned_at)
 
 
 def _no_version_message(s: Session, page: PageRow, number: int | None, at: datetime | None) -> str:

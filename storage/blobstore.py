@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from storage.codecs import BlobCodecError, compress, decompress
 from storage.models import BlobRow, ZstdDictRow
+from storage.prune import PRUNED_CODEC
 
 BLOBS = cast(Table, BlobRow.__table__)
 # Deltas reference keyframes, which are never deltas: one level. (A deeper chain can only come
@@ -31,11 +32,15 @@ def insert_blob(session: Session, sha256: str, data: bytes, *, codec: str | None
 
 @lru_cache(maxsize=4)
 def _insert_ignore(dialect: str) -> Any:
-    """INSERT … ON CONFLICT DO NOTHING, compiled once per dialect."""
-    if dialect == "postgresql":
-        return postgresql.insert(BLOBS).on_conflict_do_nothing()
-    if dialect == "sqlite":
-        return sqlite.insert(BLOBS).on_conflict_do_nothing()
+    """INSERT … ON CONFLICT DO NOTHING — except over a blob ``prune`` emptied, which the same
+    bytes stored again refill — compiled once per dialect."""
+    if dialect in ("postgresql", "sqlite"):
+        insert = (postgresql.insert(BLOBS) if dialect == "postgresql" else sqlite.insert(BLOBS))
+        return insert.on_conflict_do_update(
+            index_elements=[BLOBS.c.sha256],
+            set_={"codec": insert.excluded.codec, "data": insert.excluded.data,
+                  "size": insert.excluded.size},
+            where=BLOBS.c.codec == PRUNED_CODEC)
     return BLOBS.insert().prefix_with("IGNORE")
 
 

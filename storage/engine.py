@@ -135,21 +135,26 @@ REVISION_RE = re.compile(r"^revision\s*=\s*['\"]([^'\"]+)['\"]", re.M)
 DOWN_REVISION_RE = re.compile(r"^down_revision\s*=\s*(.+)$", re.M)
 
 
-def script_heads() -> set[str]:
-    """The newest revisions of the migration scripts (read from the files, without importing
-    Alembic: every command opens the store, and Alembic costs 0.3 s to import)."""
-    revisions: set[str] = set()
-    parents: set[str] = set()
+def script_revisions() -> dict[str, tuple[str, ...]]:
+    """Every revision of the migration scripts with its parents (read from the files, without
+    importing Alembic: every command opens the store, and Alembic costs 0.3 s to import)."""
+    revisions: dict[str, tuple[str, ...]] = {}
     for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
         source = path.read_text(encoding="utf-8")
         found = REVISION_RE.search(source)
         if not found:
             continue
-        revisions.add(found.group(1))
         down = DOWN_REVISION_RE.search(source)
-        if down:
-            parents.update(re.findall(r"['\"]([^'\"]+)['\"]", down.group(1)))
-    return revisions - parents
+        parents = re.findall(r"['\"]([^'\"]+)['\"]", down.group(1)) if down else []
+        revisions[found.group(1)] = tuple(parents)
+    return revisions
+
+
+def script_heads() -> set[str]:
+    """The newest revisions of the migration scripts."""
+    revisions = script_revisions()
+    parents = {parent for ups in revisions.values() for parent in ups}
+    return set(revisions) - parents
 
 
 def _current_heads(engine: Engine) -> set[str]:
@@ -163,10 +168,14 @@ def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision (creating it on first use)."""
     wanted = script_heads()
     try:
-        if _current_heads(engine) == wanted:
+        current = _current_heads(engine)
+        if current == wanted:
             return
+        _refuse_newer(engine, current)
         with _migration_lock(engine):
-            if _current_heads(engine) != wanted:
+            current = _current_heads(engine)
+            _refuse_newer(engine, current)
+            if current != wanted:
                 from alembic import command
 
                 logger.info("migrating %s to %s", redact_url(str(engine.url)), ", ".join(wanted))
@@ -177,6 +186,17 @@ def migrate(engine: Engine) -> None:
     except SQLAlchemyError as exc:
         raise StoreUnavailable(f"cannot migrate database {redact_url(str(engine.url))}: "
                                f"{_first_line(exc)}") from None
+
+
+def _refuse_newer(engine: Engine, current: set[str]) -> None:
+    """A store whose schema revision this code does not know was written by a newer
+    profilewatch: opening it would run old code on a schema it does not understand."""
+    unknown = sorted(current - set(script_revisions()))
+    if unknown:
+        raise StoreUnavailable(
+            f"store {redact_url(str(engine.url))} was written by a newer profilewatch (schema "
+            f"revision {', '.join(unknown)}, unknown to this one): upgrade profilewatch to "
+            "open it; the store was not changed")
 
 
 def _first_line(exc: BaseException) -> str:

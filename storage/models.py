@@ -204,6 +204,11 @@ class VersionRow(Base):
     headings: Mapped[list[Any]] = mapped_column(default=list)
     meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
     chain_sha256: Mapped[Sha256]
+    # the main text's data tables (pipeline.tables.Table.as_json each); NULL: recorded before
+    # tables were kept (computed from the capture when first asked for)
+    tables: Mapped[list[Any] | None]
+    # set by ``prune``: the raw capture (body blob) was dropped then; text and chain stay
+    capture_pruned_at: Mapped[datetime | None]
 
     page: Mapped[PageRow] = relationship(back_populates="versions")
 

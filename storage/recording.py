@@ -18,12 +18,14 @@ from typing import Any, cast
 from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
 
+from pipeline.tables import Table as DataTable
 from pipeline.transition import NewEvent, NewVersion, Transition, needs_previous_text, transition
 from pipeline.types import PageState
 from storage.blobstore import insert_blob, read_blob
 from storage.integrity import chain_fields, chain_hash
 from storage.models import CheckRow, EventRow, PageRow, SourceRow, VersionRow
 from storage.results import CheckInput, RecordOutcome
+from storage.tables import tables_json, version_tables
 
 CHECKS = cast(Table, CheckRow.__table__)
 VERSIONS = cast(Table, VersionRow.__table__)
@@ -72,7 +74,11 @@ VERSION_STATE_COLUMNS = (
     VersionRow.number.label("version"), VersionRow.id.label("version_id"),
     VersionRow.content_sha256, VersionRow.body_sha256, VersionRow.title,
     VersionRow.declared_text, VersionRow.declared_value, VersionRow.declared_kind,
-    VersionRow.chain_sha256, VersionRow.headings)
+    VersionRow.chain_sha256, VersionRow.headings,
+    # the version's identity, for the not-the-page rule (pipeline.identity)
+    VersionRow.final_url.label("version_final_url"),
+    VersionRow.meta["h1"].as_string().label("version_h1"),
+    VersionRow.language.label("version_language"))
 
 
 def _new_state(page: PageRow) -> PageState:
@@ -114,7 +120,8 @@ def record_batch(session: Session, checks: Sequence[CheckInput], states: Mapping
                                                       check.fetched_at)
         step = transition(state, check.analysis, fetched_at=check.fetched_at,
                           final_url=check.final_url, headers=check.headers, gone_after=gone_after,
-                          previous_text=_previous_text(session, state, check))
+                          previous_text=_previous_text(session, state, check),
+                          previous_tables=_previous_tables(session, state, check))
         new_state = step.state
         row = _check_row(state, check, step)
         if step.version is not None:
@@ -142,6 +149,16 @@ def _previous_text(session: Session, state: PageState, check: CheckInput) -> str
         return None
     assert state.content_sha256 is not None
     return read_blob(session, state.content_sha256).decode("utf-8")
+
+
+def _previous_tables(session: Session, state: PageState, check: CheckInput
+                     ) -> tuple[DataTable, ...]:
+    """The latest version's tables, when the transition diffs against them (issue 16)."""
+    extracted = check.analysis.extracted
+    if (state.version_id is None or extracted is None or extracted.tables is None
+            or not needs_previous_text(state, check.analysis)):
+        return ()
+    return version_tables(session, state.version_id, ignores=check.ignores)
 
 
 def _check_row(state: PageState, check: CheckInput, step: Transition) -> dict[str, Any]:
@@ -184,7 +201,7 @@ def _add_version(session: Session, before: PageState, after: PageState, check: C
         "declared_kind": declared.kind if declared else None,
         "declared_flags": list(declared.flags) if declared else [],
         "headings": list(extracted.headings), "meta": dict(extracted.metadata),
-        "chain_sha256": chain,
+        "chain_sha256": chain, "tables": tables_json(extracted.tables),
     }).scalar_one()
     return replace(after, version_id=version_id, chain_sha256=chain)
 

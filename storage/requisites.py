@@ -37,6 +37,7 @@ from storage.models import (
     VersionRequisiteRow,
     VersionRow,
 )
+from storage.prune import PRUNED_CODEC
 
 logger = logging.getLogger(__name__)
 
@@ -142,7 +143,8 @@ class RequisiteStore:
     def blob_size(self, sha256: str) -> int | None:
         """The size of stored content, None when it is not stored (never fetched, or pruned)."""
         with self._session(write=False) as s:
-            size = s.scalar(select(BlobRow.size).where(BlobRow.sha256 == sha256))
+            size = s.scalar(select(BlobRow.size).where(BlobRow.sha256 == sha256,
+                                                       BlobRow.codec != PRUNED_CODEC))
             return None if size is None else int(size)
 
     def save(self, fetches: Sequence[RequisiteFetch], run_id: int | None,
@@ -156,8 +158,8 @@ class RequisiteStore:
             rows = {r.url: r for chunk in _chunks([f.url for f in fetches])
                     for r in s.scalars(select(RequisiteUrlRow).where(RequisiteUrlRow.url.in_(chunk)))}
             new_shas = [f.sha256 for f in fetches if f.body is not None and f.sha256 is not None]
-            stored = set(s.scalars(select(BlobRow.sha256).where(BlobRow.sha256.in_(new_shas)))) \
-                if new_shas else set()
+            stored = set(s.scalars(select(BlobRow.sha256).where(
+                BlobRow.sha256.in_(new_shas), BlobRow.codec != PRUNED_CODEC))) if new_shas else set()
             for fetch in fetches:
                 if fetch.body is not None and fetch.sha256 is not None \
                         and fetch.sha256 not in stored:       # identical bytes: stored once
@@ -214,7 +216,8 @@ class RequisiteStore:
     def resolve(self, version_id: int, wanted: Iterable[str]) -> dict[str, RequisiteCopy]:
         """The copy each of ``wanted`` shows in version ``version_id``: the version's own capture
         when it has content, else the nearest earlier capture with content (by any page, at or
-        before the version's time); URLs with neither are absent."""
+        before the version's time); URLs with neither are absent. Content emptied by ``prune``
+        does not count."""
         wanted = list(dict.fromkeys(wanted))
         out: dict[str, RequisiteCopy] = {}
         with self._session(write=False) as s:
@@ -225,8 +228,9 @@ class RequisiteStore:
                    .join(RequisiteCaptureRow, RequisiteCaptureRow.url_id == RequisiteUrlRow.id)
                    .join(VersionRequisiteRow,
                          VersionRequisiteRow.capture_id == RequisiteCaptureRow.id)
+                   .join(BlobRow, BlobRow.sha256 == RequisiteCaptureRow.sha256)
                    .where(VersionRequisiteRow.version_id == version.id,
-                          RequisiteCaptureRow.sha256.is_not(None)))
+                          BlobRow.codec != PRUNED_CODEC))
             for u, row in s.execute(own):
                 out[u] = _copy(u, row, True)
             missing = [u for u in wanted if u not in out]
@@ -234,8 +238,9 @@ class RequisiteStore:
                        s.scalars(select(RequisiteUrlRow).where(RequisiteUrlRow.url.in_(chunk)))}
             for u, url_id in url_ids.items():
                 earlier = s.scalars(select(RequisiteCaptureRow)
+                                .join(BlobRow, BlobRow.sha256 == RequisiteCaptureRow.sha256)
                                 .where(RequisiteCaptureRow.url_id == url_id,
-                                       RequisiteCaptureRow.sha256.is_not(None),
+                                       BlobRow.codec != PRUNED_CODEC,
                                        RequisiteCaptureRow.fetched_at <= version.fetched_at)
                                 .order_by(RequisiteCaptureRow.fetched_at.desc())
                                 .limit(1)).first()

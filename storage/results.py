@@ -31,6 +31,8 @@ class CheckInput:
     run_id: int | None = None
     body: bytes = b""          # the raw body, when the analysis did not compress it already
     body_size: int = 0
+    ignores: tuple[str, ...] = ()   # the source's ignore specs (to read again the tables of a
+                                    # version recorded before tables were kept)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,8 @@ class VersionInfo:
     organisation: str | None
     metadata: dict[str, Any]
     headings: tuple[str, ...]
+    # when ``prune`` dropped the raw capture (text, digests and chain stay); None: it is kept
+    capture_pruned_at: datetime | None = None
 
     def as_json(self) -> dict[str, Any]:
         """The ``history --json`` shape of the contract (plus extra fields)."""
@@ -75,6 +79,7 @@ class VersionInfo:
             "final_url": self.final_url,
             "body_sha256": self.body_sha256,
             "language": self.language,
+            "capture_pruned_at": iso(self.capture_pruned_at) if self.capture_pruned_at else None,
         }
 
 
@@ -97,8 +102,9 @@ class EventInfo:
     organisation: str | None = None
 
     def as_json(self) -> dict[str, Any]:
-        """The ``changes --json`` shape of the contract."""
-        return {
+        """The ``changes --json`` shape of the contract (``tables``: the changed cells of a
+        ``content`` event of an HTML page, issue 16)."""
+        out: dict[str, Any] = {
             "id": self.id,
             "url": self.url,
             "source": self.source,
@@ -113,6 +119,9 @@ class EventInfo:
             "lines_added": self.lines_added,
             "lines_removed": self.lines_removed,
         }
+        if self.kind == "content" and "tables" in self.details:
+            out["tables"] = self.details["tables"]
+        return out
 
 
 @dataclass(frozen=True, slots=True)

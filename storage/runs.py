@@ -42,6 +42,9 @@ class SourceReport:
     counts: Counter[str] = field(default_factory=Counter)
     reasons: Counter[str] = field(default_factory=Counter)
     failing: dict[str, str] = field(default_factory=dict)   # url -> reason
+    # discovered pages that never answered with a page and answered 404/410 ``gone_after`` times:
+    # they left the watchlist this run (url -> why)
+    retired: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -23,6 +23,7 @@ from storage.archive_reads import ArchiveReads
 from storage.engine import make_engine, migrate
 from storage.models import PageRow, RunRow, SourceRow, VersionRow
 from storage.process_locks import HeldLock, try_lock
+from storage.prune import PruneSummary, prune_captures
 from storage.recording import load_states, record_batch
 from storage.results import (
     CheckInput,
@@ -45,7 +46,11 @@ class Store(ArchiveReads):
     def open(cls, url: str) -> Store:
         """Open (creating or migrating as needed); raises :class:`StoreUnavailable`."""
         engine = make_engine(url)
-        migrate(engine)
+        try:
+            migrate(engine)
+        except BaseException:
+            engine.dispose()
+            raise
         return cls(engine)
 
     # --- sources and pages ----------------------------------------------------------------------
@@ -243,9 +248,41 @@ class Store(ArchiveReads):
         with self._write() as s:
             return watching.unwatch_page(s, source, url)
 
+    def retire_pages(self, source: str, urls: list[str]) -> list[str]:
+        """Unwatch the discovered pages of ``urls`` that never had a version (see
+        :func:`storage.watching.retire_pages`); returns those retired."""
+        with self._write() as s:
+            return watching.retire_pages(s, source, urls)
+
     def unwatched_urls(self, source: str) -> set[str]:
         with self.session() as s:
             return watching.unwatched_urls(s, source)
+
+    # --- retention (issue 17): queries in storage/prune.py ---------------------------------------
+
+    def prune_captures(self, before: datetime, *, dry_run: bool = False) -> PruneSummary:
+        """Drop the raw captures of versions superseded before ``before`` (see
+        :mod:`storage.prune`); a SQLite file then gives the space back (VACUUM)."""
+        if dry_run:
+            with self._read() as s:
+                return prune_captures(s, before, now=utcnow(), dry_run=True)
+        with self._write() as s:
+            summary = prune_captures(s, before, now=utcnow())
+        if summary.blobs and self.dialect == "sqlite":
+            self.vacuum()
+        return summary
+
+    def vacuum(self) -> None:
+        """Rewrite a SQLite file without its free pages, and fold the WAL back into it."""
+        try:
+            with self.engine.connect() as connection:
+                connection.execution_options(isolation_level="AUTOCOMMIT")
+                connection.exec_driver_sql("VACUUM")
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        except OperationalError as exc:
+            # a busy store (a long reader) keeps its size until the next prune; nothing is lost
+            logger.warning("could not give the freed space back to the file system: %s",
+                           first_line(exc))
 
     # --- run bookkeeping: scheduler and `status` (see storage.runstate) --------------------------
 

@@ -2,7 +2,9 @@
 
 1. every blob: decompress it, SHA-256 the bytes, compare with its key (the digest recorded at
    capture time) and its recorded size;
-2. every version, page by page in number order: its body and text blobs exist and passed (1);
+2. every version, page by page in number order: its body and text blobs exist and passed (1)
+   (the body only while kept: a capture ``prune`` dropped is counted, not checked — its digest
+   stays in the chain);
    its number follows the previous one; its ``chain_sha256`` equals the hash recomputed from the
    *stored* previous link and its own recorded fields (:mod:`storage.integrity`), so an edited field
    is pinned to its own version and a removed version to the one after the gap.
@@ -23,6 +25,7 @@ from sqlalchemy.orm import Session
 from storage.codecs import BlobCodecError, decompress
 from storage.integrity import chain_fields, chain_hash
 from storage.models import BlobRow, PageRow, VersionRow, ZstdDictRow
+from storage.prune import PRUNED_CODEC
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +54,7 @@ class VerifyReport:
     pages: int = 0
     versions: int = 0
     blobs: int = 0
+    pruned: int = 0            # versions whose raw capture was dropped by ``prune``
     mismatches: list[Mismatch] = field(default_factory=list)
 
     @property
@@ -92,6 +96,9 @@ def _check_blobs(session: Session) -> tuple[int, dict[str, str]]:
         for digest, codec, payload, size in session.execute(
                 query.execution_options(yield_per=BLOB_BATCH)):
             count += 1
+            if codec == PRUNED_CODEC:           # emptied by ``prune``: checked by its versions
+                problems[digest] = PRUNED_CODEC
+                continue
             try:
                 data = decompress(codec, payload, load, keyframe)
             except (BlobCodecError, LookupError) as exc:
@@ -125,10 +132,17 @@ def verify_store(session: Session) -> VerifyReport:
         for v in versions:
             report.versions += 1
             found = report.mismatches
-            for label, digest in (("raw body", v.body_sha256), ("extracted text", v.content_sha256)):
+            digests = [("raw body", v.body_sha256), ("extracted text", v.content_sha256)]
+            if v.capture_pruned_at is not None:
+                report.pruned += 1
+                digests = digests[1:]
+            for label, digest in digests:
                 referenced.add(digest)
                 if digest not in existing:
                     found.append(Mismatch(url, v.number, f"{label} blob {_short(digest)} is missing"))
+                elif blob_problems.get(digest) == PRUNED_CODEC:
+                    found.append(Mismatch(url, v.number, f"{label} blob {_short(digest)} was "
+                                                         "pruned, but this version was not"))
                 elif digest in blob_problems:
                     found.append(Mismatch(url, v.number,
                                           f"{label} blob {_short(digest)} {blob_problems[digest]}"))
@@ -149,7 +163,7 @@ def verify_store(session: Session) -> VerifyReport:
                                       "the previous version changed)"))
             previous = v
     for digest, problem in sorted(blob_problems.items()):
-        if digest not in referenced:
+        if digest not in referenced and problem != PRUNED_CODEC:
             report.mismatches.append(Mismatch(None, None, f"blob {_short(digest)} {problem}"))
     logger.info("verified %s blobs and %s versions of %s pages: %s mismatches", report.blobs,
                 report.versions, report.pages, len(report.mismatches))

@@ -100,3 +100,21 @@ def unwatched_urls(session: Session, source: str) -> set[str]:
     return set(session.scalars(
         select(PageRow.url).join(SourceRow, PageRow.source_id == SourceRow.id)
         .where(SourceRow.name == source, PageRow.watched.is_(False))))
+
+
+def retire_pages(session: Session, source: str, urls: list[str]) -> list[str]:
+    """Stop watching the pages of ``urls`` that discovery found and that never had a version (a
+    link to a page that does not exist, answered 404/410 ``gone_after`` times); configured and
+    API-added pages, and pages with an archive, stay. Returns the URLs retired."""
+    if not urls:
+        return []
+    from storage.models import VersionRow
+
+    has_version = select(VersionRow.id).where(VersionRow.page_id == PageRow.id).exists()
+    pages = session.scalars(
+        select(PageRow).join(SourceRow, PageRow.source_id == SourceRow.id)
+        .where(SourceRow.name == source, PageRow.url.in_(urls), PageRow.watched.is_(True),
+               PageRow.discovered_via == "discovery", ~has_version)).all()
+    for page in pages:
+        page.watched = False
+    return sorted(page.url for page in pages)

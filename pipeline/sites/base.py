@@ -58,6 +58,12 @@ class SiteProfile:
             found["declared"] = {"text": declared.text, "value": declared.value,
                                  "origin": declared.origin, "kind": declared.kind,
                                  "flags": list(declared.flags)}
+        from pipeline.citemeta import read_citation_metadata  # local: extruct loads in ~0.2 s
+
+        cite = read_citation_metadata(tree)
+        if hints.get("organisation"):   # the source's configured organisation, not a site's default
+            cite["organisation"] = hints["organisation"]
+        found["cite"] = cite
         return found
 
     def page_facts(self, tree: HtmlElement, url: str) -> dict[str, Any]:

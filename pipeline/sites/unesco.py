@@ -19,6 +19,8 @@ from lxml.html import HtmlElement
 
 from pipeline.dateparse import parse_date_text
 from pipeline.declared import find_declared_date
+from pipeline.languages import not_available_notice
+from pipeline.screen import SHORT_PAGE_CHARS
 from pipeline.sites.base import SiteProfile
 from pipeline.sites.pages import LANG_RE, all_links, body_text, language_variants
 from pipeline.types import DeclaredDate
@@ -45,7 +47,8 @@ COUNTRY_REGIONS = {
 # page does not list a configured country.
 ENTRY_THEME = "inclusion"
 LAST_MODIFIED_RE = re.compile(r"Last modified:\s*(\w{3}, \d{2}/\d{2}/\d{4} - \d{2}:\d{2})")
-NOT_AVAILABLE_RE = re.compile(
+# PEER's own chapter notice, recognised on a page of any length (its table of contents surrounds it)
+CHAPTER_NOT_AVAILABLE_RE = re.compile(
     r"\bchapter is not available in this language|n'est pas disponible dans cette langue"
     r"|no está disponible en este idioma", re.I)
 VALIDATED_RE = re.compile(r"Validated by the country:\s*(Yes|No)\b", re.I)
@@ -141,4 +144,9 @@ class UnescoProfile(SiteProfile):
         return generic
 
     def no_content_reason(self, text: str) -> str | None:
-        return "not available in this language" if NOT_AVAILABLE_RE.search(text) else None
+        # PEER's chapter notice anywhere; any language's notice on a short page (a notice, not a
+        # profile that mentions a missing translation)
+        if CHAPTER_NOT_AVAILABLE_RE.search(text) or (
+                len(text) <= SHORT_PAGE_CHARS and not_available_notice(text)):
+            return "not available in this language"
+        return None

@@ -23,6 +23,8 @@ COMMAND_MODULES = (
     "profilewatch.cli.daemon",
     "profilewatch.cli.status",
     "profilewatch.cli.worker",
+    "profilewatch.cli.tables",
+    "profilewatch.cli.maintenance",
 )
 
 

@@ -40,7 +40,7 @@ def cite_command(app: App, url: str, at: str | None, number: int | None, style: 
     The archived (memento) URL is included when ``[serve] public_url`` is configured.
     """
     version = _version(app, url, number, at)
-    click.echo(cite(version, style, _public_url(app)))
+    click.echo(cite(version, style, _public_url(app), app.store()))
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -142,8 +142,9 @@ def export(app: App, warc_path: Path, urls: tuple[str, ...]) -> None:
     except OSError as exc:
         raise UsageError(f"cannot write {warc_path}: {exc.strerror or exc}") from None
     requisites = f" and {stats.requisites} requisites" if stats.requisites else ""
+    pruned = f"; {stats.pruned} pruned captures left out" if stats.pruned else ""
     notice(f"wrote {warc_path}: {stats.versions} captures of {stats.pages} pages{requisites} "
-           f"({stats.responses} responses, {stats.revisits} revisits)")
+           f"({stats.responses} responses, {stats.revisits} revisits){pruned}")
 
 
 @click.command()
@@ -161,6 +162,9 @@ def verify(app: App, as_json: bool) -> None:
             click.echo(mismatch.line())
     summary = (f"checked {report.blobs} blobs and {report.versions} versions of {report.pages} "
                "pages")
+    if report.pruned:
+        summary += (f" ({report.pruned} pruned captures: their text and hash chain checked, "
+                    "their raw body dropped by `prune`)")
     if report.ok:
         notice(f"{summary}: all digests and hash chains match")
         return

@@ -21,6 +21,7 @@ from profilewatch.config.types import (
     ClusterSettings,
     Config,
     ReportSettings,
+    RetentionSettings,
     Schedule,
     ServeSettings,
     Settings,
@@ -29,7 +30,7 @@ from profilewatch.config.types import (
 
 __all__ = [
     "DEFAULT_CONFIG_NAME", "DEFAULT_DB_URL", "DEFAULT_USER_AGENT", "EVENT_KINDS", "SPIDER_KINDS",
-    "ClusterSettings", "Config", "ReportSettings", "Schedule", "ServeSettings", "Settings",
-    "SourceConfig", "builtin_config", "config_from_mapping", "expand_env", "load_config",
-    "parse_schedule", "resolve_db_url", "shown_url",
+    "ClusterSettings", "Config", "ReportSettings", "RetentionSettings", "Schedule",
+    "ServeSettings", "Settings", "SourceConfig", "builtin_config", "config_from_mapping",
+    "expand_env", "load_config", "parse_schedule", "resolve_db_url", "shown_url",
 ]

@@ -272,3 +272,15 @@ CLUSTER_KEYS: dict[str, Converter] = {
     "pages_per_job": _int(1, 10_000),
     "stalled_after": _float(1.0),
 }
+
+
+def _max_age(value: Any, key: str, where: _Where) -> int:
+    text = _str(value, key, where)
+    match = INTERVAL_RE.match(text)
+    if not match or int(match.group(1)) <= 0:
+        raise where.error(key, f"{text!r} must be a positive interval such as \"365d\" "
+                               "(s, m, h or d)")
+    return int(match.group(1)) * INTERVAL_UNITS[match.group(2)]
+
+
+RETENTION_KEYS: dict[str, Converter] = {"captures_max_age": _max_age}

@@ -16,6 +16,7 @@ from profilewatch.config.convert import (
     CLUSTER_KEYS,
     PLAIN_KEY_RE,
     REPORT_KEYS,
+    RETENTION_KEYS,
     SERVE_KEYS,
     SETTINGS_KEYS,
     SOURCE_KEYS,
@@ -30,6 +31,7 @@ from profilewatch.config.types import (
     ClusterSettings,
     Config,
     ReportSettings,
+    RetentionSettings,
     ServeSettings,
     Settings,
     SourceConfig,
@@ -68,7 +70,7 @@ def _source_from_table(table: Any, index: int, path: str | None) -> SourceConfig
 def config_from_mapping(data: Mapping[str, Any], path: str | None) -> Config:
     """Validate a parsed TOML document."""
     where = _Where(path)
-    known = {"settings", "source", "reports", "serve", "cluster"}
+    known = {"settings", "source", "reports", "serve", "cluster", "retention"}
     for key in data:
         if key not in known:
             shown = key if PLAIN_KEY_RE.match(key) else "(a key not shown)"
@@ -91,8 +93,10 @@ def config_from_mapping(data: Mapping[str, Any], path: str | None) -> Config:
         serve_values["token"] = _env_token()
     serve = ServeSettings(**serve_values)
     cluster = ClusterSettings(**_convert_table(data.get("cluster", {}), CLUSTER_KEYS, where, "cluster"))
+    retention = RetentionSettings(**_convert_table(data.get("retention", {}), RETENTION_KEYS,
+                                                   where, "retention"))
     return Config(path=path, settings=settings, sources=sources, reports=reports, serve=serve,
-                  cluster=cluster)
+                  cluster=cluster, retention=retention)
 
 
 def builtin_config() -> Config:

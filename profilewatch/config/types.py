@@ -122,6 +122,15 @@ class ClusterSettings:
 
 
 @dataclass(frozen=True)
+class RetentionSettings:
+    """The ``[retention]`` table: ``captures_max_age`` (an interval, e.g. ``"365d"``) makes the
+    daemon drop, after a run and at most once a day, the raw captures of versions superseded more
+    than that long ago (as ``profilewatch prune``); unset, every capture is kept."""
+
+    captures_max_age: int | None = None       # seconds
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole validated configuration."""
 
@@ -131,6 +140,7 @@ class Config:
     reports: ReportSettings = field(default_factory=ReportSettings)
     serve: ServeSettings = field(default_factory=ServeSettings)
     cluster: ClusterSettings = field(default_factory=ClusterSettings)
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
 
     def source(self, name: str) -> SourceConfig:
         for source in self.sources:

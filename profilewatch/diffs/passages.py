@@ -1,15 +1,18 @@
 """Changed passages of a content change, for people: located by section heading, counted in
 sentences ("2.2. Technology infrastructure: 1 sentence changed"), and shown as a short word-level
-diff with a little context on each side. Pure functions over two texts.
+diff with a little context on each side. Pure functions over two texts. Changed table cells read
+as "row · column: before → after" under their table's name.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pipeline.diff import TextDiff, diff_texts, word_diff
+from pipeline.tables import CellChange
 
 # Words of unchanged text kept on each side of a change: about one clause, enough to recognise
 # where the change sits without quoting the paragraph (profile paragraphs run 100-300 words).
@@ -158,3 +161,32 @@ def passages(old: str, new: str, headings: tuple[str, ...] | frozenset[str] = ()
         added, removed, changed = count_sentences(old_text, new_text)
         out.append(Passage(section, added, removed, changed, excerpt(old_text, new_text)))
     return out
+
+
+# --- changed table cells (issue 16) ----------------------------------------------------------------
+
+# Changed cells listed per change before "and N more changed cells": a rewritten table is
+# summarised (`changes --json` and `profilewatch tables` have every cell).
+MAX_CELLS = 12
+
+
+def _shown(value: str) -> str:
+    return value if value else "(empty)"
+
+
+def cell_line(cell: CellChange) -> str:
+    """``Schools connected to broadband internet · 2022: 6,712 → 6,950`` (row · column)."""
+    where = f"{cell.row} · {cell.column}" if cell.column else cell.row
+    if cell.before is None:
+        return f"{where}: {_shown(cell.after or '')} (added)"
+    if cell.after is None:
+        return f"{where}: {_shown(cell.before)} (removed)"
+    return f"{where}: {_shown(cell.before)} → {_shown(cell.after)}"
+
+
+def cells_by_table(cells: Sequence[CellChange]) -> list[tuple[str, list[CellChange]]]:
+    """Changed cells grouped by table, tables in the order of their first changed cell."""
+    grouped: dict[str, list[CellChange]] = {}
+    for cell in cells:
+        grouped.setdefault(cell.table, []).append(cell)
+    return list(grouped.items())

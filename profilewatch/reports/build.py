@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from pipeline.diff import diff_texts
+from pipeline.tables import CellChange
 from profilewatch.citation import cite, memento_url
 from profilewatch.config import EVENT_KINDS
-from profilewatch.diffs.passages import MAX_PASSAGES, Passage, passages
+from profilewatch.diffs.passages import MAX_CELLS, MAX_PASSAGES, Passage, passages
 from profilewatch.errors import NotFoundError
 from profilewatch.reports.model import Change, Problem, Report
 from storage.reporting import PageTransition, ReportWindow
@@ -64,6 +65,7 @@ def change_from_event(store: Store, event: EventInfo, *, base_url: str | None = 
     title_before = None
     if event.kind == "metadata" and old is not None and new is not None and old.title != new.title:
         title_before = old.title
+    cells = [CellChange.from_json(c) for c in event.details.get("tables") or ()]
     shown = new or old
     organisation = shown.organisation if shown is not None else None
     return Change(
@@ -77,7 +79,8 @@ def change_from_event(store: Store, event: EventInfo, *, base_url: str | None = 
         title_before=title_before,
         archived_before=memento_url(base_url, old) if base_url and old else None,
         archived_after=memento_url(base_url, new) if base_url and new else None,
-        citation=cite(new, style, base_url) if new is not None else None,
+        citation=cite(new, style, base_url, store) if new is not None else None,
+        cells=tuple(cells[:MAX_CELLS]), more_cells=max(0, len(cells) - MAX_CELLS),
     )
 
 

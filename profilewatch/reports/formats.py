@@ -147,3 +147,8 @@ def problem_when(p: Problem, escape: Callable[[str], str] = str) -> str:
 def more_sections(count: int) -> str:
     """``… and 2 more changed sections`` (the passages a report leaves out)."""
     return f"… and {count} more changed section{'s' if count != 1 else ''}"
+
+
+def more_cells(count: int) -> str:
+    """``… and 3 more changed cells`` (the cells a report leaves out)."""
+    return f"… and {count} more changed cell{'s' if count != 1 else ''}"

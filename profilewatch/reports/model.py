@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pipeline.tables import CellChange
 from profilewatch.diffs.passages import Passage
 from profilewatch.timeutil import parse_user_time
 from storage.results import iso
@@ -47,6 +48,8 @@ class Change:
     archived_before: str | None = None   # memento URLs (when [serve] public_url is set)
     archived_after: str | None = None
     citation: str | None = None          # of the new version
+    cells: tuple[CellChange, ...] = ()   # changed table cells (content changes, issue 16)
+    more_cells: int = 0                  # changed cells not listed
 
     @property
     def who(self) -> str:
@@ -196,6 +199,7 @@ def _change_json(c: Change) -> dict[str, Any]:
         "passages": [_passage_json(p) for p in c.passages], "more_passages": c.more_passages,
         "title_before": c.title_before, "archived_before": c.archived_before,
         "archived_after": c.archived_after, "citation": c.citation,
+        "tables": [cell.as_json() for cell in c.cells], "more_cells": c.more_cells,
     }
 
 
@@ -212,7 +216,9 @@ def _change_from(d: dict[str, Any]) -> Change:
         lines_added=d.get("lines_added", 0), lines_removed=d.get("lines_removed", 0),
         passages=passages, more_passages=d.get("more_passages", 0),
         title_before=d.get("title_before"), archived_before=d.get("archived_before"),
-        archived_after=d.get("archived_after"), citation=d.get("citation"))
+        archived_after=d.get("archived_after"), citation=d.get("citation"),
+        cells=tuple(CellChange.from_json(cell) for cell in d.get("tables", [])),
+        more_cells=d.get("more_cells", 0))
 
 
 def _problem_json(p: Problem) -> dict[str, Any]:

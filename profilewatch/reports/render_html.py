@@ -11,12 +11,14 @@ import re
 from collections.abc import Sequence
 from html import escape
 
+from profilewatch.diffs.passages import cell_line, cells_by_table
 from profilewatch.reports.formats import (
     KIND_LABELS,
     ReportFormat,
     changed_counts,
     clean,
     excerpt_lines,
+    more_cells,
     more_sections,
     problem_line,
     problem_when,
@@ -105,6 +107,12 @@ def change_html(c: Change) -> str:
         body.append(_excerpt(passage.words))
     if c.more_passages:
         body.append(f'<p style="{MUTED}">{more_sections(c.more_passages)}</p>')
+    for table, cells in cells_by_table(c.cells):
+        body.append(f'<p style="margin:8px 0 2px 0;font-weight:bold">Table: {h(table)}</p>')
+        items = "".join(f'<li style="margin:0 0 2px 0">{h(cell_line(cell))}</li>' for cell in cells)
+        body.append(f'<ul style="margin:4px 0 12px 0;padding-left:18px">{items}</ul>')
+    if c.more_cells:
+        body.append(f'<p style="{MUTED}">{more_cells(c.more_cells)}</p>')
     if c.citation:
         body.append(f'<p style="{MUTED};margin:8px 0 0 0"><strong>Cite:</strong> '
                     f"{h(c.citation)}</p>")

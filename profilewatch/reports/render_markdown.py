@@ -9,12 +9,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from profilewatch.diffs.passages import cell_line, cells_by_table
 from profilewatch.reports.formats import (
     KIND_LABELS,
     ReportFormat,
     changed_counts,
     clean,
     excerpt_lines,
+    more_cells,
     more_sections,
     problem_line,
     problem_when,
@@ -91,6 +93,10 @@ def _change(c: Change) -> list[str]:
         lines += ["", f"**{md(passage.heading)}**", "", *_excerpt(passage.words)]
     if c.more_passages:
         lines += ["", f"*{more_sections(c.more_passages)}*"]
+    for table, cells in cells_by_table(c.cells):
+        lines += ["", f"**Table: {md(table)}**", "", *(f"- {md(cell_line(cell))}" for cell in cells)]
+    if c.more_cells:
+        lines += ["", f"*{more_cells(c.more_cells)}*"]
     if c.citation:
         lines += ["", f"*Cite:* {md(c.citation)}"]
     return [*lines, ""]

@@ -5,12 +5,14 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 
+from profilewatch.diffs.passages import cell_line, cells_by_table
 from profilewatch.reports.formats import (
     KIND_LABELS,
     ReportFormat,
     changed_counts,
     clean,
     excerpt_lines,
+    more_cells,
     more_sections,
     problem_line,
     problem_when,
@@ -56,6 +58,11 @@ def _change(c: Change, full: bool) -> list[str]:
             lines += ["", f"  § {clean(passage.heading)}", *_excerpt(passage.words)]
         if c.more_passages:
             lines += ["", f"  {more_sections(c.more_passages)} (see `profilewatch diff`)"]
+        for table, cells in cells_by_table(c.cells):
+            lines += ["", f"  Table: {clean(table)}"]
+            lines += [line for cell in cells for line in _wrap(clean(cell_line(cell)), "      ")]
+        if c.more_cells:
+            lines += ["", f"  {more_cells(c.more_cells)} (see `profilewatch changes --json`)"]
     archived = _archived(c)
     if archived:
         lines += ["", f"  Archived: {archived}"] if full else [f"  Archived: {archived}"]

@@ -150,6 +150,13 @@ def diff(request: Request) -> Response:
                                                comparison.new_text, comparison.diff))
 
 
+def tables(request: Request) -> Response:
+    found = _version(request)
+    return json_response(request, {
+        "url": found.url, "version": found.version, "fetched_at": iso(found.fetched_at),
+        "tables": [t.as_json() for t in _archive(request).store.tables(found)]})
+
+
 def citation(request: Request) -> Response:
     archive = _archive(request)
     found = _version(request)
@@ -176,5 +183,6 @@ ROUTES = [
     Route("/api/version", version, methods=["GET", "HEAD"]),
     Route("/api/events", events, methods=["GET", "HEAD"]),
     Route("/api/diff", diff, methods=["GET", "HEAD"]),
+    Route("/api/tables", tables, methods=["GET", "HEAD"]),
     Route("/api/citation", citation, methods=["GET", "HEAD"]),
 ]

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from pipeline.diff import TextDiff, diff_texts
-from profilewatch.citation import STYLES, cite
+from profilewatch.citation import citations, cite
 from profilewatch.errors import NotFoundError, UsageError
 from profilewatch.timeutil import parse_user_time
 from storage.results import PageInfo, VersionInfo
@@ -113,11 +113,11 @@ class Archive:
         return Comparison(old, new, old_text, new_text, diff)
 
     def citations(self, version: VersionInfo) -> dict[str, str]:
-        return {style: cite(version, style, self.public_url) for style in STYLES}
+        return citations(version, self.public_url, self.store)
 
     def citation(self, version: VersionInfo, style: str) -> str:
         try:
-            return cite(version, style, self.public_url)
+            return cite(version, style, self.public_url, self.store)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
 

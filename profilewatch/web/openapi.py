@@ -62,7 +62,23 @@ SCHEMAS: dict[str, Any] = {
         "from_version": {"type": ["integer", "null"]}, "to_version": {"type": ["integer", "null"]},
         "last_modified_before": NULLABLE_STRING, "last_modified_after": NULLABLE_STRING,
         "title": NULLABLE_STRING, "summary": {"type": "string"},
-        "lines_added": {"type": "integer"}, "lines_removed": {"type": "integer"}}},
+        "lines_added": {"type": "integer"}, "lines_removed": {"type": "integer"},
+        "tables": {"type": "array", "items": _ref("CellChange"),
+                   "description": "Content events of HTML pages: every changed table cell."}}},
+    "CellChange": {"type": "object", "properties": {
+        "table": {"type": "string", "description": "Caption, else nearest heading, else 'table N'."},
+        "row": {"type": "string", "description": "The row's header cell (else its first cell)."},
+        "column": {"type": "string", "description": "The column's header cell."},
+        "before": {"type": ["string", "null"], "description": "null: an added row or column."},
+        "after": {"type": ["string", "null"], "description": "null: a removed row or column."}}},
+    "Table": {"type": "object", "properties": {
+        "table": {"type": "string"}, "columns": {"type": "array", "items": {"type": "string"}},
+        "rows": {"type": "array", "items": {"type": "object", "properties": {
+            "header": {"type": "string"},
+            "cells": {"type": "object", "additionalProperties": {"type": "string"}}}}}}},
+    "Tables": {"type": "object", "properties": {
+        "url": {"type": "string"}, "version": {"type": "integer"}, "fetched_at": TIME,
+        "tables": {"type": "array", "items": _ref("Table")}}},
     "Diff": {"type": "object", "properties": {
         "url": {"type": "string"}, "from": {"type": "object"}, "to": {"type": "object"},
         "summary": {"type": "string"}, "lines_added": {"type": "integer"},
@@ -128,6 +144,8 @@ ENDPOINTS: dict[str, tuple[str, list[dict[str, Any]], dict[str, Any]]] = {
     "/api/diff": ("The diff between two versions (default: the last two).", [
         URL, _param("from", "Old version.", schema={"type": "integer", "minimum": 1}),
         _param("to", "New version.", schema={"type": "integer", "minimum": 1})], _ref("Diff")),
+    "/api/tables": ("The data tables of a version's main text (default: the latest).",
+                    [URL, VERSION, AT], _ref("Tables")),
     "/api/citation": ("Citations of a version (one style, or all).", [
         URL, VERSION, AT, _param("style", "Citation style.", schema={"enum": list(STYLES)})],
         _ref("Citation")),

@@ -22,13 +22,14 @@ from starlette.routing import Route
 from profilewatch.citation import STYLES
 from profilewatch.diffs.marks import words_html
 from profilewatch.diffs.sidebyside import side_by_side
+from profilewatch.diffs.tables import changed_tables
 from profilewatch.errors import UsageError
 from profilewatch.web.archive import Archive, int_param, page_status
 from profilewatch.web.memento import stamp
 from storage.results import EventInfo, VersionInfo, iso
 
 PAGE_SIZE = 100
-STYLE_NAMES = {"apa": "APA 7", "mla": "MLA 9", "chicago": "Chicago 17 (bibliography)",
+STYLE_NAMES = {"apa": "APA 7", "mla": "MLA 9", "chicago": "Chicago 18 (bibliography)",
                "bibtex": "BibLaTeX", "csl-json": "CSL-JSON"}
 
 
@@ -141,8 +142,10 @@ def diff_view(request: Request) -> Response:
                                  int_param(params.get("to"), "to", minimum=1))
     words = [(hunk.section, Markup(words_html("\n".join(hunk.old), "\n".join(hunk.new))))
              for hunk in comparison.diff.hunks]
+    tables = changed_tables(archive.store.tables(comparison.old), archive.store.tables(comparison.new))
     return render(request, "diff.html", c=comparison, versions=archive.versions(url), words=words,
-                  rows=side_by_side(comparison.old_text, comparison.new_text, comparison.diff))
+                  rows=side_by_side(comparison.old_text, comparison.new_text, comparison.diff),
+                  tables=tables)
 
 
 def archived_view(request: Request) -> Response:

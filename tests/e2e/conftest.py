@@ -7,7 +7,10 @@ from typing import TypeVar
 
 import pytest
 
+from tests.support.inprocess import run_cli
 from tests.support.processes import CommandProcess, DaemonProcess, WorkerProcess
+
+__all__ = ["daemons", "run_cli", "workers"]
 
 P = TypeVar("P", bound=CommandProcess)
 

@@ -11,12 +11,16 @@ import httpx2 as httpx
 import pytest
 from sqlalchemy import update
 
+from profilewatch.citation import citations
 from profilewatch.cli.archive import bind_socket
 from profilewatch.errors import UsageError
 from storage.models import VersionRow
+from storage.results import iso
 from storage.store import Store
-from tests.conftest import Cli
+from tests.conftest import FAST_SETTINGS, REPO, Cli, source_toml
 from tests.support.archive import SEEDS, seed_archive
+from tests.support.citation_pages import PAGES
+from tests.support.mockserver import MockServer
 from tests.support.processes import pw_command, pw_env, wait_for
 from tests.support.web import answering
 
@@ -34,16 +38,54 @@ def archive(cli: Cli) -> Store:
 
 def test_cite(archive: Store, cli: Cli) -> None:
     v = archive.version(PEER)
-    done = cli("cite", PEER, "--at", "2024-06-01T12:30:45Z", "--style", "chicago")
-    assert done.code == 0, done.stderr
-    assert done.stdout == (
-        f'UNESCO. "Azerbaijan: Technology." Education Profiles. Last modified August 5, 2024. {PEER}. '
-        f"Archived version 1, captured 2024-06-01T12:30:45Z, SHA-256 {v.content_sha256}, "
-        f"https://archive.example.org/web/20240601123045/{PEER}.\n")
+    memento = f"https://archive.example.org/web/20240601123045/{PEER}"
+    note = (f"Archived version 1, captured 2024-06-01T12:30:45Z, SHA-256 {v.content_sha256}, "
+            f"{memento}")
+    apa = cli("cite", PEER, "--at", "2024-06-01T12:30:45Z", "--style", "apa")
+    assert (apa.code, apa.stdout) == (
+        0, f"UNESCO. (2024, August 5). Azerbaijan | Technology. Education Profiles. {PEER} [{note}]\n")
+    csl = cli("cite", PEER, "--style", "csl-json")
+    assert csl.code == 0, csl.stderr
+    assert json.loads(csl.stdout) == [{
+        "id": "unesco20240601123045azerbaijan", "type": "webpage", "title": "Azerbaijan | Technology",
+        "author": [{"literal": "UNESCO"}], "container-title": "Education Profiles",
+        "issued": {"date-parts": [[2024, 8, 5]]}, "accessed": {"date-parts": [[2024, 6, 1]]},
+        "URL": PEER, "archive": "profilewatch", "archive_location": memento, "note": note}]
     early = cli("cite", PEER, "--at", "2024-06-01T12:30:44Z")
     assert (early.code, early.stdout) == (1, "")
     assert early.stderr == (f"profilewatch: error: {PEER} has no version at or before "
                             "2024-06-01T12:30:44Z (first captured 2024-06-01T12:30:45Z)\n")
+
+
+def test_cite_a_crawled_page(server: MockServer, cli: Cli) -> None:
+    """``run`` on the mock server (extraction workers store the citation metadata), then the
+    citation: the fields of the golden CSL-JSON, the served URL, and no date from the HTTP
+    Last-Modified header the mock server sends."""
+    graph = server.page("/cite/graph", PAGES["jsonld-graph"].html)
+    undated = server.page("/cite/undated", PAGES["meta-author-inverted"].html)
+    cli.write_config(FAST_SETTINGS + source_toml("cited", [graph, undated]))
+    ran = cli("run")
+    assert ran.code == 0, ran.stderr
+    golden = json.loads((REPO / "tests/profilewatch/golden/jsonld-graph.json").read_text("utf-8"))[0]
+    store = Store.open(cli.db)
+    for url, apa_start in (
+            (graph, "Sultanova, D. (2023, August 28). Back to school. UNICEF Kazakhstan. "),
+            (undated, "Mammadova, L. (n.d.). Inclusive classrooms. Example Blog. Retrieved ")):
+        version = store.version(url)
+        assert "cite" in version.metadata          # stored at analysis time, not re-read
+        every = citations(version)
+        item = json.loads(every["csl-json"])[0]
+        assert item["URL"] == url
+        assert item["note"] == (f"Archived version 1, captured {iso(version.fetched_at)}, SHA-256 "
+                                f"{version.content_sha256}, /web/"
+                                f"{version.fetched_at.strftime('%Y%m%d%H%M%S')}/{url}")
+        assert every["apa"].startswith(apa_start), every["apa"]
+        if url == graph:
+            fields = ("type", "title", "author", "container-title", "issued")
+            assert {k: item[k] for k in fields} == {k: golden[k] for k in fields}
+        else:
+            assert "issued" not in item and item["author"] == [{"family": "Mammadova", "given": "Leyla"}]
+    store.close()
 
 
 def test_verify(archive: Store, cli: Cli) -> None:

@@ -31,6 +31,7 @@ def test_the_wheel_contains_the_data_files(tmp_path: Path) -> None:
     expected = {str(p.relative_to(REPO)) for pattern in (
         "storage/migrations/versions/*.py", "storage/migrations/env.py",
         "storage/migrations/script.py.mako", "profilewatch/samples/*.html",
-        "profilewatch/web/templates/*.html", "profilewatch/web/static/*.css")
+        "profilewatch/web/templates/*.html", "profilewatch/web/static/*.css",
+        "pipeline/data/*.toml")
         for p in REPO.glob(pattern)}
     assert expected and expected <= names, sorted(expected - names)

@@ -43,7 +43,7 @@ def test_report_formats(cli: Cli) -> None:
     feed = feedparser.parse(cli("report", "--format", "atom").stdout.encode())
     assert not feed.bozo and len(feed.entries) == 7
     html = cli("report", *since, "--format", "html", "--source", SOURCE.name, "--style", "mla")
-    assert "<ins " in html.stdout and 'Accessed 3 Nov. 2026' in html.stdout
+    assert "<ins " in html.stdout and "Technology.” Education Profiles, 1 Nov. 2026, https:" in html.stdout
     wrong = cli("report", "--source", "nope")
     assert wrong.code == 2 and wrong.stdout == ""
     assert wrong.stderr.strip().startswith("profilewatch: error:") and "nope" in wrong.stderr
@@ -108,6 +108,6 @@ def test_demo(cli: Cli) -> None:
             in out)
     assert "Last modified: 2021-05-20T08:00:00Z → 2026-01-14T08:00:00Z" in out
     assert "+This sentence was added in revision 1." in out             # the diff
-    assert "UNESCO. (2026, January 15). Azerbaijan: Technology. Education Profiles." in out
+    assert "UNESCO. (2026, January 15). Azerbaijan | Technology. Education Profiles." in out
     workdir = Path(out.split("; store ")[1].split("\n")[0]).parent
     assert workdir.name.startswith("profilewatch-demo-") and not workdir.exists()  # cleaned up

@@ -32,7 +32,13 @@ from pipeline.normalize import normalize_text, normalize_title, strip_volatile
 from pipeline.transition import transition
 from pipeline.types import Analysis, ChangeKind, Fetched, Outcome, PageState
 from profilewatch.config import Config, load_config
-from profilewatch.config.convert import REPORT_KEYS, SERVE_KEYS, SETTINGS_KEYS, SOURCE_KEYS
+from profilewatch.config.convert import (
+    REPORT_KEYS,
+    RETENTION_KEYS,
+    SERVE_KEYS,
+    SETTINGS_KEYS,
+    SOURCE_KEYS,
+)
 from profilewatch.errors import ConfigError
 
 FUZZ = settings(deadline=None, max_examples=120, suppress_health_check=[HealthCheck.too_slow])
@@ -271,7 +277,7 @@ def _toml(value: object) -> str:
 
 SECTION_KEYS = {"settings": SETTINGS_KEYS, "reports": REPORT_KEYS, "serve": SERVE_KEYS,
                 "cluster": {"enabled": None, "database_url": None, "queue": None,
-                            "pages_per_job": None}}
+                            "pages_per_job": None}, "retention": RETENTION_KEYS}
 toml_strings = st.sampled_from((
     "https://example.org/a", "http://127.0.0.1:8080/", "ftp://x", "", " ", "1d", "30s", "0m",
     "99999999999999999999d", "0 6 * * *", "*/5 * * * *", "61 25 32 13 8", "* * * *", "a b c d e",

@@ -8,6 +8,9 @@ Started once per test session on port 0 of 127.0.0.1 (see ``conftest.py``). Test
 - built-in behaviours: ``/status/<code>``, ``/slow?seconds=``, ``/drip``, ``/challenge``,
   ``/maintenance``, ``/huge?mb=``, ``/endless``, ``/binary``, ``/gzip-bomb``,
   ``/redirect?to=``, ``/redirect-loop``, ``/robots.txt`` (programmable);
+- the pages a moved or retired page lands on (login, consent, chooser, search, listing, home,
+  meta refresh) are built by ``tests/support/interstitials.py`` and served with ``server.page``
+  (a redirect: ``server.page(path, b"", status=301, headers={"Location": to})``);
 - ``server.requests`` logs every request (path and headers) for assertions;
 - reliability behaviours (``tests/e2e/reliability``): ``/gate/<name>`` (answers once the test opens
   ``server.gate(name)``), ``/counter/<name>`` (a new text on every request), ``/firehose`` (endless,

@@ -55,7 +55,7 @@ def test_json_round_trip_and_contents(store: Any) -> None:
         "2.2.1. Technology infrastructure and digital capacity of schools: 1 sentence changed"]
     assert content["archived_after"] == ("https://archive.example.org/web/20261103060000/"
                                          "https://profiles.example.org/azerbaijan/technology")
-    assert content["citation"].startswith("UNESCO. (2026, November 1). Azerbaijan: Technology.")
+    assert content["citation"].startswith("UNESCO. (2026, November 1). Azerbaijan | Technology.")
     assert [(p["state"], p["failed_checks"]) for p in data["problems"]] == [
         ("failing", 1), ("recovered", 1)]
 

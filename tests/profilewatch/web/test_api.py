@@ -41,7 +41,7 @@ def test_every_endpoint_matches_its_schema(client: TestClient, schema: dict[str,
         "/api/sources": {}, "/api/pages": {}, "/api/versions": {"url": url},
         "/api/version": {"url": url, "version": 3}, "/api/events": {"url": url},
         "/api/diff": {"url": url, "from": 1, "to": 4}, "/api/citation": {"url": url, "at": "2024-06-04"},
-        "/api/runs": {},
+        "/api/runs": {}, "/api/tables": {"url": url, "version": 2},
     }
     assert set(calls) == set(ENDPOINTS)
     for path, params in calls.items():
@@ -71,7 +71,7 @@ def test_pages_versions_and_events(client: TestClient, web_archive: WebArchive) 
     cited = client.get("/api/citation", params={"url": web_archive.peer, "version": 1}).json()
     assert set(cited["citations"]) == set(STYLES)
     mla = client.get("/api/citation", params={"url": web_archive.peer, "version": 1, "style": "mla"})
-    assert mla.json()["citation"].startswith('"Azerbaijan: Technology." Education Profiles, UNESCO, ')
+    assert mla.json()["citation"].startswith("UNESCO. “Azerbaijan | Technology.” Education Profiles, ")
 
 
 def test_pagination(client: TestClient, web_archive: WebArchive) -> None:

@@ -40,10 +40,10 @@ def test_timeline_version_diff_and_archived_pages(client: TestClient, web_archiv
     assert "metadata only: Last modified Mon, 05/08/2024 - 17:13 → Tue, 07/01/2025 - 11:00" in timeline
     version = client.get(f"/version?url={q(url)}&version=3").text
     assert "Tue, 07/01/2025 - 11:00 (last modified; read as 2025-01-07T10:00:00Z)" in version
-    for heading in ("APA 7", "MLA 9", "Chicago 17 (bibliography)", "BibLaTeX", "CSL-JSON"):
+    for heading in ("APA 7", "MLA 9", "Chicago 18 (bibliography)", "BibLaTeX", "CSL-JSON"):
         assert f">{heading}</h3>" in version
-    assert ("UNESCO. (2025, January 7). Azerbaijan: Technology. Education Profiles. Retrieved "
-            "June 4") in version
+    assert ("UNESCO. (2025, January 7). Azerbaijan | Technology. Education Profiles. "
+            f"{url} [Archived version 3, captured 2024-06-04") in version
     diff = client.get(f"/diff?url={q(url)}&from=1&to=4").text
     assert "<ins> This sentence was added in revision 2.</ins></td></tr>" in diff   # side by side
     assert re.search(r"<ins[^>]*> This sentence was added in revision 2.</ins>", diff)  # words

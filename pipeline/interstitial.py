@@ -1,0 +1,217 @@
+"""What kind of page a response is, read the way a person would: a login form, a consent wall, a
+language or country chooser, a search page, a listing of teasers — or an ordinary page.
+
+:func:`read_signals` measures a parsed page (before boilerplate pruning: forms and menus are the
+evidence) and :func:`page_kind` names its kind from those measures. Whether that kind means "not
+the watched page" is :mod:`pipeline.identity`'s decision. Words come from the language data
+(:mod:`pipeline.languages`), so every language the sites publish in is read alike.
+
+How the thresholds were chosen (measured with ``tests/pipeline/test_interstitial.py``'s pages and
+the four samples in ``profilewatch/samples``): the samples' articles have 2,600-28,300 characters
+of prose outside links, navigation and forms, a longest paragraph of 400-1,500 characters and at
+most 3 headline links outside navigation; the login, consent and chooser pages the tests serve
+(written after the real sites' ones) have under 250 characters of prose; the search, listing and
+home pages have 8-12 headline links and no paragraph over 120 characters.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from urllib.parse import parse_qsl, urlsplit
+
+from lxml import etree
+from lxml.html import HtmlElement
+
+from pipeline.languages import phrase_pattern, vocabulary
+from pipeline.sites.pages import is_navigation
+
+# A login or sign-up page: a password field and little else to read (the samples' articles have
+# 2,900+ characters of prose; login pages written after UN, UNICEF and Drupal ones have < 400).
+LOGIN_MAX_PROSE = 1200
+# A consent wall: the consent text is the page. Either one consent/cookie container of at least
+# CONSENT_MIN_BLOCK characters holds more text than the main text left once it is removed (cookie
+# banners beside an article are under 200 characters: the samples' are 115-195), or a small main
+# text (< CONSENT_MAX_PROSE) speaks of cookies and consent CONSENT_MIN_WORDS + 1 times.
+CONSENT_MIN_BLOCK = 200
+CONSENT_MAX_PROSE = 1500
+CONSENT_MIN_WORDS = 2
+# A chooser: at least this many links named after languages (or countries, with a chooser phrase),
+# and little prose around them.
+CHOOSER_MIN_LINKS = 3
+CHOOSER_MAX_PROSE = 800
+# A listing: at least this many teaser links in the content and no paragraph an article would
+# have (the shortest longest-paragraph of the four sample articles is 420 characters).
+LISTING_MIN_TEASERS = 6
+LISTING_MAX_PARAGRAPH = 350
+# Characters of link text that make a link a teaser (a headline, not "Read more").
+TEASER_MIN_CHARS = 20
+# Search: a search field in the content, or the search parameter in the address, with a title
+# saying so, and little prose.
+SEARCH_MAX_PROSE = 3000
+SEARCH_FIELD_NAMES = frozenset({"q", "query", "search", "s", "keys", "keyword", "keywords", "k",
+                                "term", "text", "search_api_fulltext", "searchterm", "search_query"})
+
+CONSENT_MARKERS_XPATH = etree.XPath(
+    "//body//*[@id or @class][contains(translate(concat(@id,' ',@class),'COKIESNT','cokiesnt'),'cookie')"
+    " or contains(translate(concat(@id,' ',@class),'CONSET','conset'),'consent')"
+    " or contains(translate(concat(@id,' ',@class),'GDPR','gdpr'),'gdpr')"
+    " or contains(@class,'onetrust') or contains(@id,'onetrust')]")
+PARAGRAPH_TAGS = ("p", "li", "dd", "blockquote", "td", "div")
+CHROME_TAGS = frozenset({"nav", "header", "footer", "aside"})
+CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary"})
+SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "head", "title", "option"})
+
+
+@dataclass(frozen=True, slots=True)
+class PageSignals:
+    """What a reader notices first on a page, as numbers."""
+
+    prose_chars: int = 0          # readable text outside links, navigation and forms
+    longest_paragraph: int = 0    # the longest block of such text
+    password_fields: int = 0
+    search_field: bool = False    # a search input in the content (not the site header)
+    search_query: bool = False    # the address carries a search parameter with a value
+    teaser_links: int = 0         # content links with headline-length text
+    language_links: int = 0       # distinct languages named by links outside navigation
+    consent_chars: int = 0        # text inside consent/cookie containers
+    consent_block: int = 0        # text of the largest such container
+    consent_words: int = 0        # consent vocabulary in the page's text
+    chooser_phrase: bool = False  # "choose your language / country" in title, heading or text
+    search_title: bool = False    # "search" in the title or first heading
+    login_title: bool = False     # "log in" / "sign up" in the title or first heading
+
+
+@cache
+def _patterns() -> dict[str, re.Pattern[str]]:
+    words = vocabulary()
+    return {key: phrase_pattern(getattr(words, key))
+            for key in ("chooser", "search", "consent", "login")}
+
+
+def _text(node: HtmlElement) -> str:
+    return " ".join(node.text_content().split())
+
+
+def _prose_blocks(body: HtmlElement) -> list[int]:
+    """Lengths of the readable text blocks outside links, forms and navigation."""
+    blocks: list[int] = []
+    current: list[str] = []
+
+    def flush() -> None:
+        if current:
+            text = " ".join(" ".join(current).split())
+            if text:
+                blocks.append(len(text))
+            current.clear()
+
+    def walk(node: HtmlElement, skipped: bool) -> None:
+        tag = node.tag if isinstance(node.tag, str) else ""
+        block = tag in PARAGRAPH_TAGS or tag in ("h1", "h2", "h3", "h4", "br", "tr", "table", "ul")
+        skip = skipped or tag in SKIP_TAGS or tag in ("a", "form", "button", "select", "label") \
+            or (tag in ("nav", "header", "footer", "aside") and not skipped)
+        if block:
+            flush()
+        if not skip and node.text:
+            current.append(node.text)
+        for child in node:
+            walk(child, skip)
+            if not skip and child.tail:
+                current.append(child.tail)
+        if block:
+            flush()
+
+    walk(body, False)
+    flush()
+    return blocks
+
+
+def _in_site_chrome(element: HtmlElement) -> bool:
+    """Whether ``element`` sits in the site's header, navigation, footer or sidebar (by tag or
+    role: a chooser page's own list of languages may well have a class saying "languages")."""
+    return any(a.tag in CHROME_TAGS or (a.get("role") or "") in CHROME_ROLES
+               for a in element.iterancestors())
+
+
+def read_signals(tree: HtmlElement, url: str | None, title: str | None,
+                 h1: str | None) -> PageSignals:
+    """Measure the parsed page ``tree`` (unpruned) fetched from ``url``."""
+    body = tree.find("body")
+    if body is None:
+        return PageSignals()
+    patterns = _patterns()
+    blocks = _prose_blocks(body)
+    prose = sum(blocks)
+    heading = f"{title or ''} \n {h1 or ''}"
+    names = vocabulary().names
+    teasers = 0
+    languages: set[str] = set()
+    for anchor in body.iter("a"):
+        text = _text(anchor)
+        if anchor.get("hreflang") or text.lower() in names:
+            if not _in_site_chrome(anchor):
+                languages.add((anchor.get("hreflang") or text).lower())
+        elif len(text) >= TEASER_MIN_CHARS and anchor.get("href") and not is_navigation(anchor):
+            teasers += 1
+    search_field = False
+    passwords = 0
+    for field in body.iter("input"):
+        kind = (field.get("type") or "text").lower()
+        if kind == "password":
+            passwords += 1
+        elif kind in ("search", "text") and (
+                kind == "search" or (field.get("name") or "").lower() in SEARCH_FIELD_NAMES):
+            search_field = search_field or not is_navigation(field)
+    query = dict(parse_qsl(urlsplit(url or "").query))
+    search_query = any(k.lower() in SEARCH_FIELD_NAMES and v.strip() for k, v in query.items())
+    consent_chars = consent_block = 0
+    seen: set[HtmlElement] = set()
+    for element in CONSENT_MARKERS_XPATH(tree):
+        if any(a in seen for a in element.iterancestors()):
+            continue
+        seen.add(element)
+        size = len(_text(element))
+        consent_chars += size
+        consent_block = max(consent_block, size)
+    page_text = _text(body)[:20_000]
+    return PageSignals(
+        prose_chars=prose,
+        longest_paragraph=max(blocks, default=0),
+        password_fields=passwords,
+        search_field=search_field,
+        search_query=search_query,
+        teaser_links=teasers,
+        language_links=len(languages),
+        consent_chars=consent_chars,
+        consent_block=consent_block,
+        consent_words=len(patterns["consent"].findall(page_text)),
+        chooser_phrase=bool(patterns["chooser"].search(f"{heading}\n{page_text[:2000]}")),
+        search_title=bool(patterns["search"].search(heading)),
+        login_title=bool(patterns["login"].search(heading)),
+    )
+
+
+def page_kind(signals: PageSignals, main_text: str) -> str | None:
+    """``login page``, ``consent page``, ``language chooser``, ``country chooser``, ``search page``,
+    ``listing page``, or None for an ordinary page (the order is the order of certainty).
+    ``main_text`` is the extracted main text (boilerplate, cookie banners included, removed)."""
+    s = signals
+    if s.password_fields and s.prose_chars <= LOGIN_MAX_PROSE:
+        return "login page"
+    if s.consent_words >= CONSENT_MIN_WORDS and (
+            (s.consent_block >= CONSENT_MIN_BLOCK and s.consent_block > len(main_text))
+            or (len(main_text) <= CONSENT_MAX_PROSE and s.consent_block == 0
+                and len(_patterns()["consent"].findall(main_text)) > CONSENT_MIN_WORDS)):
+        return "consent page"
+    if s.prose_chars <= CHOOSER_MAX_PROSE and s.longest_paragraph < LISTING_MAX_PARAGRAPH:
+        if s.language_links >= CHOOSER_MIN_LINKS and (s.chooser_phrase or s.teaser_links < s.language_links):
+            return "language chooser"
+        if s.chooser_phrase:
+            return "country chooser"
+    if (s.search_query or (s.search_field and s.search_title)) and s.prose_chars <= SEARCH_MAX_PROSE \
+            and s.longest_paragraph < LISTING_MAX_PARAGRAPH:
+        return "search page"
+    if s.teaser_links >= LISTING_MIN_TEASERS and s.longest_paragraph < LISTING_MAX_PARAGRAPH:
+        return "listing page"
+    return None

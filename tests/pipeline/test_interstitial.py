@@ -1,0 +1,69 @@
+"""Page kinds read from the page, in any language: ``read_signals`` + ``page_kind``."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.extract import (
+    extract_h1,
+    extract_main_text,
+    extract_title,
+    parse_html,
+    prune_boilerplate,
+)
+from pipeline.interstitial import page_kind, read_signals
+from profilewatch import samples
+from tests.support import interstitials as pages
+
+
+def kind(html: str, url: str = "https://site.test/page") -> str | None:
+    tree = parse_html(html)
+    signals = read_signals(tree, url, extract_title(tree), extract_h1(tree))
+    main = prune_boilerplate(parse_html(html))
+    return page_kind(signals, extract_main_text(main)[0])
+
+
+@pytest.mark.parametrize("name", ["ngo-news", "undp-press-release", "unesco-profile", "unicef-page"])
+def test_the_sample_articles_are_ordinary_pages(name: str) -> None:
+    assert kind(samples.load_sample(name)) is None
+    assert kind(samples.churn(samples.load_sample(name), 3)) is None
+
+
+def test_each_kind() -> None:
+    assert kind(pages.login_html()) == "login page"
+    assert kind(pages.consent_html()) == "consent page"
+    assert kind(pages.chooser_html()) == "language chooser"
+    assert kind(pages.search_html("school"), "https://site.test/search?q=school") == "search page"
+    assert kind(pages.listing_html()) == "listing page"
+    assert kind(pages.article_html("Teacher training", "teacher")) is None
+
+
+def test_other_languages() -> None:
+    russian_login = pages.chrome("Вход", '<main><h1>Вход в личный кабинет</h1><form method="post">'
+                                 '<input name="login"><input type="password" name="pass">'
+                                 "<button>Войти</button></form></main>", lang="ru")
+    assert kind(russian_login) == "login page"
+    consent = pages.chrome("Çerezler", "<main><div><h1>Çerez tercihleri</h1><p>Bu site çerezler "
+                           "kullanır. Devam etmek için onay verin.</p><button>Tümünü kabul et"
+                           "</button></div></main>", lang="tr", banner=False)
+    assert kind(consent) == "consent page"
+    country = pages.chrome("Выберите страну", "<main><h1>Выберите страну</h1><ul>" + "".join(
+        f'<li><a href="/{c}">{c}</a></li>'
+        for c in ("Казахстан", "Азербайджан", "Узбекистан", "Кыргызстан", "Таджикистан"))
+        + "</ul></main>", lang="ru")
+    assert kind(country) == "country chooser"
+
+
+def test_a_site_language_switcher_or_cookie_banners_do_not_make_a_short_page_an_interstitial() -> None:
+    short = pages.article_html("Short note", "note", paragraphs=2)
+    switcher = "<nav><ul>" + "<li><a href='/x'>English</a></li>" * 3 + "</ul></nav>"
+    assert kind(short.replace("</article>", switcher + "</article>")) is None
+    banners = "".join(f'<div class="cookie-banner"><p>We use cookies. Accept {i}.</p>'
+                      "<button>Accept</button></div>" for i in range(6))
+    assert kind(short.replace("</article>", banners + "</article>")) is None
+
+
+def test_a_login_box_beside_an_article_is_not_a_login_page() -> None:
+    html = pages.article_html("Teacher training", "teacher").replace(
+        "<header>", '<header><form><input type="password" name="p"></form>')
+    assert kind(html) is None
