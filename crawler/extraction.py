@@ -6,6 +6,7 @@ import logging
 from dataclasses import replace
 
 from pipeline.analyse import Profile, analyse_fetch
+from pipeline.documents.analyse import analyse_document
 from pipeline.identity import PreviousPage
 from pipeline.types import Analysis, Fetched, Outcome, PageState
 from storage.codecs import compress
@@ -26,9 +27,12 @@ def analyse_in_worker(fetched: Fetched, profile: Profile, known: PageState | Non
 
         return stored_text(store_url, known.content_sha256)
 
-    previous = None if known is None or known.version is None else PreviousPage(
-        known.version_final_url, known.title, known.version_h1, known.version_language)
-    analysis = analyse_fetch(fetched, profile, previous, previous_text)
+    if is_document(fetched):    # a linked document (issue 15): its format's extractor
+        analysis = analyse_document(fetched, organisation=profile.organisation)
+    else:
+        previous = None if known is None or known.version is None else PreviousPage(
+            known.version_final_url, known.title, known.version_h1, known.version_language)
+        analysis = analyse_fetch(fetched, profile, previous, previous_text)
     if (analysis.outcome is not Outcome.OK or analysis.extracted is None
             or (known is not None and analysis.extracted.text_sha256 == known.content_sha256)):
         return analysis
@@ -37,6 +41,11 @@ def analyse_in_worker(fetched: Fetched, profile: Profile, known: PageState | Non
     text_codec, text_payload = compress(analysis.extracted.text.encode("utf-8"))
     return replace(analysis, compressed_body=payload, codec=codec, compressed_text=text_payload,
                    text_codec=text_codec)
+
+
+def is_document(fetched: Fetched) -> bool:
+    """A linked document (issue 15): analysed by its format's extractor, not as a page."""
+    return bool(fetched.hints.get("document"))
 
 
 def _compress_body(body: bytes, reference: str | None, store_url: str | None) -> tuple[str, bytes]:

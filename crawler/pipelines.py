@@ -9,6 +9,7 @@ crawler's :class:`~crawler.context.SourceRun`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -17,7 +18,7 @@ from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
 from crawler.context import SourceRun, source_run
-from crawler.extraction import analyse_in_worker
+from crawler.extraction import analyse_in_worker, is_document
 from crawler.procpool import WorkerDied
 from pipeline.types import Analysis, ChangeKind, Fetched, Outcome
 from profilewatch.errors import StoreError
@@ -57,6 +58,10 @@ class AnalysePipeline:
         state = context.writer.states.get(fetched.url)
         trivial = fetched.error is not None or not (200 <= (fetched.status or 0) < 300)
         try:
+            if is_document(fetched) and context.pool is None and not trivial:
+                # a document is extracted in a child process: wait for it off the reactor thread
+                return await asyncio.get_running_loop().run_in_executor(
+                    None, analyse_in_worker, fetched, profile, state, context.store_url)
             if context.pool is None or trivial:   # 304s, errors: nothing to extract
                 return analyse_in_worker(fetched, profile, state, context.store_url)
             analysis: Analysis = await context.pool.run(analyse_in_worker, fetched, profile, state,

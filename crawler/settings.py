@@ -9,6 +9,7 @@ from typing import Any
 
 from scrapy.settings.default_settings import EXTENSIONS_BASE
 
+from crawler.documents import DOCUMENT_MAX_BYTES_SETTING
 from crawler.guard import TRUSTED_ORIGINS_SETTING, trusted_origins
 from crawler.requisites import REQUISITES_SETTING, RequisiteSettings
 from profilewatch.config import Config
@@ -69,6 +70,7 @@ def build_settings(config: Config, *, log_level: str = "WARNING") -> dict[str, A
         # a page that stays failed is data (a failed check in the summary and `status`), not an error
         "RETRY_GIVE_UP_LOG_LEVEL": "INFO",
         "DOWNLOAD_MAXSIZE": s.max_bytes,
+        DOCUMENT_MAX_BYTES_SETTING: s.document_max_bytes,   # linked documents: crawler.documents
         "DOWNLOAD_WARNSIZE": 0,
         "DOWNLOAD_FAIL_ON_DATALOSS": True,
         "REDIRECT_MAX_TIMES": 10,

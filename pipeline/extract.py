@@ -156,6 +156,16 @@ def prune_boilerplate(tree: HtmlElement, ignores: tuple[IgnoreFilter, ...] = ())
     outside is navigation, banners and footers on every site watched. Lists of links and menu
     blocks go, and the remaining links are unwrapped (:mod:`pipeline.linkblocks`).
     """
+    root = remove_page_furniture(tree, ignores)
+    settle_links(root)      # link-dependent decisions made by what a reader sees (linkblocks)
+    flatten_layout_tables(root)     # a <table> layout is read as its text (layout)
+    return root
+
+
+def remove_page_furniture(tree: HtmlElement, ignores: tuple[IgnoreFilter, ...] = ()) -> HtmlElement:
+    """The structural part of :func:`prune_boilerplate`: the single ``<main>``, without navigation,
+    header, footer, sidebars, banners and ignored elements; links are left as they are (the linked
+    documents of a page are read from here, :mod:`pipeline.documents.links`)."""
     for ignore in ignores:
         ignore.apply_to_tree(tree)
     root = tree
@@ -178,8 +188,6 @@ def prune_boilerplate(tree: HtmlElement, ignores: tuple[IgnoreFilter, ...] = ())
     for element in doomed:
         if isinstance(element, HtmlElement) and element.getparent() is not None:
             element.drop_tree()
-    settle_links(root)      # link-dependent decisions made by what a reader sees (linkblocks)
-    flatten_layout_tables(root)     # a <table> layout is read as its text (layout)
     return root
 
 

@@ -187,6 +187,11 @@ def _event(kind: ChangeKind, before: PageState, after: PageState, version: NewVe
                    "declared_changed": declared_changed}
     elif kind is ChangeKind.GONE:
         summary = f"gone: {reason or 'missing'} on {before.missing_streak + 1} consecutive checks"
+    if version is not None and version.extracted.metadata.get("no_text_layer"):
+        # a scanned document is versioned by its bytes: say so rather than count lines (issue 15)
+        summary = (("first version" if kind is ChangeKind.NEW else "new file")
+                   + f" (no text layer: {version.extracted.metadata.get('pages', '?')} page(s) of "
+                   "images, compared by its bytes)")
     return NewEvent(kind=kind, from_version=before.version,
                     to_version=after.version if versioned else None,
                     last_modified_before=before.declared,

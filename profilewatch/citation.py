@@ -46,9 +46,13 @@ def _date_parts(parts: tuple[int, ...]) -> dict[str, Any]:
 
 def csl_item(record: CitationRecord) -> dict[str, Any]:
     """The record as one CSL-JSON item."""
-    item: dict[str, Any] = {"id": citation_key(record), "type": "webpage", "title": record.title}
+    item: dict[str, Any] = {"id": citation_key(record), "type": record.kind, "title": record.title}
     if record.authors:
         item["author"] = [dict(a) for a in record.authors]
+    if record.medium:                 # a linked document: a report in its format (issue 15)
+        item["medium"] = record.medium
+        if record.sole_literal_author:
+            item["publisher"] = record.sole_literal_author
     if record.container:
         item["container-title"] = record.container
     if record.issued:
@@ -105,6 +109,8 @@ class Apa(_CslText):
         item = super().item(record)
         if record.author_is_container:    # APA 7 §9.8: the site is left out when it is the author
             item.pop("container-title", None)
+        if record.medium:                 # APA 7 §9.24: a report's publisher that is its author
+            item.pop("publisher", None)   # is not repeated
         return item
 
     def format(self, record: CitationRecord) -> str:
@@ -119,9 +125,9 @@ class Mla(_CslText):
 
     def item(self, record: CitationRecord) -> dict[str, Any]:
         item = super().item(record)
-        if record.author_is_container:    # MLA 9 p. 119: an organisation that is author and
-            item.pop("author", None)       # publisher is named once, as the publisher
-        return item
+        if record.author_is_container or (record.medium and "publisher" in item):
+            item.pop("author", None)       # MLA 9 p. 119: an organisation that is author and
+        return item                        # publisher is named once, as the publisher
 
 
 class Chicago(_CslText):

@@ -76,6 +76,8 @@ class CitationRecord:
     archived_url: str                       # absolute with a public base URL, else the /web/ path
     archived_absolute: bool
     language: str | None
+    kind: str = "webpage"                   # CSL type: "report" for a linked document (issue 15)
+    medium: str | None = None               # "PDF", "DOCX" … for a linked document
 
     @property
     def note(self) -> str:
@@ -361,6 +363,8 @@ def _configured_organisation(version: VersionInfo) -> str | None:
 def citation_record(version: VersionInfo, base_url: str | None = None,
                     captures: Captures | None = None) -> CitationRecord:
     """The citation record of ``version`` (see the module docstring for where each field comes from)."""
+    if version.metadata.get("document"):
+        return document_record(version, base_url)
     meta = page_metadata(version, captures)
     highwire, jsonld, og = (meta.get(k, {}) for k in ("highwire", "jsonld", "og"))
     publisher = (jsonld.get("publisher") or {}).get("name")
@@ -381,3 +385,20 @@ def citation_record(version: VersionInfo, base_url: str | None = None,
         sha256=version.content_sha256,
         archived_url=memento_url(base_url, version) if base_url else memento_path(version),
         archived_absolute=bool(base_url), language=version.language)
+
+
+def document_record(version: VersionInfo, base_url: str | None = None) -> CitationRecord:
+    """A linked document (issue 15) cited as a report: the source's organisation (else the
+    document's own author, else none), its own title (else its file name), the year and day of its
+    own creation date (else modification date), its format as the medium."""
+    meta = version.metadata
+    author = version.organisation or meta.get("author")
+    issued = date_parts(version.last_modified)
+    return CitationRecord(
+        title=version.title or version.url, authors=({"literal": str(author)},) if author else (),
+        container=None, issued=issued, issued_kind=version.last_modified_kind,
+        accessed=version.fetched_at, url=version.url, version=version.version,
+        sha256=version.content_sha256,
+        archived_url=memento_url(base_url, version) if base_url else memento_path(version),
+        archived_absolute=bool(base_url), language=version.language, kind="report",
+        medium=str(meta.get("format") or "document").upper())

@@ -17,6 +17,7 @@ from pipeline.urls import page_key
 from profilewatch.errors import CapturePruned, NotFoundError, StoreUnavailable
 from storage import tables as stored_tables
 from storage.blobstore import read_blob
+from storage.documents import linked_from, with_documents
 from storage.models import CheckRow, EventRow, PageRow, SourceRow, VersionRow
 from storage.results import EventInfo, VersionInfo
 from storage.sessions import StoreSessions, first_line
@@ -135,14 +136,20 @@ class ArchiveReads(StoreSessions):
             if limit is not None:
                 query = query.limit(limit)
             rows = s.execute(query).all()
-        return [EventInfo(id=e.id, url=u, source=name, kind=e.kind, detected_at=e.detected_at,
+            return with_documents(s, [
+                EventInfo(id=e.id, url=u, source=name, kind=e.kind, detected_at=e.detected_at,
                           from_version=e.from_version, to_version=e.to_version,
                           last_modified_before=e.last_modified_before,
                           last_modified_after=e.last_modified_after, title=e.title,
                           summary=e.summary, lines_added=e.lines_added,
                           lines_removed=e.lines_removed, details=dict(e.details or {}),
                           organisation=org)
-                for e, u, name, org in rows]
+                for e, u, name, org in rows])
+
+    def linked_from(self, urls: Sequence[str]) -> dict[str, list[str]]:
+        """The linking pages of each document among ``urls`` (pages are absent; issue 15)."""
+        with self.session() as s:
+            return linked_from(s, urls)
 
     def checks(self, url: str, limit: int = 100) -> list[dict[str, Any]]:
         with self.session() as s:

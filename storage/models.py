@@ -5,6 +5,7 @@
     sources ─< pages ─< checks          every fetch attempt: time, status, duration, outcome, reason
                      ─< versions        distinct (text, title, declared date); raw capture by digest
                      ─< events          new / content / metadata / gone
+    document_links                      page ─ document it links (pages of kind "document")
     blobs                               content-addressed, compressed bodies and texts
     runs                                one per source per cycle (status, next-run bookkeeping)
     deliveries                          report deliveries (target redacted, ok/error)
@@ -113,12 +114,29 @@ class PageRow(Base):
     last_final_url: Mapped[str | None]
     # False once removed through the API (issue 8): the archive is kept, the page is not checked
     watched: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # "document" for a linked PDF/DOCX/XLSX/ODT file (issue 15), else "page"
+    kind: Mapped[str] = mapped_column(String(16), default="page", server_default="page")
 
     source: Mapped[SourceRow] = relationship(back_populates="pages")
     versions: Mapped[list[VersionRow]] = relationship(back_populates="page",
                                                       order_by="VersionRow.number")
     checks: Mapped[list[CheckRow]] = relationship(back_populates="page")
     events: Mapped[list[EventRow]] = relationship(back_populates="page")
+
+
+class DocumentLinkRow(Base):
+    """A watched page links a watched document (seen at ``last_seen_at`` last; kept after the link
+    disappears: the document stays watched)."""
+
+    __tablename__ = "document_links"
+    __table_args__ = (UniqueConstraint("document_id", "page_id", name="uq_document_links_pair"),
+                      Index("ix_document_links_page", "page_id"))
+
+    id: Mapped[IntPk]
+    document_id: Mapped[int] = mapped_column(ForeignKey("pages.id", name="fk_document_links_document"))
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", name="fk_document_links_page"))
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
 
 
 class RunRow(Base):

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, select, true
 from sqlalchemy.orm import Session, aliased
 
+from storage.documents import with_documents
 from storage.models import (
     CheckRow,
     DeliveryRow,
@@ -117,7 +118,8 @@ def window_events(s: Session, window: ReportWindow, *, kinds: Sequence[str] | No
     query = query.order_by(EventRow.id.desc() if newest_first else EventRow.id)
     if limit is not None:
         query = query.limit(limit)
-    return [_event_info(e, url, name, org) for e, url, name, org in s.execute(query).all()]
+    return with_documents(s, [_event_info(e, url, name, org)
+                              for e, url, name, org in s.execute(query).all()])
 
 
 def _event_info(e: EventRow, url: str, source: str, organisation: str | None) -> EventInfo:

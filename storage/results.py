@@ -100,6 +100,8 @@ class EventInfo:
     lines_removed: int
     details: dict[str, Any]
     organisation: str | None = None
+    document: bool = False                 # a linked document (issue 15), not an HTML page
+    linked_from: tuple[str, ...] = ()      # the pages that link the document
 
     def as_json(self) -> dict[str, Any]:
         """The ``changes --json`` shape of the contract (``tables``: the changed cells of a
@@ -118,6 +120,8 @@ class EventInfo:
             "summary": self.summary,
             "lines_added": self.lines_added,
             "lines_removed": self.lines_removed,
+            "document": self.document,
+            **({"linked_from": list(self.linked_from)} if self.document else {}),
         }
         if self.kind == "content" and "tables" in self.details:
             out["tables"] = self.details["tables"]

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.types import PageState
 from profilewatch.errors import NotFoundError, StoreUnavailable
-from storage import reporting, runstate, watching
+from storage import documents, reporting, runstate, watching
 from storage.archive_reads import ArchiveReads
 from storage.engine import make_engine, migrate
 from storage.models import PageRow, RunRow, SourceRow, VersionRow
@@ -236,6 +236,17 @@ class Store(ArchiveReads):
             return reporting.runs_in_progress(s, started_before, started_after)
 
     # --- watching pages through the API (issue 8): queries in storage/watching.py ---------------
+
+    # --- linked documents (storage/documents.py; issue 15) --------------------------------------
+
+    def link_documents(self, source: str, page_url: str, urls: Sequence[str]) -> list[str]:
+        """Record the documents ``page_url`` links; returns those new to the store."""
+        with self._write() as s:
+            return documents.link_documents(s, source, page_url, urls, utcnow())
+
+    def document_urls(self, source: str) -> set[str]:
+        with self.session() as s:
+            return documents.document_urls(s, source)
 
     def watch_page(self, source: str, url: str) -> watching.WatchChange:
         """Watch ``url`` as a page of ``source`` (added, or watched again; see

@@ -17,6 +17,7 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from crawler.documents import CANDIDATE_META, DOCUMENT_META, DocumentWatch
 from crawler.failures import failure_reason
 from pipeline.types import SPIDER_KINDS, Fetched
 from pipeline.urls import page_key
@@ -84,6 +85,7 @@ class WatchSpider(scrapy.Spider):
         self.context = context
         self.only_urls = only_urls     # a cluster batch: check only these pages
         self.discover_pages = discover
+        self.documents = DocumentWatch(source, context.store, getattr(context, "unwatched", None))
 
     async def start(self) -> AsyncIterator[Any]:
         seen: set[str] = set()
@@ -94,6 +96,8 @@ class WatchSpider(scrapy.Spider):
             if url not in seen:
                 seen.add(url)
                 await self._backout()
+                if self.documents.already_requested(url):   # a page's link asked for it first
+                    continue
                 yield self.page_request(url)
 
     async def _backout(self) -> None:
@@ -139,6 +143,8 @@ class WatchSpider(scrapy.Spider):
         return {}
 
     def page_request(self, url: str, **meta: Any) -> scrapy.Request:
+        self.documents.configure(getattr(self, "settings", None))
+        meta = {**self.documents.request_meta(url), **meta}
         return scrapy.Request(
             url,
             callback=self.parse_page,
@@ -153,8 +159,10 @@ class WatchSpider(scrapy.Spider):
         started = meta.get("started")
         return int((time.monotonic() - started) * 1000) if started else 0
 
-    def parse_page(self, response: Response) -> Iterable[Fetched]:
+    def parse_page(self, response: Response) -> Iterable[Any]:
         url = response.meta["watched_url"]
+        if response.meta.get(CANDIDATE_META) and not self.documents.confirm(response, url):
+            return   # a link that looked like a file and is not a document: nothing to record
         yield Fetched(
             url=url,
             source=self.source.name,
@@ -164,8 +172,14 @@ class WatchSpider(scrapy.Spider):
             headers=_headers(response),
             body=response.body,
             duration_ms=self._elapsed_ms(response.meta),
-            hints=self.hints(url),
+            hints={**self.hints(url), DOCUMENT_META: True} if response.meta.get(DOCUMENT_META)
+            else self.hints(url),
         )
+        for document in self.documents.found(response, url):   # issue 15: linked documents
+            if isinstance(document, tuple):
+                yield self.page_request(document[0], **self.documents.candidate_meta(document[1]))
+            else:
+                yield self.page_request(document)
 
     def page_failed(self, failure: Failure) -> Iterable[Fetched]:
         request = getattr(failure, "request", None)
@@ -173,6 +187,8 @@ class WatchSpider(scrapy.Spider):
         url = meta.get("watched_url") or (request.url if request is not None else "?")
         reason = failure_reason(failure)
         logger.debug("%s failed: %s", url, reason)
+        if meta.get(CANDIDATE_META):
+            return   # an unconfirmed document link: not a watched page, nothing to record
         yield Fetched(url=url, source=self.source.name, fetched_at=datetime.now(UTC),
                       error=reason, duration_ms=self._elapsed_ms(meta),
                       final_url=request.url if request is not None else None)

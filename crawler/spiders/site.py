@@ -130,6 +130,8 @@ class SiteSpider(WatchSpider):
     async def parse_page(self, response: Response) -> AsyncIterator[Any]:  # type: ignore[override]
         for item in super().parse_page(response):
             yield item
+        if response.meta.get("document"):   # a linked document (or a probed link): no page links
+            return
         async for request in self.follow(response, response.meta["watched_url"]):
             yield request
 

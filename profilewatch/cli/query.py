@@ -132,22 +132,23 @@ def _version(app: App, url: str, number: int | None, at: str | None) -> VersionI
 @click.argument("url")
 @click.option("--at", metavar="TIME", help="The version live at TIME (latest captured at or before).")
 @click.option("--version", "number", type=int, metavar="N", help="Version N.")
-@click.option("--format", "fmt", type=click.Choice(["text", "html", "raw", "json"]),
-              default="text", show_default=True,
-              help="html: the page as it looked, one self-contained file (its archived stylesheets, "
-                   "images and fonts inlined, scripts removed); raw: the archived bytes.")
+@click.option("--format", "fmt", type=click.Choice(["text", "html", "raw", "json"]), default="text",
+              show_default=True, help="html: the page as it looked, one self-contained file (its "
+              "archived stylesheets, images and fonts inlined, scripts removed); raw: the archived "
+              "bytes (a document's file; JSON names its content_type).")
 @pass_app
 def show(app: App, url: str, at: str | None, number: int | None, fmt: str) -> None:
-    """A page as archived: its main text, the page as it looked (HTML), its raw bytes, or JSON."""
+    """A page or document as archived: its main text, the page as it looked (HTML), its raw bytes
+    or file, or JSON."""
     version = _version(app, url, number, at)
     store = app.store()
     if fmt in ("html", "raw"):
         body = store.body(version)
-        if fmt == "html":
+        content_type = store.headers(version).get("content-type") or version.content_type
+        if fmt == "html" and not version.metadata.get("document"):
             from profilewatch.web.requisites import offline_page  # the replay's rewrite
 
-            body = offline_page(store, version, body,
-                                store.headers(version).get("content-type") or version.content_type)
+            body = offline_page(store, version, body, content_type)
         sys.stdout.buffer.write(body)
         sys.stdout.buffer.flush()
         return
@@ -155,6 +156,8 @@ def show(app: App, url: str, at: str | None, number: int | None, fmt: str) -> No
     if fmt == "json":
         listing = RequisiteStore(store).listing(version.url, version.version)
         print_json({"url": version.url, **version.as_json(), "source": version.source,
+                    "content_type": version.content_type,
+                    "document": bool(version.metadata.get("document")),
                     "metadata": version.metadata, "text": text,
                     "requisites": [c.as_json() for c in listing]})
         return

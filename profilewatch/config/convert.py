@@ -229,6 +229,7 @@ SETTINGS_KEYS: dict[str, Converter] = {
     "timeout": _float(1.0),
     "retries": _int(0, 10),
     "max_bytes": _int(1024),
+    "document_max_bytes": _int(1024),
     "gone_after": _int(1, 100),
     "workers": _workers,
     "requisites": _bool, "requisites_max_bytes": _int(0), "requisite_max_bytes": _int(1024),
@@ -248,6 +249,8 @@ SOURCE_KEYS: dict[str, Converter] = {
     "organisation": _str,
     "languages": _str_list(_language),
     "sitemaps": _str_list(_url),
+    "documents": _bool,
+    "document_max_bytes": _int(1024),
 }
 
 REPORT_KEYS: dict[str, Converter] = {

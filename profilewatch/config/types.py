@@ -41,6 +41,10 @@ class Schedule:
         return int((second - first).total_seconds()) if second else 86400
 
 
+# Spiders that watch linked documents unless a source says ``documents = false`` (issue 15).
+DOCUMENT_SPIDERS = frozenset({"unicef", "undp", "unesco"})
+
+
 @dataclass(frozen=True)
 class Settings:
     """The ``[settings]`` table: crawl behaviour shared by every source."""
@@ -53,6 +57,7 @@ class Settings:
     timeout: float = 30.0
     retries: int = 2
     max_bytes: int = 10 * 1024 * 1024
+    document_max_bytes: int = 50 * 1024 * 1024   # linked documents (issue 15): larger than pages
     gone_after: int = 2
     workers: int | None = None  # None: automatic (inline for small runs, one per core for large ones)
     requisites: bool = True                              # page requisites of new versions (issue 14)
@@ -77,6 +82,12 @@ class SourceConfig:
     organisation: str | None = None
     languages: tuple[str, ...] = ()   # language versions to watch besides each page's own (all if empty)
     sitemaps: tuple[str, ...] = ()    # sitemap.xml URLs to discover pages from (never watched themselves)
+    documents: bool | None = None          # watch linked documents; None: on for the site spiders
+    document_max_bytes: int | None = None  # None: the [settings] value
+
+    @property
+    def watch_documents(self) -> bool:
+        return self.documents if self.documents is not None else self.spider in DOCUMENT_SPIDERS
 
     @property
     def hosts(self) -> frozenset[str]:

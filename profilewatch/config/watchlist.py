@@ -19,6 +19,7 @@ BUILTIN_SOURCES: tuple[dict[str, Any], ...] = (
     {
         "name": "unesco-peer",
         "spider": "unesco",
+        "documents": True,      # watch the reports and plans the pages link (issue 15)
         "organisation": "UNESCO",
         "urls": [
             "https://education-profiles.org/northern-africa-and-western-asia/azerbaijan/~technology",
@@ -30,6 +31,7 @@ BUILTIN_SOURCES: tuple[dict[str, Any], ...] = (
     {
         "name": "unicef-azerbaijan",
         "spider": "unicef",
+        "documents": True,      # watch the reports and plans the pages link (issue 15)
         "organisation": "UNICEF",
         "urls": ["https://www.unicef.org/azerbaijan/inclusive-education"],
         "schedule": "1d",
@@ -37,6 +39,7 @@ BUILTIN_SOURCES: tuple[dict[str, Any], ...] = (
     {
         "name": "un-azerbaijan",
         "spider": "undp",
+        "documents": True,      # watch the reports and plans the pages link (issue 15)
         "organisation": "United Nations in Azerbaijan",
         "urls": [
             "https://azerbaijan.un.org/en/127239-eu-funded-inclusive-vocational-arts-and-crafts-"

@@ -73,7 +73,7 @@ def change_from_event(store: Store, event: EventInfo, *, base_url: str | None = 
         organisation=organisation or event.organisation, title=event.title,
         detected_at=_second(event.detected_at), from_version=event.from_version,
         to_version=event.to_version, last_modified_before=event.last_modified_before,
-        last_modified_after=event.last_modified_after, summary=event.summary,
+        last_modified_after=event.last_modified_after, summary=document_summary(event),
         lines_added=event.lines_added, lines_removed=event.lines_removed,
         passages=tuple(found[:MAX_PASSAGES]), more_passages=max(0, len(found) - MAX_PASSAGES),
         title_before=title_before,
@@ -82,6 +82,18 @@ def change_from_event(store: Store, event: EventInfo, *, base_url: str | None = 
         citation=cite(new, style, base_url, store) if new is not None else None,
         cells=tuple(cells[:MAX_CELLS]), more_cells=max(0, len(cells) - MAX_CELLS),
     )
+
+
+DOCUMENT_VERBS = {"new": "found", "content": "changed", "metadata": "changed", "gone": "gone"}
+
+
+def document_summary(event: EventInfo) -> str:
+    """A linked document's event says so, and which pages link it (issue 15)."""
+    if not event.document:
+        return event.summary
+    pages = ", ".join(event.linked_from) or "no watched page any more"
+    return (f"Linked document {DOCUMENT_VERBS.get(event.kind, event.kind)}: "
+            f"{event.title or event.url} linked from {pages} — {event.summary}")
 
 
 def problem_from(t: PageTransition) -> Problem:

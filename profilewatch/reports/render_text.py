@@ -51,7 +51,7 @@ def _change(c: Change, full: bool) -> list[str]:
         lines.append(f"  Title: {clean(c.title_before)} → {clean(c.title)}")
     if c.kind == "content":
         lines.append(f"  Changed: {changed_counts(c.lines_added, c.lines_removed, c.sentences)}")
-    elif c.kind in ("new", "gone"):
+    if c.kind in ("new", "gone") or c.summary.startswith("Linked document"):   # issue 15
         lines += _wrap(clean(c.summary), "  ")
     if full:
         for passage in c.passages:

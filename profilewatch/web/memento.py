@@ -208,7 +208,7 @@ def web(request: Request) -> Response:
     headers = {"Memento-Datetime": http_date(version.fetched_at), "Link": memento.links(index)}
     headers.update({f"X-Archive-Orig-{k.title()}": v for k, v in stored.items()
                     if k in ORIGINAL_HEADERS and v.isascii() and v.isprintable()})
-    if mode == "id_":
+    if mode == "id_" or version.metadata.get("document"):   # a linked document: its own file
         content_type = stored.get("content-type") or version.content_type or "text/html"
         headers["Content-Security-Policy"] = RAW_CSP
         headers["X-Frame-Options"] = "SAMEORIGIN"

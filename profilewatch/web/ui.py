@@ -117,7 +117,8 @@ def page_timeline(request: Request) -> Response:
     page = next((p for p in archive.store.pages() if p.url == url), None)
     return render(request, "page.html", url=url, versions=versions, entries=entries, page=page,
                   status=page_status(page) if page else "unchecked",
-                  title=versions[-1].title if versions else None)
+                  title=versions[-1].title if versions else None,
+                  linked_from=archive.store.linked_from([url]).get(url))   # a linked document
 
 
 def version_view(request: Request) -> Response:

@@ -54,7 +54,8 @@ def test_changes_json_shape_and_filters(archive: tuple[str, Path]) -> None:
     assert code == 0 and [e["kind"] for e in events] == ["new", "content", "metadata"]
     assert set(events[0]) == {"id", "url", "source", "kind", "detected_at", "from_version",
                               "to_version", "last_modified_before", "last_modified_after", "title",
-                              "summary", "lines_added", "lines_removed"}
+                              "summary", "lines_added", "lines_removed", "document"}
+    assert all(e["document"] is False for e in events)     # pages, not linked documents
     assert events[1]["detected_at"] == "2026-03-02T12:00:00Z"
     assert events[2]["last_modified_before"] == "2024-08-05T15:13:00Z"
     assert events[2]["last_modified_after"] == "2025-01-07T10:00:00Z"
