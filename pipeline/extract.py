@@ -42,7 +42,7 @@ CONTENT_TAGS = frozenset({"main", "article", "h1", "h2"})
 ROLE_MAIN_XPATH = etree.XPath("//*[@role='main']")
 HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 TITLE_SEPARATORS_RE = re.compile(r"\s+")
-# Found by fuzzing (tests/reliability/test_fuzz.py): a stray \x08 in a page made pruning raise.
+# Found by fuzzing (tests/pipeline/test_fuzz.py): a stray \x08 in a page made pruning raise.
 NON_XML_CHARS_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
