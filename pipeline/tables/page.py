@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from lxml.html import HtmlElement
 
 from pipeline.decode import UndecodableBody, decode_body
+from pipeline.documents.detect import MEDIA_TYPES, media_type
+from pipeline.documents.sheets import sheet_tables_of_text
 from pipeline.extract import ExtractionError, parse_html, prune_boilerplate, read_as_prose
 from pipeline.ignore import IgnoreFilter, compile_ignores
 from pipeline.normalize import strip_volatile
@@ -123,7 +125,10 @@ def _renumbered(kept: list[Table], tables: Sequence[Table]) -> tuple[Table, ...]
 def tables_from_capture(body: bytes, content_type: str | None, text: str,
                         ignores: Sequence[str] = ()) -> tuple[Table, ...] | None:
     """The tables of an archived capture whose stored main text is ``text`` (for versions
-    recorded before tables were stored); None when the capture is not a readable HTML page."""
+    recorded before tables were stored); None when the capture is not a readable HTML page.
+    A spreadsheet's tables are its sheets, read from the stored text (:mod:`pipeline.documents.sheets`)."""
+    if media_type(content_type) == MEDIA_TYPES["xlsx"]:
+        return sheet_tables_of_text(text)
     if content_type and "html" not in content_type.lower():
         return None
     try:
