@@ -22,6 +22,11 @@ from collections.abc import Iterable, Sequence
 from pipeline.tables.model import Table, table_from_grid, unique_names
 
 SHEET_PREFIX = "sheet "
+# A workbook with more cells than this is versioned by its text only, without tables: its cells as
+# JSON would cost ~25 bytes each per version (a 10 MB, 1.8-million-cell workbook gave a 50 MB tables
+# column) and building and diffing them ~7 s on the recording process. 200,000 cells is ~5 MB of
+# JSON and under a second; the statistics sheets of the watched sites have a few thousand.
+MAX_SHEET_CELLS = 200_000
 
 
 def sheet_table(name: str, lines: Sequence[str]) -> Table | None:
@@ -39,8 +44,11 @@ def sheet_tables(sheets: Iterable[tuple[str, Sequence[str]]]) -> tuple[Table, ..
     return tuple(Table(n, t.columns, t.rows) for n, t in zip(names, found, strict=True))
 
 
-def sheet_tables_of_text(text: str) -> tuple[Table, ...]:
-    """The tables of a workbook version's stored text (``[sheet NAME]`` headings, rows below)."""
+def sheet_tables_of_text(text: str) -> tuple[Table, ...] | None:
+    """The tables of a workbook version's stored text (``[sheet NAME]`` headings, rows below);
+    None for a workbook past :data:`MAX_SHEET_CELLS` (its events then carry no ``tables``)."""
+    if text.count("\t") + text.count("\n") > MAX_SHEET_CELLS:
+        return None
     sheets: list[tuple[str, list[str]]] = []
     for line in text.split("\n"):
         if line.startswith(f"[{SHEET_PREFIX}") and line.endswith("]") and "\t" not in line:

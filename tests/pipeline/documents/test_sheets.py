@@ -109,3 +109,18 @@ def test_a_rewritten_big_sheet_lists_at_most_the_cap_and_counts_the_rest() -> No
     assert cells[0] == {"table": "Data", "row": "R0", "column": "2022", "before": "0", "after": "1"}
     assert details["more_cells"] == 2 * rows - MAX_EVENT_CELLS
     assert summary.endswith(f"and {2 * rows - MAX_EVENT_CELLS} more changed cells")
+
+
+def test_a_workbook_past_the_cell_cap_is_versioned_without_tables() -> None:
+    """A huge workbook keeps its text (and so its events) but stores no tables: past the cap its
+    events carry no ``tables`` rather than megabytes of cells per version."""
+    from pipeline.documents.sheets import MAX_SHEET_CELLS
+
+    columns = 8
+    rows = MAX_SHEET_CELLS // columns + 10
+    text = "[sheet Data]\n" + "\n".join("\t".join(f"r{r}c{c}" for c in range(columns))
+                                        for r in range(rows))
+    assert sheet_tables_of_text(text) is None
+    small = "[sheet Data]\nRegion\t2023\nNorth\t1300"
+    tables = sheet_tables_of_text(small)
+    assert tables is not None and tables[0].rows == (Row("North", ("1300",)),)
