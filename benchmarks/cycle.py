@@ -9,6 +9,10 @@ server answers conditional requests with 304. After each cycle the events are ch
 (N ``new``; exactly the edited pages as ``content``; nothing else) and the script prints wall time,
 CPU time (the run and all its worker processes), pages/s, peak RSS of the process tree, and store
 size. Needs nginx (Debian: ``apt-get install nginx-light``).
+
+``--requisites`` serves the site's stylesheet (the pages link ``/css/style.css?TOKEN``), two web
+fonts and a logo it references, and runs with ``requisites = true``; without it the run has
+``requisites = false``. Compare the two for the cost of requisites in a cycle (issue 14).
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ http {{
   access_log off;
   keepalive_requests 100000;
   default_type text/html;
+  types {{ text/html html; text/css css; font/woff2 woff2; image/png png; image/x-icon ico; }}
   server {{ listen 127.0.0.1:{port}; root {root}/www; etag on; }}
 }}
 """
@@ -144,6 +149,22 @@ def _write_corpus(www: Path, pages: int, revisions: list[int], churn: int) -> No
         path.write_bytes(data)
 
 
+def _write_requisites(www: Path) -> None:
+    """One site's shared requisites: a ~120 KB stylesheet, two ~45 KB fonts, a logo, an icon."""
+    rules = "".join(f".c{i} {{ color: #{i % 4096:03x}; margin: 0 auto; padding: 1rem }}\n"
+                    for i in range(2400))
+    for sub in ("css", "fonts", "img"):
+        (www / sub).mkdir(exist_ok=True)
+    (www / "css" / "style.css").write_text(
+        '@font-face { font-family: A; src: url("../fonts/a.woff2") format("woff2") }\n'
+        '@font-face { font-family: B; src: url("../fonts/b.woff2") format("woff2") }\n'
+        "body { font-family: A; background: url(/img/logo.png) no-repeat }\n"
+        "h1 { font-family: B } .icon { background: url(/favicon.ico) }\n" + rules)
+    for name, size in (("fonts/a.woff2", 45_000), ("fonts/b.woff2", 42_000),
+                       ("img/logo.png", 9_000), ("favicon.ico", 5_000)):
+        (www / name).write_bytes(os.urandom(size))
+
+
 def _stop_nginx(root: Path) -> None:
     pid_file = root / "nginx.pid"
     if pid_file.exists():
@@ -166,6 +187,8 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8899)
     parser.add_argument("--workdir", type=Path, default=None, help="keep files here (default: temp)")
     parser.add_argument("--workers", default="auto", help="settings.workers for the run")
+    parser.add_argument("--requisites", action="store_true",
+                        help="serve the site's stylesheet, fonts and logo and capture them")
     parser.add_argument("--edit-every-cycle", action="store_true",
                         help="every cycle after the first edits 10 %% of the pages (storage growth)")
     args = parser.parse_args()
@@ -174,8 +197,11 @@ def main() -> int:
         print("benchmark: nginx is needed (apt-get install nginx-light)", file=sys.stderr)
         return 2
     root = args.workdir or Path(tempfile.mkdtemp(prefix="pw-bench-"))
+    root.chmod(0o755)       # nginx's workers run as another user: a 0700 temp dir is unreadable
     www = root / "www"
     www.mkdir(parents=True, exist_ok=True)
+    if args.requisites:
+        _write_requisites(www)
     db = root / "bench.db"
     for stale in root.glob("bench.db*"):
         stale.unlink()
@@ -190,6 +216,7 @@ def main() -> int:
     workers = "" if args.workers == "auto" else f"workers = {int(args.workers)}\n"
     (root / "profilewatch.toml").write_text(
         "[settings]\ndelay = 0\nconcurrency = 64\nper_domain_concurrency = 64\nretries = 0\n"
+        f"requisites = {'true' if args.requisites else 'false'}\n"
         f"{workers}[[source]]\nname = \"bench\"\nurls = {json.dumps(urls)}\n", encoding="utf-8")
     command = [sys.executable, "-m", "profilewatch", "-q", "--config", str(root / "profilewatch.toml"),
                "--db", f"sqlite:///{db}"]
