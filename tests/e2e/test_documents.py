@@ -296,29 +296,3 @@ def test_reports_and_feed_name_the_linking_page(runs: Runs) -> None:
             in " ".join(report.stdout.split()))
     atom = runs.cli("report", "--since", "2000-01-01", "--format", "atom")
     assert atom.code == 0 and "Linked document changed: Country programme linked from" in atom.stdout
-
-
-def test_a_site_spider_watches_documents_by_default(mockserver_session: MockServer,
-                                                    tmp_path: Path) -> None:
-    """The real UNICEF page's briefing notes, with the ``unicef`` spider and no ``documents`` key."""
-    from profilewatch import samples
-
-    server = mockserver_session
-    server.reset()
-    page = server.page("/azerbaijan/inclusive-education", samples.load_sample("unicef-page"))
-    for n, language in ((1234, "ENG"), (1235, "AZE")):
-        server.page(f"/azerbaijan/media/{n}/file/IE-briefing-note-{language}.pdf",
-                    docs.make_pdf(title=f"Inclusive education briefing note ({language})"),
-                    content_type=PDF)
-    cli = Cli(tmp_path, f"sqlite:///{tmp_path / 'store.db'}")
-    cli.write_config(FAST_SETTINGS + source_toml("unicef-local", [page], spider="unicef"))
-    result = cli("run")
-    assert result.code == 0, result.stderr
-    events = json.loads(cli("changes", "--json").stdout)
-    server.reset()
-    documents = {e["url"].removeprefix(server.url): (e["kind"], e["title"], e["linked_from"])
-                 for e in events if e["document"]}
-    assert documents == {
-        f"/azerbaijan/media/{n}/file/IE-briefing-note-{language}.pdf":
-            ("new", f"Inclusive education briefing note ({language})", [page])
-        for n, language in ((1234, "ENG"), (1235, "AZE"))}
