@@ -13,6 +13,10 @@ re-extracts everything), and the script prints wall time, CPU time (the run and 
 processes), pages/s, peak RSS of the process tree, store size, the wall-time ratio to the reference
 and where each page's CPU milliseconds went, stage by stage (:mod:`benchmarks.stages`).
 Runs from any directory; needs nginx (Debian: ``apt-get install nginx-light``).
+
+``--requisites`` serves the site's stylesheet (the pages link ``/css/style.css?TOKEN``), two web
+fonts and a logo it references, and runs with ``requisites = true``; without it the run has
+``requisites = false``. Compare the two for the cost of requisites in a cycle (issue 14).
 """
 
 from __future__ import annotations
@@ -135,6 +139,22 @@ def _write_corpus(www: Path, pages: int, revisions: list[int], churn: int) -> No
         path.write_bytes(data)
 
 
+def _write_requisites(www: Path) -> None:
+    """One site's shared requisites: a ~120 KB stylesheet, two ~45 KB fonts, a logo, an icon."""
+    rules = "".join(f".c{i} {{ color: #{i % 4096:03x}; margin: 0 auto; padding: 1rem }}\n"
+                    for i in range(2400))
+    for sub in ("css", "fonts", "img"):
+        (www / sub).mkdir(exist_ok=True)
+    (www / "css" / "style.css").write_text(
+        '@font-face { font-family: A; src: url("../fonts/a.woff2") format("woff2") }\n'
+        '@font-face { font-family: B; src: url("../fonts/b.woff2") format("woff2") }\n'
+        "body { font-family: A; background: url(/img/logo.png) no-repeat }\n"
+        "h1 { font-family: B } .icon { background: url(/favicon.ico) }\n" + rules)
+    for name, size in (("fonts/a.woff2", 45_000), ("fonts/b.woff2", 42_000),
+                       ("img/logo.png", 9_000), ("favicon.ico", 5_000)):
+        (www / name).write_bytes(os.urandom(size))
+
+
 def _explain_failures(command: list[str], listed: int = 5) -> str:
     """Why pages failed, from ``status --json``: counts per reason and the first failing pages."""
     done = subprocess.run([*command, "status", "--json"], check=False, capture_output=True,
@@ -193,6 +213,8 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8899)
     parser.add_argument("--workdir", type=Path, default=None, help="keep files here (default: temp)")
     parser.add_argument("--workers", default="auto", help="settings.workers for the run")
+    parser.add_argument("--requisites", action="store_true",
+                        help="serve the site's stylesheet, fonts and logo and capture them")
     parser.add_argument("--edit-every-cycle", action="store_true",
                         help="every cycle after the first edits 10 %% of the pages (storage growth)")
     parser.add_argument("--no-reference", action="store_true",
@@ -205,6 +227,8 @@ def main() -> int:
     root = args.workdir or Path(tempfile.mkdtemp(prefix="pw-bench-"))
     www = root / "www"
     www.mkdir(parents=True, exist_ok=True)
+    if args.requisites:
+        _write_requisites(www)
     db = root / "bench.db"
     for stale in [*root.glob("bench.db*"), *root.glob("reference.db*"), *root.glob("stages-*")]:
         stale.unlink()
@@ -224,6 +248,7 @@ def main() -> int:
     workers = "" if args.workers == "auto" else f"workers = {int(args.workers)}\n"
     (root / "profilewatch.toml").write_text(
         "[settings]\ndelay = 0\nconcurrency = 64\nper_domain_concurrency = 64\nretries = 0\n"
+        f"requisites = {'true' if args.requisites else 'false'}\n"
         f"{workers}[[source]]\nname = \"bench\"\nurls = {json.dumps(urls)}\n", encoding="utf-8")
     command = [sys.executable, "-m", "profilewatch", "-q", "--config", str(root / "profilewatch.toml"),
                "--db", f"sqlite:///{db}"]

@@ -30,7 +30,8 @@ http {{
   {access_log}
   keepalive_requests 100000;
   default_type text/html;
-  types {{ text/plain txt; text/html html; }}
+  types {{ text/plain txt; text/html html; text/css css; font/woff2 woff2; image/png png;
+          image/x-icon ico; }}
   {servers}
 }}
 """

@@ -12,11 +12,13 @@ from scrapy.settings.default_settings import EXTENSIONS_BASE
 from crawler.documents import DOCUMENT_MAX_BYTES_SETTING
 from crawler.guard import TRUSTED_ORIGINS_SETTING, trusted_origins
 from crawler.politeness import DELAY_SETTING
+from crawler.requisites import REQUISITES_SETTING, RequisiteSettings
 from profilewatch.config import Config
 
 ITEM_PIPELINES = {
     "crawler.pipelines.AnalysePipeline": 300,   # extraction, in worker processes
     "crawler.pipelines.RecordPipeline": 800,    # transition + the store writer's batch transaction
+    "crawler.requisites.RequisitesPipeline": 900,   # a new version's stylesheets, images, fonts
 }
 DOWNLOADER_MIDDLEWARES = {
     # address rules first: a refused request makes no connection, not even for robots.txt
@@ -71,6 +73,7 @@ def build_settings(config: Config, *, log_level: str = "WARNING") -> dict[str, A
     s = config.settings
     return {
         "BOT_NAME": "profilewatch",
+        REQUISITES_SETTING: RequisiteSettings.of(config),   # crawler.requisites
         "USER_AGENT": s.user_agent,
         "ROBOTSTXT_OBEY": s.obey_robots,
         "CONCURRENT_REQUESTS": s.concurrency,

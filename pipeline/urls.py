@@ -13,7 +13,7 @@ one answer for all of them:
   pages a source already watches.
 
 Configured URLs are never rewritten: events stay keyed by the URL as written in the config
-(``../shared/CONTRACT.md``); normalisation only decides whether a link *is* one of them.
+(``docs/cli.md``, "Event kinds"); normalisation only decides whether a link *is* one of them.
 """
 
 from __future__ import annotations

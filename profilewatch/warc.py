@@ -11,9 +11,13 @@ The file holds, in order:
    Replay tools such as pywb skip ``application/warc-fields`` metadata records when they index, so
    the archived response is what a replay of the URL shows.
    A body already written earlier in the file (same payload digest) becomes a ``revisit`` record
-   of the identical-payload-digest profile pointing at the first capture (``WARC-Refers-To*``).
+   of the identical-payload-digest profile pointing at the first capture (``WARC-Refers-To*``);
+3. the page requisites those versions were captured with (stylesheets, images, icons, fonts:
+   ``storage.requisites``), each capture once, oldest first: a ``response`` record whose target
+   URI is the requisite's own URL and ``WARC-Date`` its fetch time, or a ``revisit`` when the same
+   payload was written before — so a replay tool shows each version with its styles and images.
 
-Every record's target URI is the watched URL and its ``WARC-Date`` the version's ``fetched_at``
+Every page record's target URI is the watched URL and its ``WARC-Date`` the version's ``fetched_at``
 to the second (the Memento datetime). With a ``.gz`` name every record is its own gzip member,
 as replay tools expect. The file is written beside its final name and renamed when complete.
 """
@@ -38,6 +42,7 @@ from warcio.statusandheaders import StatusAndHeaders  # type: ignore[import-unty
 from warcio.warcwriter import WARCWriter  # type: ignore[import-untyped]
 
 from profilewatch import __version__
+from storage.requisites import RequisiteStore
 from storage.results import VersionInfo, iso
 from storage.store import Store
 
@@ -60,6 +65,7 @@ class ExportStats:
     responses: int = 0
     revisits: int = 0
     bytes: int = 0
+    requisites: int = 0
     pruned: int = 0         # versions whose raw capture ``prune`` dropped: no record to write
 
 
@@ -177,6 +183,30 @@ class WarcExporter:
         self.stats.versions += 1
         self.stats.bytes += len(body)
 
+    def write_requisite(self, url: str, fetched_at: Any, media_type: str | None,
+                        body: bytes) -> None:
+        """One requisite capture: a response, or a revisit of a payload already written."""
+        date = iso(fetched_at) or ""
+        digest = payload_digest(body)
+        headers = StatusAndHeaders("200 OK", [("Content-Type", media_type or "application/octet-stream"),
+                                              ("Content-Length", str(len(body)))],
+                                   protocol="HTTP/1.1")
+        first = self.first.get(digest)
+        if first is None:
+            record = self.writer.create_warc_record(
+                url, "response", payload=BytesIO(body), length=len(body), http_headers=headers,
+                warc_headers_dict={"WARC-Date": date, "WARC-Payload-Digest": digest})
+            self.first[digest] = _FirstCapture(url, date,
+                                               record.rec_headers.get_header("WARC-Record-ID"))
+            self.stats.responses += 1
+        else:
+            record = self.writer.create_revisit_record(
+                url, digest, first.uri, first.date, http_headers=headers,
+                warc_headers_dict={"WARC-Date": date, "WARC-Refers-To": first.record_id})
+            self.stats.revisits += 1
+        self._write(record)
+        self.stats.requisites += 1
+
     def _write(self, record: Any) -> None:
         self.buffer.seek(0)
         self.buffer.truncate()
@@ -221,6 +251,12 @@ def export_warc(store: Store, path: Path, urls: Iterable[str] | None = None, *,
                 for version in versions:
                     exporter.write_version(version)
                 logger.debug("exported %s versions of %s", len(versions), url)
+            requisites = RequisiteStore(store)
+            for copy in requisites.captures_of((v.url, v.version) for _, vs in histories
+                                               for v in vs):
+                if copy.sha256 is not None:
+                    exporter.write_requisite(copy.url, copy.fetched_at, copy.media_type,
+                                             requisites.content(copy.sha256))
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)

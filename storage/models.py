@@ -10,6 +10,8 @@
     runs                                one per source per cycle (status, next-run bookkeeping)
     deliveries                          report deliveries (target redacted, ok/error)
     zstd_dicts                          trained compression dictionaries
+    requisite_urls ─< requisite_captures  page requisites (issue 14): validators; one fetch per run
+    versions ─< version_requisites >─ requisite_captures   what each version was captured with
 
 Times are timezone-aware UTC in Python on every backend (:class:`UtcDateTime`).
 """
@@ -277,3 +279,46 @@ class DigestMarkRow(Base):
     period_start: Mapped[datetime]
     period_end: Mapped[datetime] = mapped_column(index=True)
     created_at: Mapped[datetime]
+
+
+class RequisiteUrlRow(Base):
+    """A URL pages need to render (stylesheet, image, icon, font): its conditional-request
+    validators and the digest of its last good content (issue 14)."""
+
+    __tablename__ = "requisite_urls"
+
+    id: Mapped[IntPk]
+    url: Mapped[Url] = mapped_column(unique=True)
+    etag: Mapped[str | None]
+    http_last_modified: Mapped[str | None]
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    media_type: Mapped[str | None] = mapped_column(String(255))
+    checked_at: Mapped[datetime | None]
+
+
+class RequisiteCaptureRow(Base):
+    """One fetch of a requisite URL in one run (shared by every version of that run that needs it):
+    the stored content's digest and media type, or why it failed."""
+
+    __tablename__ = "requisite_captures"
+    __table_args__ = (Index("ix_requisite_captures_url_time", "url_id", "fetched_at"),)
+
+    id: Mapped[IntPk]
+    url_id: Mapped[int] = mapped_column(ForeignKey("requisite_urls.id"))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+    fetched_at: Mapped[datetime]
+    http_status: Mapped[int | None]
+    sha256: Mapped[str | None] = mapped_column(String(64), ForeignKey("blobs.sha256"))
+    media_type: Mapped[str | None] = mapped_column(String(255))
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    reason: Mapped[str | None]
+
+
+class VersionRequisiteRow(Base):
+    """Which requisite captures a version was captured with (its per-version list)."""
+
+    __tablename__ = "version_requisites"
+    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012 - SQLAlchemy reads it once
+
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id"), primary_key=True)
+    capture_id: Mapped[int] = mapped_column(ForeignKey("requisite_captures.id"), primary_key=True)

@@ -1,4 +1,4 @@
-"""The ``profilewatch`` command (see ``../shared/CONTRACT.md``)."""
+"""The ``profilewatch`` command (its reference for users: ``docs/cli.md``)."""
 
 from __future__ import annotations
 

@@ -141,8 +141,9 @@ def export(app: App, warc_path: Path, urls: tuple[str, ...]) -> None:
         stats = export_warc(app.store(), warc_path, urls or None, user_agent=user_agent)
     except OSError as exc:
         raise UsageError(f"cannot write {warc_path}: {exc.strerror or exc}") from None
+    requisites = f" and {stats.requisites} requisites" if stats.requisites else ""
     pruned = f"; {stats.pruned} pruned captures left out" if stats.pruned else ""
-    notice(f"wrote {warc_path}: {stats.versions} captures of {stats.pages} pages "
+    notice(f"wrote {warc_path}: {stats.versions} captures of {stats.pages} pages{requisites} "
            f"({stats.responses} responses, {stats.revisits} revisits){pruned}")
 
 

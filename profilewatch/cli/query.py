@@ -14,6 +14,7 @@ from profilewatch.config import EVENT_KINDS
 from profilewatch.diffs.export import diff_as_html, diff_as_json
 from profilewatch.errors import NotFoundError, UsageError
 from profilewatch.timeutil import format_time, parse_user_time
+from storage.requisites import RequisiteStore
 from storage.results import VersionInfo, iso
 
 
@@ -132,23 +133,33 @@ def _version(app: App, url: str, number: int | None, at: str | None) -> VersionI
 @click.option("--at", metavar="TIME", help="The version live at TIME (latest captured at or before).")
 @click.option("--version", "number", type=int, metavar="N", help="Version N.")
 @click.option("--format", "fmt", type=click.Choice(["text", "html", "raw", "json"]), default="text",
-              show_default=True, help="raw: the archived bytes (a document's file; JSON names its "
-              "content_type).")
+              show_default=True, help="html: the page as it looked, one self-contained file (its "
+              "archived stylesheets, images and fonts inlined, scripts removed); raw: the archived "
+              "bytes (a document's file; JSON names its content_type).")
 @pass_app
 def show(app: App, url: str, at: str | None, number: int | None, fmt: str) -> None:
-    """A page or document as archived: its main text, raw HTML or file, or JSON."""
+    """A page or document as archived: its main text, the page as it looked (HTML), its raw bytes
+    or file, or JSON."""
     version = _version(app, url, number, at)
     store = app.store()
     if fmt in ("html", "raw"):
-        sys.stdout.buffer.write(store.body(version))
+        body = store.body(version)
+        content_type = store.headers(version).get("content-type") or version.content_type
+        if fmt == "html" and not version.metadata.get("document"):
+            from profilewatch.web.requisites import offline_page  # the replay's rewrite
+
+            body = offline_page(store, version, body, content_type)
+        sys.stdout.buffer.write(body)
         sys.stdout.buffer.flush()
         return
     text = store.text(version)
     if fmt == "json":
+        listing = RequisiteStore(store).listing(version.url, version.version)
         print_json({"url": version.url, **version.as_json(), "source": version.source,
                     "content_type": version.content_type,
                     "document": bool(version.metadata.get("document")),
-                    "metadata": version.metadata, "text": text})
+                    "metadata": version.metadata, "text": text,
+                    "requisites": [c.as_json() for c in listing]})
         return
     click.echo(text)
 

@@ -232,6 +232,7 @@ SETTINGS_KEYS: dict[str, Converter] = {
     "document_max_bytes": _int(1024),
     "gone_after": _int(1, 100),
     "workers": _workers,
+    "requisites": _bool, "requisites_max_bytes": _int(0), "requisite_max_bytes": _int(1024),
 }
 
 SOURCE_KEYS: dict[str, Converter] = {

@@ -60,6 +60,9 @@ class Settings:
     document_max_bytes: int = 50 * 1024 * 1024   # linked documents (issue 15): larger than pages
     gone_after: int = 2
     workers: int | None = None  # None: automatic (inline for small runs, one per core for large ones)
+    requisites: bool = True                              # page requisites of new versions (issue 14)
+    requisites_max_bytes: int = 10 * 1024 * 1024         # per version
+    requisite_max_bytes: int = 3 * 1024 * 1024           # per file
 
 
 @dataclass(frozen=True)

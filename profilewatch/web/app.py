@@ -22,14 +22,14 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 from profilewatch.errors import NotFoundError, ProfilewatchError, UsageError
-from profilewatch.web import admin, api, feed, memento, ui
+from profilewatch.web import admin, api, feed, memento, requisites, ui
 from profilewatch.web.archive import Archive
 from profilewatch.web.security import SecurityHeaders
 from storage.store import Store
 
 logger = logging.getLogger(__name__)
 
-MEMENTO_PREFIXES = ("/timegate/", "/timemap/", "/web/")
+MEMENTO_PREFIXES = ("/timegate/", "/timemap/", "/web/", "/requisite/")
 API_PREFIXES = ("/api/", "/openapi.json")
 TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
           405: "Method not allowed", 500: "Internal error", 503: "Archive unavailable"}
@@ -99,7 +99,7 @@ def create_app(store: Store, *, public_url: str | None = None,
                admin_settings: admin.AdminSettings | None = None) -> ArchiveApp:
     """The ASGI app over ``store``; ``public_url`` makes absolute links and citation URLs;
     ``admin_settings`` (the config, with its ``[serve] token``) enables the write endpoints."""
-    routes = [*memento.ROUTES, *api.ROUTES, *admin.ROUTES, *ui.ROUTES, *feed.ROUTES,
+    routes = [*memento.ROUTES, *requisites.ROUTES, *api.ROUTES, *admin.ROUTES, *ui.ROUTES, *feed.ROUTES,
               Mount("/static", app=StaticFiles(packages=[("profilewatch.web", "static")]),
                     name="static")]
     app = Starlette(routes=routes, exception_handlers={

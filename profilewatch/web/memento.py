@@ -21,7 +21,7 @@ import calendar
 import re
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -29,8 +29,9 @@ from starlette.routing import Route
 
 from profilewatch.errors import NotFoundError, UsageError
 from profilewatch.web.archive import Archive, live_at, second
-from profilewatch.web.replay import Banner, rewrite_html
-from profilewatch.web.security import RAW_CSP, REPLAY_CSP, etag_response
+from profilewatch.web.replay import Banner
+from profilewatch.web.requisites import replay_page
+from profilewatch.web.security import RAW_CSP, etag_response, replay_csp
 from storage.results import VersionInfo, iso
 
 LINK_FORMAT = "application/link-format"
@@ -157,6 +158,12 @@ def _memento_for(request: Request, prefix: str) -> Memento:
     return Memento(base_url(request), url, versions)
 
 
+def _origin(request: Request) -> str:
+    """The archive's origin as the browser sees it (scheme://host[:port]), for the replay policy."""
+    parts = urlsplit(base_url(request))
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def base_url(request: Request) -> str:
     """The public base URL when configured (links survive a reverse proxy), else this request's."""
     archive: Archive = request.app.state.archive
@@ -209,10 +216,10 @@ def web(request: Request) -> Response:
     page = f"/page?url={quote(memento.url, safe='')}"
     banner = None if mode == "if_" else Banner(version.title, memento.url, iso(version.fetched_at)
                                                or "", version.version, page)
-    html = rewrite_html(body, stored.get("content-type") or version.content_type,
-                        base=version.final_url or version.url,
-                        prefix=f"/web/{stamp(version)}{mode}/", banner=banner)
-    headers["Content-Security-Policy"] = REPLAY_CSP
+    html = replay_page(archive.store, version, body,
+                       stored.get("content-type") or version.content_type,
+                       prefix=f"/web/{stamp(version)}{mode}/", banner=banner)
+    headers["Content-Security-Policy"] = replay_csp(_origin(request))
     headers["X-Frame-Options"] = "SAMEORIGIN"
     return etag_response(request, html, "text/html; charset=utf-8", headers)
 

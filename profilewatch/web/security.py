@@ -1,8 +1,9 @@
 """Headers every response carries, and conditional GETs (ETags).
 
 - a strict Content-Security-Policy: the UI loads only its own stylesheet and frames only its own
-  replay pages; replayed archived pages get ``sandbox`` (no script, opaque origin) and
-  ``default-src 'none'`` (no live resource); raw captures the same;
+  replay pages; replayed archived pages get ``sandbox`` (no script, opaque origin) and load
+  stylesheets, images and fonts from the archive's own origin only (:func:`replay_csp`); raw
+  captures get ``default-src 'none'`` (no live resource);
 - ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: no-referrer``, ``X-Frame-Options``,
   ``Cross-Origin-Opener-Policy`` and ``Cross-Origin-Resource-Policy``.
 
@@ -23,6 +24,16 @@ UI_CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; frame-src
           "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 REPLAY_CSP = ("sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
               "font-src data:; form-action 'none'; base-uri 'none'; frame-ancestors 'self'")
+
+
+def replay_csp(origin: str) -> str:
+    """The policy of a replayed page with requisites: scripts never run (``sandbox``), and
+    stylesheets, images and fonts load only from the archive itself (``origin``, written out as
+    well as ``'self'``: a sandboxed document's own origin is opaque)."""
+    own = f"'self' {origin}"
+    return (f"sandbox; default-src 'none'; style-src {own} 'unsafe-inline'; img-src {own} data:; "
+            f"font-src {own} data:; media-src 'none'; form-action 'none'; base-uri 'none'; "
+            "frame-ancestors 'self'")
 RAW_CSP = ("sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
            "form-action 'none'; base-uri 'none'; frame-ancestors 'self'")
 DEFAULT_HEADERS = (

@@ -11,7 +11,7 @@ import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -19,6 +19,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from profilewatch.warc import export_warc, payload_digest
+from storage.requisites import RequisiteFetch, RequisiteStore
 from storage.results import iso
 from storage.store import Store
 from tests.conftest import Cli
@@ -54,34 +55,75 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
                headers={"content-encoding": "gzip", "transfer-encoding": "chunked",
                         "content-length": "999"})
     record(opened, MIRROR, "mirror", a, T0 + 3 * DAY)
+    add_requisites(opened)
     yield opened
     opened.close()
+
+
+CSS = "https://education-profiles.org/themes/peer/site.css"
+LOGO = "https://education-profiles.org/themes/peer/logo.png"
+STYLES = {1: b"h1 { color: red }", 2: b"h1 { color: blue }"}
+LOGO_BYTES = b"\x89PNG\r\n\x1a\n" + b"logo" * 40
+
+
+def add_requisites(store: Store) -> None:
+    """PEER's first two versions were captured with their own stylesheet and one shared logo
+    (fetched whole for version 1, confirmed by a 304 for version 2)."""
+    requisites = RequisiteStore(store)
+    for number in (1, 2):
+        at = store.history(PEER)[number - 1].fetched_at + timedelta(seconds=1)
+        css = STYLES[number]
+        requisites.save([
+            RequisiteFetch(CSS, at, 200, hashlib.sha256(css).hexdigest(), "text/css", len(css),
+                           body=css),
+            RequisiteFetch(LOGO, at, 200 if number == 1 else 304,
+                           hashlib.sha256(LOGO_BYTES).hexdigest(), "image/png", len(LOGO_BYTES),
+                           body=LOGO_BYTES if number == 1 else None)], None, (PEER, number))
+
+
+def test_requisites_are_records_of_their_own_urls(store: Store, tmp_path: Path) -> None:
+    """Each requisite capture is a record whose target is the requisite's URL: one response per
+    distinct payload, a revisit for the logo confirmed again; ``warcio check`` accepts the file."""
+    path = tmp_path / "archive.warc.gz"
+    export_warc(store, path)
+    assert warcio("check", str(path)).returncode == 0
+    with path.open("rb") as stream:
+        records = [(r.rec_type, r.rec_headers.get_header("WARC-Target-URI"), r.content_stream().read())
+                   for r in ArchiveIterator(stream) if r.rec_type in ("response", "revisit")]
+    mine = [(kind, uri, body) for kind, uri, body in records if uri in (CSS, LOGO)]
+    assert sorted((kind, uri) for kind, uri, _ in mine) == [
+        ("response", LOGO), ("response", CSS), ("response", CSS), ("revisit", LOGO)]
+    assert [kind for kind, uri, _ in mine if uri == LOGO] == ["response", "revisit"]
+    assert [body for kind, uri, body in mine if uri == CSS] == [STYLES[1], STYLES[2]]
 
 
 def test_export_is_valid_warc_1_1_with_revisits(store: Store, tmp_path: Path) -> None:
     path = tmp_path / "archive.warc.gz"
     stats = export_warc(store, path)
-    assert (stats.pages, stats.versions, stats.responses, stats.revisits) == (3, 8, 6, 2)
+    # 8 versions (6 responses, 2 revisits) and 4 requisite captures (3 responses, 1 revisit)
+    assert (stats.pages, stats.versions, stats.responses, stats.revisits) == (3, 8, 9, 3)
+    assert stats.requisites == 4
     assert not (tmp_path / "archive.warc.gz.part").exists()
 
     checked = warcio("check", "-v", str(path))
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    assert checked.stdout.count("digest pass") == 1 + 8 * 3 - 2   # revisits carry no payload
+    # revisits carry no payload
+    assert checked.stdout.count("digest pass") == 1 + 8 * 3 - 2 + 4 - 1
 
     fields = "offset,warc-type,warc-target-uri,warc-date,warc-profile,warc-refers-to-target-uri," \
              "warc-refers-to-date,warc-payload-digest"
     index = warcio("index", "-f", fields, str(path))
     assert index.returncode == 0, index.stderr
     entries = [json.loads(line) for line in index.stdout.splitlines()]
-    assert entries[0]["warc-type"] == "warcinfo" and len(entries) == 1 + 8 * 3
-    kinds = [e["warc-type"] for e in entries[1:]]
+    assert entries[0]["warc-type"] == "warcinfo" and len(entries) == 1 + 8 * 3 + 4
+    kinds = [e["warc-type"] for e in entries[1:25]]
     assert all(kinds[i:i + 3] in (["request", "response", "metadata"],
                                   ["request", "revisit", "metadata"]) for i in range(0, 24, 3))
     raw = path.read_bytes()
     assert all(raw[int(e["offset"]):int(e["offset"]) + 2] == b"\x1f\x8b" for e in entries)
 
     history = store.history(BACK)
-    revisits = [e for e in entries if e["warc-type"] == "revisit"]
+    revisits = [e for e in entries if e["warc-type"] == "revisit" and e["warc-target-uri"] != LOGO]
     assert revisits == [
         {"offset": revisits[0]["offset"], "warc-type": "revisit", "warc-target-uri": BACK,
          "warc-date": iso(history[2].fetched_at),
@@ -119,7 +161,7 @@ def test_responses_hold_the_archived_capture_and_metadata(store: Store, tmp_path
                 requests.append(rec.http_headers.protocol + " " + rec.http_headers.statusline)
                 assert rec.http_headers.get_header("User-Agent") == \
                     "research-bot/2.0 (+https://example.org)"
-            elif kind == "response":
+            elif kind == "response" and rec.rec_headers.get_header("WARC-Target-URI") not in (CSS, LOGO):
                 responses.append((rec.rec_headers.get_header("WARC-Target-URI"),
                                   rec.rec_headers.get_header("WARC-Date"), dict(rec.http_headers.headers),
                                   rec.http_headers.get_statuscode(), rec.content_stream().read()))
@@ -153,8 +195,8 @@ def test_export_command(store: Store, cli: Cli, tmp_path: Path) -> None:
     out = tmp_path / "one.warc.gz"
     done = cli("export", "--warc", str(out), "--url", PEER)
     assert done.code == 0, done.stderr
-    assert done.stderr.strip() == (f"profilewatch: wrote {out}: 4 captures of 1 pages "
-                                   "(4 responses, 0 revisits)")
+    assert done.stderr.strip() == (f"profilewatch: wrote {out}: 4 captures of 1 pages and 4 "
+                                   "requisites (7 responses, 1 revisits)")
     assert warcio("check", str(out)).returncode == 0
     unknown = cli("export", "--warc", str(tmp_path / "none.warc"), "--url", "https://nowhere.example/")
     assert unknown.code == 1
@@ -195,6 +237,13 @@ def test_pywb_replays_every_version_including_revisits(store: Store, tmp_path: P
                 with urllib.request.urlopen(f"{base}/{stamp(version.fetched_at)}id_/{url}") as answer:
                     assert answer.status == 200
                     assert answer.read() == store.body(version), (url, version.version)
+        # each version's stylesheet as pywb replays it at the version's time; the logo (a revisit
+        # the second time) resolves to its one payload
+        for version in store.history(PEER)[:2]:
+            with urllib.request.urlopen(f"{base}/{stamp(version.fetched_at)}id_/{CSS}") as answer:
+                assert answer.read() == STYLES[version.version]
+            with urllib.request.urlopen(f"{base}/{stamp(version.fetched_at)}id_/{LOGO}") as answer:
+                assert answer.read() == LOGO_BYTES
     finally:
         server.terminate()
         server.wait(timeout=30)
