@@ -91,7 +91,8 @@ def test_hosts_take_turns_whatever_the_listing_order(two_hosts: list[MockServer]
     first, second = two_hosts
     urls = [server.url + f"/p{n}" for server in two_hosts for n in range(pages)]
     cli.write_config(f"[settings]\ndelay = {delay}\nretries = 0\ntimeout = 5\nconcurrency = 2\n"
-                     "per_domain_concurrency = 1\n" + source_toml("two", urls))
+                     "per_domain_concurrency = 1\nrequisites = false\n"   # pages only
+                     + source_toml("two", urls))
     assert cli("run").code == 0
     arrivals = sorted([(r.at, "first", r.path) for r in first.requests]
                       + [(r.at, "second", r.path) for r in second.requests])
