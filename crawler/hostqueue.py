@@ -11,7 +11,7 @@ the wire now:
 
 - a paced host (``delay`` or ``Crawl-delay`` above 0): nothing of it in the downloader and its turn
   (:meth:`crawler.politeness.HostGate.next_turn`) come; the host whose turn came first goes first;
-- an unpaced host: fewer requests of it in the downloader than ``CONCURRENT_REQUESTS_PER_DOMAIN``;
+- an unpaced host: fewer requests in its download slot than ``CONCURRENT_REQUESTS_PER_DOMAIN``;
   the least busy host first.
 
 When no host is ready, the engine is woken at the earliest next turn (it is woken anyway when a
@@ -71,9 +71,13 @@ class HostTurnQueue(DownloaderAwarePriorityQueue):
                     continue
                 key = (turn, 0, slot)
             else:
-                if busy[slot] >= self._per_host:
+                # as Scrapy's own queue: what the host's download slot holds (queued or on the
+                # wire), not requests past it, e.g. a 503 waiting for its retry's backoff
+                held = downloader.slots.get(slot)
+                active = len(held.active) if held is not None else 0
+                if active >= self._per_host:
                     continue
-                key = (-float("inf"), busy[slot], slot)
+                key = (-float("inf"), active, slot)
             if best is None or key < best:
                 best = key
         if best is None:
