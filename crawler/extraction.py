@@ -8,6 +8,7 @@ from dataclasses import replace
 from pipeline.analyse import Profile, analyse_fetch
 from pipeline.documents.analyse import analyse_document
 from pipeline.identity import PreviousPage
+from pipeline.stagetimes import laps
 from pipeline.types import Analysis, Fetched, Outcome, PageState
 from storage.codecs import compress
 from storage.keyframes import KEYFRAME_RATIO, keyframe
@@ -36,11 +37,13 @@ def analyse_in_worker(fetched: Fetched, profile: Profile, known: PageState | Non
     if (analysis.outcome is not Outcome.OK or analysis.extracted is None
             or (known is not None and analysis.extracted.text_sha256 == known.content_sha256)):
         return analysis
+    clock = laps()
     reference = known.body_sha256 if known is not None else None
     codec, payload = _compress_body(fetched.body, reference, store_url)
     text_codec, text_payload = compress(analysis.extracted.text.encode("utf-8"))
+    clock.lap("compression")
     return replace(analysis, compressed_body=payload, codec=codec, compressed_text=text_payload,
-                   text_codec=text_codec)
+                   text_codec=text_codec, timings=analysis.timings + tuple(clock.laps))
 
 
 def is_document(fetched: Fetched) -> bool:

@@ -102,6 +102,7 @@ class Analysis:
     codec: str | None = None
     compressed_text: bytes | None = None   # extracted text, likewise
     text_codec: str | None = None
+    timings: tuple[tuple[str, float], ...] = ()   # per-stage CPU seconds (pipeline.stagetimes)
 
 
 @dataclass(frozen=True, slots=True)
