@@ -95,7 +95,9 @@ def _patterns() -> dict[str, re.Pattern[str]]:
 
 
 def _text(node: HtmlElement) -> str:
-    return " ".join(node.text_content().split())
+    # itertext() is text_content() (the XPath string value: text nodes only, no comments or
+    # processing instructions) without an XPath evaluation per call.
+    return " ".join("".join(node.itertext()).split())
 
 
 def _prose_blocks(body: HtmlElement) -> list[int]:

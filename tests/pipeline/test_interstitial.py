@@ -104,3 +104,17 @@ def test_a_block_inside_a_skipped_element_ends_the_prose_block_around_it() -> No
     assert blocks("<div>alpha <a href='/'>link <p>x</p></a> beta</div>") == [5, 4]
     assert blocks("<div>alpha <nav><ul><li>menu</li></ul></nav> beta <form>f</form> gamma</div>") \
         == [5, 10]
+
+
+def test_element_text_is_its_text_content() -> None:
+    from lxml.html import fromstring
+
+    from pipeline.interstitial import _text
+
+    tree = fromstring("<html><body><div> a<!-- note -->b<?pi x?>c&amp; <b>d\u00a0</b>e"
+                      "<script>var s = 1;</script><br>f<style>p{}</style>&nbsp;g&unknown;</div>"
+                      "tail</body></html>")
+    for element in tree.iter():
+        if isinstance(element.tag, str):
+            assert _text(element) == " ".join(element.text_content().split())
+    assert _text(tree.find("body")) == "abc& d evar s = 1;fp{} g&unknown;tail"
