@@ -277,17 +277,19 @@ class RequisiteStore:
                 raise NotFoundError(f"requisite content {sha256} is not stored") from None
 
     def all_captures(self) -> list[RequisiteCopy]:
-        """Every capture holding content, oldest first (for the WARC export)."""
+        """Every capture holding content (not emptied by ``prune``), oldest first (for the WARC
+        export)."""
         with self._session(write=False) as s:
             query = (select(RequisiteUrlRow.url, RequisiteCaptureRow)
                      .join(RequisiteCaptureRow, RequisiteCaptureRow.url_id == RequisiteUrlRow.id)
-                     .where(RequisiteCaptureRow.sha256.is_not(None))
+                     .join(BlobRow, BlobRow.sha256 == RequisiteCaptureRow.sha256)
+                     .where(BlobRow.codec != PRUNED_CODEC)
                      .order_by(RequisiteCaptureRow.fetched_at, RequisiteCaptureRow.id))
             return [_copy(u, row, False) for u, row in s.execute(query)]
 
     def captures_of(self, versions: Iterable[tuple[str, int]]) -> list[RequisiteCopy]:
-        """The captures holding content that ``versions`` (page URL, number) were captured with,
-        each once, oldest first."""
+        """The captures holding content (not emptied by ``prune``) that ``versions`` (page URL,
+        number) were captured with, each once, oldest first."""
         seen: dict[int, RequisiteCopy] = {}
         with self._session(write=False) as s:
             for url, number in versions:
@@ -296,8 +298,9 @@ class RequisiteStore:
                                RequisiteCaptureRow.url_id == RequisiteUrlRow.id)
                          .join(VersionRequisiteRow,
                                VersionRequisiteRow.capture_id == RequisiteCaptureRow.id)
+                         .join(BlobRow, BlobRow.sha256 == RequisiteCaptureRow.sha256)
                          .where(VersionRequisiteRow.version_id == _version_id(s, url, number),
-                                RequisiteCaptureRow.sha256.is_not(None)))
+                                BlobRow.codec != PRUNED_CODEC))
                 for u, row in s.execute(query):
                     seen.setdefault(row.id, _copy(u, row, False))
         return sorted(seen.values(), key=lambda c: (c.fetched_at, c.url))
