@@ -25,6 +25,7 @@ import asyncio
 import hashlib
 import logging
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -187,10 +188,15 @@ class VersionCapture:
             self.crawler.stats.inc_value(f"requisites/{key}")
 
     async def capture(self, version: int | tuple[str, int], body: bytes,
-                      content_type: str | None, final_url: str) -> None:
-        # in a thread: <style> blocks and style="" attributes are tokenized too
-        level = await asyncio.get_running_loop().run_in_executor(
-            None, page_references, body, content_type, final_url)
+                      content_type: str | None, final_url: str,
+                      found: Sequence[tuple[str, str]] | None = None) -> None:
+        """``found``: the page's references as the extraction worker read them (None: read them
+        here, in a thread — a version made by a metadata change only)."""
+        if found is not None:
+            level = [Reference(url, kind) for url, kind in found]
+        else:   # in a thread: <style> blocks and style="" attributes are tokenized too
+            level = await asyncio.get_running_loop().run_in_executor(
+                None, page_references, body, content_type, final_url)
         seen = {r.url for r in level}
         for _ in range(MAX_IMPORT_DEPTH + 1):
             if not level or self.stopping():
@@ -404,17 +410,18 @@ class RequisitesPipeline:
         version: int | tuple[str, int] = (fetched.url, outcome.version)
         if state is not None and state.version == outcome.version and state.version_id:
             version = state.version_id      # the row the record step just wrote
-        task = asyncio.ensure_future(self._capture(capture, fetched, version))
+        task = asyncio.ensure_future(self._capture(capture, fetched, version,
+                                                   item.analysis.requisites))
         self.tasks.add(task)
         task.add_done_callback(self._done)
         return item
 
     async def _capture(self, capture: VersionCapture, fetched: Any,
-                       version: int | tuple[str, int]) -> None:
+                       version: int | tuple[str, int],
+                       found: Sequence[tuple[str, str]] | None) -> None:
         try:
-            await capture.capture(version, fetched.body,
-                                  fetched.headers.get("content-type"),
-                                  fetched.final_url or fetched.url)
+            await capture.capture(version, fetched.body, fetched.headers.get("content-type"),
+                                  fetched.final_url or fetched.url, found)
         except StoreError as exc:   # the run reports the store's failure once, itself
             logger.debug("requisites of %s not recorded: %s", fetched.url, exc)
         except asyncio.CancelledError:
