@@ -9,8 +9,15 @@ Stages, in order (each may end the pipeline with a failed outcome and its reason
 5. truncation — an HTML document cut short is failed;
 6. parse — once, with lxml; every later stage reads this tree;
 7. metadata — title, language, page-declared date, site fields (read before pruning edits the tree);
-8. prune — boilerplate elements and the source's ``css:``/``xpath:`` ignores are removed;
-   then the data tables are read and layout tables unwrapped (:mod:`pipeline.tables`);
+8. prune and read tables (:func:`pipeline.tables.page.prune_reading_tables`), in this order:
+   a. the source's ``css:``/``xpath:`` ignores are removed;
+   b. every table is found and classified, layout or data, on the whole page (one rule:
+      :func:`pipeline.tables.html.layout_reason`; menus and links are still there to tell by);
+   c. boilerplate elements are removed (:func:`pipeline.extract.prune_boilerplate`);
+   d. the data tables left are read, cell by cell;
+   e. the layout tables left are flattened into blocks, the only place they are unwrapped
+      (:mod:`pipeline.layout`), then link blocks settled (:mod:`pipeline.linkblocks`), so the
+      main text reads a table-laid-out page as prose;
 9. main text — trafilatura on what is left (the tables whose cells it holds are the page's);
 10. text clean-up — ``regex:`` ignores, "Last modified" lines, counters and relative times
     removed, then normalisation;

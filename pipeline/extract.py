@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Collection
 
 import lxml.html
 from lxml import etree
@@ -153,19 +154,11 @@ def prune_boilerplate(tree: HtmlElement, ignores: tuple[IgnoreFilter, ...] = ())
     """Remove boilerplate and user-ignored elements; returns the subtree to extract from.
 
     A page with exactly one ``<main>`` (or ``role="main"``) is reduced to it first: what is
-    outside is navigation, banners and footers on every site watched. Lists of links and menu
-    blocks go, and the remaining links are unwrapped (:mod:`pipeline.linkblocks`).
+    outside is navigation, banners and footers on every site watched. Only elements are removed:
+    tables and links stay as they are, for the tables to be read (:mod:`pipeline.tables`) and the
+    linked documents (:mod:`pipeline.documents.links`); then :func:`read_as_prose` prepares what
+    is left for the main-text extractor.
     """
-    root = remove_page_furniture(tree, ignores)
-    settle_links(root)      # link-dependent decisions made by what a reader sees (linkblocks)
-    flatten_layout_tables(root)     # a <table> layout is read as its text (layout)
-    return root
-
-
-def remove_page_furniture(tree: HtmlElement, ignores: tuple[IgnoreFilter, ...] = ()) -> HtmlElement:
-    """The structural part of :func:`prune_boilerplate`: the single ``<main>``, without navigation,
-    header, footer, sidebars, banners and ignored elements; links are left as they are (the linked
-    documents of a page are read from here, :mod:`pipeline.documents.links`)."""
     for ignore in ignores:
         ignore.apply_to_tree(tree)
     root = tree
@@ -189,6 +182,16 @@ def remove_page_furniture(tree: HtmlElement, ignores: tuple[IgnoreFilter, ...] =
         if isinstance(element, HtmlElement) and element.getparent() is not None:
             element.drop_tree()
     return root
+
+
+def read_as_prose(root: HtmlElement, layout_tables: Collection[HtmlElement]) -> int:
+    """Prepare a pruned root for :func:`extract_main_text` (edited in place): the layout tables
+    (classified by :mod:`pipeline.tables`, before pruning) become plain blocks
+    (:mod:`pipeline.layout`), then lists of links and menu blocks go and the other links are
+    unwrapped (:mod:`pipeline.linkblocks`). Returns how many layout tables were flattened."""
+    flattened = flatten_layout_tables(root, layout_tables)   # a <table> layout is read as text
+    settle_links(root)      # link-dependent decisions made by what a reader sees
+    return flattened
 
 
 def extract_main_text(tree: HtmlElement) -> tuple[str, tuple[str, ...]]:

@@ -8,6 +8,7 @@ is normalised and fingerprinted. One registry, keyed by kind, filled by ``__init
 from __future__ import annotations
 
 import re
+import warnings
 from typing import ClassVar
 
 from lxml import etree
@@ -110,7 +111,11 @@ class RegexIgnore(IgnoreFilter):
     def __init__(self, expression: str) -> None:
         super().__init__(expression)
         try:
-            self._pattern = re.compile(expression)
+            # Python warns about syntax that may change meaning later ("possible nested set"):
+            # the pattern means today what it says, so the warning is not the user's concern
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", FutureWarning)
+                self._pattern = re.compile(expression)
         except re.error as exc:
             raise IgnoreSpecError(f"bad regular expression {expression!r}: {exc}") from None
 

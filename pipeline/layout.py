@@ -1,23 +1,26 @@
 """Layout tables are not tables: a legacy page laid out with ``<table>`` is read as its text.
 
 Old NGO and government pages put the banner, the menu and the article in the cells of one or more
-nested tables. Read as a data table, the article becomes one cell of a ``| … | … |`` row, and
+nested tables. Read as a data table, the article becomes one cell of a ``| … |`` row, and
 adding a spacer cell or nesting the article one table deeper changes the extracted text without
 any visible change. :func:`flatten_layout_tables` turns such tables into plain blocks (``div``),
-innermost first, leaving data tables (short cells: figures, names, dates) alone.
+innermost first, leaving data tables alone; the menu cells, now blocks of links, then go with
+the other link blocks (:mod:`pipeline.linkblocks`).
 
-A table is a layout table when one of its own cells (not a nested table's) holds a nested table,
-a block of running text (``p``, a heading, a list, a ``div``), or LAYOUT_CELL_LETTERS letters or
-more. The watched sites' data tables (PEER's indicator tables, UNICEF's figures) have cells of
-under 120 letters; an article cell has thousands.
+Which tables lay a page out is decided by one rule, the tables' layout-versus-data rule
+(:func:`pipeline.tables.html.layout_reason`, with its reasons and measured thresholds): the
+pipeline classifies every table once, on the whole page, and passes the layout ones here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from lxml import etree
 from lxml.html import HtmlElement
 
-LAYOUT_CELL_LETTERS = 300
+from pipeline.tables.html import table_layout_reason
+
 # The least running text (letters, in the cell's own blocks) that makes a layout cell the article.
 ARTICLE_MIN_LETTERS = 200
 BLOCK_TAGS = frozenset({"table", "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "div",
@@ -35,12 +38,8 @@ def _own_cells(table: HtmlElement) -> list[HtmlElement]:
 
 
 def is_layout_table(table: HtmlElement) -> bool:
-    for cell in _own_cells(table):
-        if any(isinstance(d.tag, str) and d.tag in BLOCK_TAGS for d in cell.iterdescendants()):
-            return True
-        if sum(1 for c in cell.text_content() if c.isalnum()) >= LAYOUT_CELL_LETTERS:
-            return True
-    return False
+    """Whether one ``<table>`` lays the page out (the tables' rule, on this table alone)."""
+    return table_layout_reason(table) is not None
 
 
 def _flatten(table: HtmlElement) -> None:
@@ -109,17 +108,21 @@ def _tables_between(element: HtmlElement, table: HtmlElement) -> list[HtmlElemen
     return found
 
 
-def flatten_layout_tables(root: HtmlElement) -> None:
-    """Turn every layout table under ``root`` into plain blocks (innermost first); on a page
-    with no ``<main>``/``<article>``, the former cell holding the most running text becomes the
-    ``<article>`` (trafilatura reads lists and short lines only inside an article)."""
+def flatten_layout_tables(root: HtmlElement, layout_tables: Collection[HtmlElement]) -> int:
+    """Turn the ``layout_tables`` still under ``root`` into plain blocks (innermost first); on a
+    page with no ``<main>``/``<article>``, the former cell holding the most running text becomes
+    the ``<article>`` (trafilatura reads lists and short lines only inside an article). Returns
+    how many tables were flattened."""
     cells: list[HtmlElement] = []
+    chosen = set(layout_tables)
+    flattened = 0
     for table in reversed(list(root.iter("table"))):
-        if is_layout_table(table):
+        if table in chosen:
             cells.extend(_own_cells(table))
             _flatten(table)
+            flattened += 1
     if not cells or root.xpath("//main|//article|//*[@role='main']"):
-        return
+        return flattened
     best, best_letters = None, ARTICLE_MIN_LETTERS - 1
     members = set(cells)
     for cell in cells:
@@ -130,6 +133,7 @@ def flatten_layout_tables(root: HtmlElement) -> None:
             best, best_letters = cell, letters
     if best is not None:
         best.tag = "article"
+    return flattened
 
 
 def _ancestors_below(element: HtmlElement, top: HtmlElement) -> list[HtmlElement]:

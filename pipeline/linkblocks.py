@@ -5,15 +5,17 @@ item unlinked is kept; a paragraph that is mostly a link may go; a legacy page's
 the article (a ``<table>`` layout) is read as text. Each such decision flips when a link is added
 or removed without any visible text changing — a false ``content`` event.
 
-:func:`settle_links` makes those decisions once, on the pruned tree, by blocks a reader sees:
+:func:`settle_links` makes those decisions once, on the pruned tree with its layout tables
+flattened, by blocks a reader sees:
 
 1. a list (``ul``/``ol``/``dl``/``menu``) that sits in the article's running text (its parent
    holds LIST_CONTEXT_LETTERS letters of prose outside lists and links: "Documents of the
    training:" and the paragraphs around) is the article's, whatever its links; any other list
    whose items are mostly links (at least LINK_ITEMS_SHARE of them) is a list of links — a menu,
    a "related" or "latest news" list — and goes, whichever of its items are links;
-2. a table cell or a ``div`` that holds at least two links and whose letters are mostly
-   (LINK_LETTERS_SHARE) link text is a menu block: it goes (a layout table's menu cell, a link bar);
+2. a ``div`` that holds at least two links and whose letters are mostly (LINK_LETTERS_SHARE) link
+   text is a menu block: it goes (a link bar, or a layout table's menu cell: layout tables are
+   flattened to divs first);
 3. every other link is unwrapped (its text stays, the ``<a>`` goes), so trafilatura sees the rest
    as plain text and keeps or drops it by what it says, never by its links.
 
@@ -30,7 +32,9 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 LISTS = ("ul", "ol", "dl", "menu")
-BLOCKS = ("td", "th", "div")
+# (only divs: a layout table's cells are divs by now, :mod:`pipeline.layout`; a table cell left is a
+# data table's, whose links are part of its value)
+BLOCKS = ("div",)
 # An item is a link item when at least this share of its letters are link text.
 LINK_ITEM_LETTERS = 0.5
 # A list whose items are at least this share link items is a list of links.

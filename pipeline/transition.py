@@ -25,7 +25,8 @@ And what each kind does to the page's state (its streaks and validators):
 
 Event summaries: ``new`` counts the first version's lines (and names its declared date);
 ``content`` summarises the diff against the previous text by section (and, for an HTML page,
-lists its changed table cells in ``details["tables"]``, see :mod:`pipeline.tables`); ``metadata``
+lists its changed table cells in ``details["tables"]``, as does a spreadsheet for its sheets, at
+most :data:`MAX_EVENT_CELLS`, see :mod:`pipeline.tables`); ``metadata``
 lists the declared-date and title changes; ``gone`` names the reason and the number of consecutive checks.
 
 Boilerplate never reaches this table: it is removed before the fingerprint is taken.
@@ -41,6 +42,12 @@ from typing import Any
 from pipeline.diff import diff_texts, summarize_diff
 from pipeline.tables import Table, diff_tables
 from pipeline.types import Analysis, ChangeKind, Extracted, Outcome, PageState
+
+# Most changed cells one event lists (``details["tables"]``): a rewritten 10 MB spreadsheet changes
+# hundreds of thousands of cells, and the event JSON must stay readable; the rest are counted in
+# ``details["more_cells"]`` and the summary ("… and N more changed cells"), and every value stays
+# in the versions' tables (``tables URL --history``).
+MAX_EVENT_CELLS = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,9 +178,13 @@ def _event(kind: ChangeKind, before: PageState, after: PageState, version: NewVe
         added, removed = diff.lines_added, diff.lines_removed
         summary = summarize_diff(diff)
         details = {"sections": [{"section": s, "lines": n} for s, n in diff.sections()]}
-        if version.extracted.tables is not None:      # an HTML page: its changed cells (issue 16)
-            details["tables"] = [cell.as_json() for cell in
-                                 diff_tables(previous_tables, version.extracted.tables)]
+        if version.extracted.tables is not None:  # a page's or spreadsheet's changed cells (issue 16)
+            cells = diff_tables(previous_tables, version.extracted.tables)
+            details["tables"] = [cell.as_json() for cell in cells[:MAX_EVENT_CELLS]]
+            if len(cells) > MAX_EVENT_CELLS:
+                more = len(cells) - MAX_EVENT_CELLS
+                details["more_cells"] = more
+                summary += f"; {MAX_EVENT_CELLS} changed cells listed, and {more} more changed cells"
     elif kind is ChangeKind.METADATA:
         changes = []
         declared_changed = before.declared != after.declared

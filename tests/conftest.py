@@ -19,7 +19,8 @@ from tests.support.processes import pw_command, pw_env
 
 # fixtures shared across folders (unit tests and tests/e2e/): one definition each in tests/support/
 pytest_plugins = [
-    "tests.support.browser", "tests.support.cli", "tests.support.sinks", "tests.support.web"]
+    "tests.support.browser", "tests.support.cli", "tests.support.sinks", "tests.support.spiders",
+    "tests.support.web"]
 
 PG_ADMIN_URL = os.environ.get("PROFILEWATCH_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REPO = Path(__file__).resolve().parent.parent

@@ -11,7 +11,8 @@ Stages (each may end with a failed outcome and its reason):
 5. extraction — in a child process with a time and memory limit (:mod:`.limited`); encrypted,
    corrupt, truncated files and decompression bombs are failed with the reason;
 6. text — each part under its heading (``[page 3]``, ``[sheet Budget]``) so a diff is located by
-   page or sheet; lines normalised as page text is;
+   page or sheet; lines normalised as page text is; a spreadsheet's sheets become its tables
+   (:mod:`.sheets`), diffed cell by cell on a ``content`` event as an HTML page's are;
 7. no text layer — a PDF without text is versioned by its bytes (its text names their SHA-256);
 8. metadata and fingerprint — title and modification date from the document's own metadata.
 """
@@ -24,9 +25,11 @@ from urllib.parse import unquote, urlsplit
 from pipeline.dateparse import parse_iso_datetime
 from pipeline.documents.detect import HTML_TYPES, MEDIA_TYPES, format_of_response, media_type, sniff
 from pipeline.documents.limited import extract_limited
+from pipeline.documents.sheets import sheet_tables_of_text
 from pipeline.documents.types import DocumentError, DocumentText
 from pipeline.fingerprint import body_sha256, text_sha256
 from pipeline.normalize import normalize_text, normalize_title
+from pipeline.tables import Table
 from pipeline.types import Analysis, DeclaredDate, Extracted, Fetched, Outcome
 
 Extractor = Callable[[bytes, str], DocumentText]
@@ -115,7 +118,16 @@ def document_extracted(document: DocumentText, url: str, digest: str,
                 f"file SHA-256 {digest}]")
     title = normalize_title(document.title) or file_name(url)
     return Extracted(text=text, text_sha256=text_sha256(text), title=title, declared=_declared(document),
-                     headings=headings, metadata=metadata)
+                     headings=headings, metadata=metadata, tables=document_tables(document, text))
+
+
+def document_tables(document: DocumentText, text: str) -> tuple[Table, ...] | None:
+    """A spreadsheet's sheets as tables, read from its normalised ``text`` (:mod:`.sheets`); None
+    for the other formats, whose events carry no ``tables`` (a Word or ODT document's tables are
+    rows of its text)."""
+    if document.format != "xlsx":
+        return None
+    return sheet_tables_of_text(text) if document.has_text else ()
 
 
 def _declared(document: DocumentText) -> DeclaredDate | None:

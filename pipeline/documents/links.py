@@ -2,9 +2,9 @@
 source's allowed domains, read from the page's content only.
 
 Links in navigation, header, footer and sidebars (site-wide policies, annual-report banners) are
-left out by reading the links of what :func:`pipeline.extract.remove_page_furniture` keeps — the
-structural part of the pruning that decides what the page's text is (a list of document links in
-the content stays: only the text extraction unwraps links).
+left out by reading the links of what :func:`pipeline.extract.prune_boilerplate` keeps — the
+pruning that decides what the page's text is, which only removes elements (a list of document
+links in the content stays: only the text extraction unwraps links).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 from lxml.html import HtmlElement
 
 from pipeline.documents.detect import FORMAT_OF_MEDIA_TYPE, format_of_url, media_type
-from pipeline.extract import remove_page_furniture
+from pipeline.extract import prune_boilerplate
 
 # Most documents one page may add per check: a page listing thousands of files is a repository,
 # not a profile (its documents are better watched through their own listing).
@@ -59,7 +59,7 @@ def find_links(tree: HtmlElement, page_url: str, allowed_domains: Iterable[str] 
     :data:`MAX_CANDIDATES_PER_PAGE`). ``tree`` is not modified."""
     allowed = tuple(allowed_domains)
     page_host = urlsplit(page_url).hostname or ""
-    root = remove_page_furniture(copy.deepcopy(tree))
+    root = prune_boilerplate(copy.deepcopy(tree))
     found: dict[str, bool] = {}
     candidates = 0
     for anchor in root.iter("a"):

@@ -14,8 +14,8 @@ Stages, for one page:
    holding only it, else the nearest heading before it, else ``table N`` (N counts the data tables
    from 1 in page order).
 
-:func:`unwrap_layout_tables` then turns the layout tables into plain blocks, so that the main text
-reads their article as prose (not as rows of ``| … |``) and leaves out their menu cells.
+:func:`pipeline.layout.flatten_layout_tables` then turns the layout tables (as classified here)
+into plain blocks, so that the main text reads their article as prose (not as rows of ``| … |``).
 """
 
 from __future__ import annotations
@@ -292,22 +292,28 @@ def _names(root: HtmlElement) -> dict[HtmlElement, str]:
     return names
 
 
+def _classified(element: HtmlElement, name: str) -> FoundTable:
+    head, rest = _direct_rows(element)
+    grid = _expand(head + rest)
+    if grid is None:
+        return FoundTable(element, name, layout=f"over {MAX_CELLS:,} cells")
+    table = FoundTable(element, name, grid, header_rows=_header_rows(len(head), grid))
+    table.header_column = _header_column(grid, table.header_rows)
+    table.layout = layout_reason(table)
+    return table
+
+
+def table_layout_reason(element: HtmlElement) -> str | None:
+    """Why one ``<table>`` element is a layout table (None: data) — the one rule, also what
+    :mod:`pipeline.layout` asks."""
+    return _classified(element, "").layout
+
+
 def find_tables(root: HtmlElement) -> list[FoundTable]:
     """Every table under ``root`` in document order, classified (stages 1-3)."""
-    found: list[FoundTable] = []
     if next(root.iter("table"), None) is None:      # most pages: no walk of the whole tree
-        return found
-    for element, name in _names(root).items():
-        head, rest = _direct_rows(element)
-        grid = _expand(head + rest)
-        if grid is None:
-            found.append(FoundTable(element, name, layout=f"over {MAX_CELLS:,} cells"))
-            continue
-        table = FoundTable(element, name, grid, header_rows=_header_rows(len(head), grid))
-        table.header_column = _header_column(grid, table.header_rows)
-        table.layout = layout_reason(table)
-        found.append(table)
-    return found
+        return []
+    return [_classified(element, name) for element, name in _names(root).items()]
 
 
 def attached(element: HtmlElement, root: HtmlElement) -> bool:
@@ -351,34 +357,3 @@ def _read_grid(found: FoundTable, clean: Callable[[str], str]) -> list[list[str]
             line.append(texts[id(cell)])
         grid.append(line)
     return grid
-
-
-def unwrap_layout_tables(found: Iterable[FoundTable], root: HtmlElement) -> int:
-    """Turn the layout tables still under ``root`` into plain blocks (rows and cells become
-    ``<div>``), dropping their menu cells, so the main text reads them as prose; returns how many
-    were unwrapped."""
-    count = 0
-    for f in found:
-        if f.layout is None or not attached(f.element, root):
-            continue
-        table = f.element
-        head, rest = _direct_rows(table)
-        for row in head + rest:
-            for cell in [c for c in row if c.tag in CELL_TAGS]:
-                text = _text(cell)
-                probe = _Cell(cell, text, len(text.split()), False, False, "")
-                if _is_navigation(probe):
-                    cell.drop_tree()
-                    continue
-                cell.tag = "div"
-                # line breaks and cell edges of the layout stay word breaks ("districts.Donate")
-                for br in cell.iter("br"):
-                    br.tail = "\n" + (br.tail or "")
-                cell.tail = "\n" + (cell.tail or "")
-            row.tag = "div"
-        for child in table:
-            if child.tag in (*SECTION_TAGS, "caption", "colgroup"):
-                child.tag = "div"
-        table.tag = "div"
-        count += 1
-    return count

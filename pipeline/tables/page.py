@@ -1,7 +1,7 @@
 """Entry points: the tables of a page being analysed, and of an archived capture read again.
 
-:func:`prune_reading_tables` prunes a page for its main text and reads its tables around that (it
-also unwraps the layout tables, so the text reads them as prose); :func:`in_main_text` then keeps the tables
+:func:`prune_reading_tables` prunes a page for its main text and reads its tables around that (then
+it has the layout tables read as prose); :func:`in_main_text` then keeps the tables
 whose cells the main text holds: a table the main-text extractor left out as boilerplate (a
 sidebar or footer not marked up as one) is not compared either, so it never makes a cell change.
 """
@@ -14,10 +14,12 @@ from collections.abc import Sequence
 from lxml.html import HtmlElement
 
 from pipeline.decode import UndecodableBody, decode_body
-from pipeline.extract import ExtractionError, parse_html, prune_boilerplate
+from pipeline.documents.detect import MEDIA_TYPES, media_type
+from pipeline.documents.sheets import sheet_tables_of_text
+from pipeline.extract import ExtractionError, parse_html, prune_boilerplate, read_as_prose
 from pipeline.ignore import IgnoreFilter, compile_ignores
 from pipeline.normalize import strip_volatile
-from pipeline.tables.html import data_tables, find_tables, unwrap_layout_tables
+from pipeline.tables.html import attached, data_tables, find_tables
 from pipeline.tables.model import Table, collapse
 
 logger = logging.getLogger(__name__)
@@ -39,9 +41,11 @@ def prune_reading_tables(tree: HtmlElement, ignores: Sequence[IgnoreFilter] = ()
                          ) -> tuple[HtmlElement, list[Table]]:
     """:func:`~pipeline.extract.prune_boilerplate` with the tables read around it: the source's
     ``css:``/``xpath:`` ignores are applied, tables are found and classified on the whole page
-    (before pruning drops menus and unwraps links, which a layout's menu cell is told by), then
-    the data tables left in the pruned root are read, and its layout tables unwrapped so the main
-    text reads them as prose. Returns the pruned root and its data tables.
+    (before pruning drops menus, and before links are unwrapped: a layout's menu cell is told by
+    them), boilerplate is pruned, the data tables left in the pruned root are read (links and
+    all), and only then is the root made prose (:func:`~pipeline.extract.read_as_prose`: the
+    layout tables found here flattened, link blocks settled). Returns the pruned root and its
+    data tables.
 
     Cells are cleaned as the main text is: the ``regex:`` ignores, then counters and relative times
     removed (a cell that differs only where the text is not compared never makes a cell change).
@@ -57,7 +61,8 @@ def prune_reading_tables(tree: HtmlElement, ignores: Sequence[IgnoreFilter] = ()
         return strip_volatile(text)
 
     tables = data_tables(found, root, clean)
-    unwrapped = unwrap_layout_tables(found, root)
+    layout = [f.element for f in found if f.layout is not None and attached(f.element, root)]
+    unwrapped = read_as_prose(root, layout)
     if unwrapped:
         logger.debug("%d layout table(s) read as prose", unwrapped)
     return root, tables
@@ -120,7 +125,10 @@ def _renumbered(kept: list[Table], tables: Sequence[Table]) -> tuple[Table, ...]
 def tables_from_capture(body: bytes, content_type: str | None, text: str,
                         ignores: Sequence[str] = ()) -> tuple[Table, ...] | None:
     """The tables of an archived capture whose stored main text is ``text`` (for versions
-    recorded before tables were stored); None when the capture is not a readable HTML page."""
+    recorded before tables were stored); None when the capture is not a readable HTML page.
+    A spreadsheet's tables are its sheets, read from the stored text (:mod:`pipeline.documents.sheets`)."""
+    if media_type(content_type) == MEDIA_TYPES["xlsx"]:
+        return sheet_tables_of_text(text)
     if content_type and "html" not in content_type.lower():
         return None
     try:

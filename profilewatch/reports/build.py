@@ -80,7 +80,8 @@ def change_from_event(store: Store, event: EventInfo, *, base_url: str | None = 
         archived_before=memento_url(base_url, old) if base_url and old else None,
         archived_after=memento_url(base_url, new) if base_url and new else None,
         citation=cite(new, style, base_url, store) if new is not None else None,
-        cells=tuple(cells[:MAX_CELLS]), more_cells=max(0, len(cells) - MAX_CELLS),
+        cells=tuple(cells[:MAX_CELLS]),
+        more_cells=max(0, len(cells) - MAX_CELLS) + int(event.details.get("more_cells") or 0),
     )
 
 

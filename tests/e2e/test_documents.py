@@ -5,7 +5,8 @@ Cycle 1 serves a page linking good documents of the four formats and bad ones (e
 truncated, an HTML error page, a zip bomb, one over ``document_max_bytes``, a scan), with a site-wide
 policy PDF in the header and the footer and a PDF on another host; cycle 2 re-saves some files
 unchanged, changes only metadata of others and replaces the scan; cycle 3 edits page 2 of the PDF and
-a sheet of the workbook, and drops the DOCX link from the page while editing the DOCX.
+the sheets of the workbook (a figure changed, rows reordered, a row added: issue 16's cells), and
+drops the DOCX link from the page while editing the DOCX.
 """
 
 from __future__ import annotations
@@ -76,9 +77,10 @@ def serve(server: MockServer, cycle: int) -> dict[str, bytes]:
         docx = docs.resave_zip(docx)
     xlsx = docs.make_xlsx() if cycle == 0 else docs.make_xlsx(modified=datetime(2024, 6, 30))
     if cycle == 2:
-        xlsx = docs.make_xlsx({"Enrolment": [("Region", "2022", "2023"), ("North", 1200, 1300),
-                                             ("South", 900, 950)],
-                               "Budget": [("Item", "USD"), ("Teachers", 520000), ("Books", 75000.5)]},
+        xlsx = docs.make_xlsx({"Enrolment": [("Region", "2022", "2023"), ("South", 900, 950),
+                                             ("North", 1200, 1310)],
+                               "Budget": [("Item", "USD"), ("Teachers", 520000), ("Books", 75000.5),
+                                          ("Meals", 30000)]},
                               modified=datetime(2024, 6, 30))
     odt = docs.make_odt() if cycle == 0 else docs.make_odt(title="Education sector plan 2024-2028")
     bodies = {
@@ -203,6 +205,40 @@ def test_event_json_says_document_and_linked_from(runs: Runs) -> None:
     assert all("no text layer" in e["summary"] for e in scan)
 
 
+EDITED_CELLS = [
+    {"table": "Enrolment", "row": "North", "column": "2023", "before": "1300", "after": "1310"},
+    {"table": "Budget", "row": "Teachers", "column": "USD", "before": "500000", "after": "520000"},
+    {"table": "Budget", "row": "Meals", "column": "USD", "before": None, "after": "30000"},
+]
+
+
+def test_an_edited_spreadsheet_reports_its_changed_cells(runs: Runs) -> None:
+    url = runs.doc("data.xlsx")
+    by_kind = {e["kind"]: e for e in runs.events if e["url"] == url}
+    assert by_kind["content"]["tables"] == EDITED_CELLS       # South moved: no cell of it changed
+    assert by_kind["metadata"].get("tables") is None and "more_cells" not in by_kind["content"]
+    pdf = next(e for e in runs.events if e["url"] == runs.doc("situation-analysis.pdf")
+               and e["kind"] == "content")
+    assert "tables" not in pdf                                # a PDF's pages are not tables
+    assert runs.json("tables", url, "--json") == [
+        {"table": "Enrolment", "columns": ["2022", "2023"],
+         "rows": [{"header": "South", "cells": {"2022": "900", "2023": "950"}},
+                  {"header": "North", "cells": {"2022": "1200", "2023": "1310"}}]},
+        {"table": "Budget", "columns": ["USD"],
+         "rows": [{"header": "Teachers", "cells": {"USD": "520000"}},
+                  {"header": "Books", "cells": {"USD": "75000.5"}},
+                  {"header": "Meals", "cells": {"USD": "30000"}}]}]
+    teachers = [(c["version"], c["value"]) for c in runs.json("tables", url, "--history", "--json")
+                if (c["table"], c["row"], c["column"]) == ("Budget", "Teachers", "USD")]
+    assert teachers == [(1, "500000"), (2, "500000"), (3, "520000")]
+    csv_lines = runs.cli("tables", url, "--version", "1", "--csv").stdout.splitlines()
+    assert csv_lines[0] == "table,row,column,value" and "Budget,Books,USD,75000.5" in csv_lines
+    report = runs.cli("report", "--since", "2000-01-01", "--kind", "content")
+    flat = " ".join(report.stdout.split())
+    assert "Table: Budget Teachers · USD: 500000 → 520000 Meals · USD: 30000 (added)" in flat
+    assert "Table: Enrolment North · 2023: 1300 → 1310" in flat
+
+
 def test_failures_are_checks_with_reasons(runs: Runs) -> None:
     from storage.store import Store
 
@@ -260,29 +296,3 @@ def test_reports_and_feed_name_the_linking_page(runs: Runs) -> None:
             in " ".join(report.stdout.split()))
     atom = runs.cli("report", "--since", "2000-01-01", "--format", "atom")
     assert atom.code == 0 and "Linked document changed: Country programme linked from" in atom.stdout
-
-
-def test_a_site_spider_watches_documents_by_default(mockserver_session: MockServer,
-                                                    tmp_path: Path) -> None:
-    """The real UNICEF page's briefing notes, with the ``unicef`` spider and no ``documents`` key."""
-    from profilewatch import samples
-
-    server = mockserver_session
-    server.reset()
-    page = server.page("/azerbaijan/inclusive-education", samples.load_sample("unicef-page"))
-    for n, language in ((1234, "ENG"), (1235, "AZE")):
-        server.page(f"/azerbaijan/media/{n}/file/IE-briefing-note-{language}.pdf",
-                    docs.make_pdf(title=f"Inclusive education briefing note ({language})"),
-                    content_type=PDF)
-    cli = Cli(tmp_path, f"sqlite:///{tmp_path / 'store.db'}")
-    cli.write_config(FAST_SETTINGS + source_toml("unicef-local", [page], spider="unicef"))
-    result = cli("run")
-    assert result.code == 0, result.stderr
-    events = json.loads(cli("changes", "--json").stdout)
-    server.reset()
-    documents = {e["url"].removeprefix(server.url): (e["kind"], e["title"], e["linked_from"])
-                 for e in events if e["document"]}
-    assert documents == {
-        f"/azerbaijan/media/{n}/file/IE-briefing-note-{language}.pdf":
-            ("new", f"Inclusive education briefing note ({language})", [page])
-        for n, language in ((1234, "ENG"), (1235, "AZE"))}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import tracemalloc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,20 +23,15 @@ from tests.support.realistic_store import (
     T0,
     archive_state,
     build_archive,
+    built_archive,
     capture,
 )
 
 
 @pytest.fixture
-def built(db_url: str) -> Iterator[tuple[str, dict[str, object]]]:
+def built(db_url: str) -> tuple[str, dict[str, object]]:
     """A store recorded through the real code at ``db_url`` and its state."""
-    store = Store.open(db_url)
-    try:
-        build_archive(store, db_url)
-        yield db_url, archive_state(store)
-    finally:
-        store.close()
-        keyframes.close()
+    return db_url, built_archive(db_url)
 
 
 def _other_backend(url: str, tmp_path: Path, new_pg_url: Callable[[], str], name: str) -> str:

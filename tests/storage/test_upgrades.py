@@ -4,7 +4,7 @@ store written by a newer profilewatch is refused and left as it was."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ from storage.engine import _alembic_config, make_engine, normalise_url, script_h
 from storage.models import Base
 from storage.store import Store
 from tests.support.inprocess import Ran
-from tests.support.realistic_store import archive_state, build_archive
+from tests.support.realistic_store import archive_state, build_archive, built_archive
 
 EARLIER = sorted(set(script_revisions()) - script_heads())
 
@@ -27,15 +27,9 @@ def test_the_revisions_are_discovered_from_the_migrations() -> None:
 
 
 @pytest.fixture
-def reference(db_url: str) -> Iterator[tuple[str, dict[str, object]]]:
+def reference(db_url: str) -> tuple[str, dict[str, object]]:
     """A store recorded at the newest revision through the real code, and its state."""
-    store = Store.open(db_url)
-    try:
-        build_archive(store, db_url)
-        yield db_url, archive_state(store)
-    finally:
-        store.close()
-        keyframes.close()
+    return db_url, built_archive(db_url)
 
 
 def _store_at(revision: str, reference_url: str, target_url: str) -> None:

@@ -3,24 +3,15 @@ stderr (and unexpected exceptions raised, not swallowed), for the store tests.""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
 import pytest
 
+from tests.conftest import Result
 from tests.support.cli import invoke
 
-
-@dataclass
-class Ran:
-    code: int
-    stdout: str
-    stderr: str
-
-    def json(self) -> Any:
-        return json.loads(self.stdout)
+# the exit code, stdout and stderr of a command (the same record as a subprocess's)
+Ran = Result
 
 
 @pytest.fixture

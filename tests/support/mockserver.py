@@ -11,7 +11,8 @@ Started once per test session on port 0 of 127.0.0.1 (see ``conftest.py``). Test
 - the pages a moved or retired page lands on (login, consent, chooser, search, listing, home,
   meta refresh) are built by ``tests/support/interstitials.py`` and served with ``server.page``
   (a redirect: ``server.page(path, b"", status=301, headers={"Location": to})``);
-- ``server.requests`` logs every request (path and headers) for assertions;
+- ``server.requests`` logs every request (path, headers, arrival time) for assertions
+  (``assert_paced``: their pace);
 - reliability behaviours (``tests/e2e/reliability``): ``/gate/<name>`` (answers once the test opens
   ``server.gate(name)``), ``/counter/<name>`` (a new text on every request), ``/firehose`` (endless,
   counting the bytes it got out in ``server.sent``), ``/abort`` (resets the connection mid-body),
@@ -31,6 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from itertools import pairwise
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -396,3 +398,12 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "gzip-bomb": _gzip_bomb, "redirect": _redirect, "redirect-loop": _redirect_loop,
     "gate": _gate, "counter": _counter, "firehose": _endless, "abort": _abort, "bomb": _bomb,
 }
+
+
+def assert_paced(times: list[float], delay: float) -> None:
+    """Requests to one host (their ``Seen.at``) started ``delay`` apart. Measured where they
+    arrive: connection set-up and a reactor busy extracting a page shift single arrivals by some
+    tens of milliseconds."""
+    spaced = [b - a for a, b in pairwise(times)]
+    assert min(spaced) >= delay * 0.5, spaced
+    assert sum(spaced) / len(spaced) >= delay * 0.95, spaced

@@ -131,16 +131,21 @@ def _plain_url(store: Store) -> str:
     return store.engine.url.render_as_string(hide_password=False)
 
 
-def template_archive(directory: Path) -> tuple[str, dict[str, Any]]:
-    """:func:`build_archive` once into a SQLite file in ``directory``; its URL and state."""
-    url = f"sqlite:///{directory / 'template.db'}"
+def built_archive(url: str) -> dict[str, Any]:
+    """:func:`build_archive` into the store at ``url`` (through the real recording code); its state."""
     store = Store.open(url)
     try:
         build_archive(store, url)
-        return url, archive_state(store)
+        return archive_state(store)
     finally:
         store.close()
         keyframes.close()
+
+
+def template_archive(directory: Path) -> tuple[str, dict[str, Any]]:
+    """:func:`build_archive` once into a SQLite file in ``directory``; its URL and state."""
+    url = f"sqlite:///{directory / 'template.db'}"
+    return url, built_archive(url)
 
 
 def archive_from_template(template_url: str, target_url: str) -> None:

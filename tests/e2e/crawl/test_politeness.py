@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from itertools import pairwise
 
 import pytest
 
 from crawler.politeness import HostGate
 from storage.store import Store
 from tests.conftest import FAST_SETTINGS, Cli, source_toml
-from tests.support.mockserver import MockServer
+from tests.support.mockserver import MockServer, assert_paced
 
 
 def test_host_gate_takes_turns_per_host() -> None:
@@ -24,18 +23,6 @@ def test_host_gate_takes_turns_per_host() -> None:
     waited = asyncio.run(turns())
     assert waited[0] == 0.0 and waited[2] == 0.0          # first turns, and other hosts, go at once
     assert 0.09 <= waited[1] <= 0.3 and 0.09 <= waited[3] <= 0.3   # each a.org request waits its turn
-
-
-def gaps(times: list[float]) -> list[float]:
-    return [b - a for a, b in pairwise(times)]
-
-
-def assert_paced(times: list[float], delay: float) -> None:
-    """Requests to one host started ``delay`` apart. Measured where they arrive: connection set-up
-    and a reactor busy extracting a page shift single arrivals by some tens of milliseconds."""
-    spaced = gaps(times)
-    assert min(spaced) >= delay * 0.5, spaced
-    assert sum(spaced) / len(spaced) >= delay * 0.95, spaced
 
 
 @pytest.mark.slow

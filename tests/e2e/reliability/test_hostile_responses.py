@@ -273,7 +273,11 @@ def test_slow_pages_fail_within_their_budget(tmp_path: Path, server: MockServer)
                 assert check["duration_ms"] >= attempts * SLOW_TIMEOUT * 1000
     finally:
         store.close()
-    assert run.seconds < budget + 5          # the pages were tried side by side
+    # the pages were tried side by side: each one's first attempt went out before any other's could
+    # have timed out (process start-up and shutdown are not part of that, and vary with the load)
+    firsts = [min(seen.at for seen in server.requests if seen.path == path) for path in slow]
+    assert max(firsts) - min(firsts) < SLOW_TIMEOUT, firsts
+    assert run.seconds < 3 * budget, run.seconds   # and the run ends: no page hangs it
 
 
 def test_default_budgets_keep_one_page_under_two_minutes() -> None:

@@ -1,16 +1,14 @@
 """The ``unesco`` spider against a replica of education-profiles.org (``replicas/unesco.py``):
-home country list → theme tabs → language versions, robots.txt Disallow and Crawl-delay."""
+home country list → theme tabs → language versions, robots.txt Disallow and Crawl-delay.
+Crawled through the in-process harness (``tests/support/spiders.py``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from storage.store import Store
-from tests.conftest import FAST_SETTINGS, Cli, source_toml
-from tests.e2e.crawl.test_politeness import assert_paced
-from tests.support.mockserver import MockServer
+from tests.conftest import FAST_SETTINGS, source_toml
+from tests.support.mockserver import MockServer, assert_paced
 from tests.support.replicas.unesco import (
     AZ,
     AZ_TECH_ES,
@@ -21,26 +19,25 @@ from tests.support.replicas.unesco import (
     KZ_INCL_RU,
     serve_unesco,
 )
-
-pytestmark = pytest.mark.slow
+from tests.support.spiders import Harness
 
 CRAWL_DELAY = 0.25
 
 
-def pages_of(cli: Cli, source: str) -> dict[str, dict[str, Any]]:
-    entry = next(s for s in cli("sources", "--json").json() if s["name"] == source)
+def pages_of(harness: Harness, source: str) -> dict[str, dict[str, Any]]:
+    entry = next(s for s in harness("sources", "--json").json() if s["name"] == source)
     return {p["url"]: p for p in entry["pages"]}
 
 
-def test_unesco_discovers_every_theme_and_language(server: MockServer, cli: Cli) -> None:
+def test_unesco_discovers_every_theme_and_language(server: MockServer, harness: Harness) -> None:
     expected = serve_unesco(server, CRAWL_DELAY)
     home = server.url + "/"
-    cli.write_config(FAST_SETTINGS + source_toml(
+    harness.write_config(FAST_SETTINGS + source_toml(
         "peer", [home], spider="unesco", countries=["azerbaijan", "kazakhstan", "kyrgyzstan"]))
-    result = cli("run")
-    assert result.code == 0, result.stderr
+    crawl = harness.run()
+    assert crawl.completed, crawl.log_text
 
-    pages = pages_of(cli, "peer")
+    pages = pages_of(harness, "peer")
     assert {u.removeprefix(server.url) for u in pages} == expected
     assert pages[home]["via"] == "config"
     tech = pages[server.url + f"{AZ}/~technology"]
@@ -61,7 +58,7 @@ def test_unesco_discovers_every_theme_and_language(server: MockServer, cli: Cli)
     assert len(times) >= 12
     assert_paced(times, CRAWL_DELAY)
 
-    store = Store.open(cli.db)
+    store = Store.open(harness.db)
     try:
         version = store.history(server.url + f"{AZ}/~technology")[0]
         meta = version.metadata

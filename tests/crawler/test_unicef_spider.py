@@ -1,12 +1,14 @@
 """The ``unicef`` spider against a replica of a UNICEF country site (``replicas/unicef.py``):
-section listings with four pages of pagination, language versions, two cycles."""
+section listings with four pages of pagination, language versions, two cycles; the briefing notes
+of the real page (``profilewatch/samples``), watched as documents by default.
+Crawled through the in-process harness (``tests/support/spiders.py``)."""
 
 from __future__ import annotations
 
-import pytest
-
+from profilewatch import samples
 from storage.store import Store
-from tests.conftest import FAST_SETTINGS, Cli, source_toml
+from tests.conftest import FAST_SETTINGS, source_toml
+from tests.support import documents as docs
 from tests.support.mockserver import MockServer
 from tests.support.replicas.unicef import (
     PRESS,
@@ -17,19 +19,19 @@ from tests.support.replicas.unicef import (
     serve_unicef,
     story_path,
 )
+from tests.support.spiders import Harness
 
-pytestmark = pytest.mark.slow
 
-
-def test_unicef_follows_sections_pagination_and_languages(server: MockServer, cli: Cli) -> None:
+def test_unicef_follows_sections_pagination_and_languages(server: MockServer, harness: Harness) -> None:
     expected = serve_unicef(server)
     topic = server.url + TOPIC
-    cli.write_config(FAST_SETTINGS + source_toml(
+    harness.write_config(FAST_SETTINGS + source_toml(
         "unicef-az", [topic], spider="unicef", organisation="UNICEF Azerbaijan",
         sections=["stories", "press-releases"]))
-    assert cli("run").code == 0
+    crawl = harness.run()
+    assert crawl.completed, crawl.log_text
 
-    sources = cli("sources", "--json").json()[0]
+    sources = harness("sources", "--json").json()[0]
     pages = {p["url"].removeprefix(server.url): p for p in sources["pages"]}
     # the topic page's briefing notes are watched documents (issue 15: on for the unicef spider)
     documents = {url for url, page in pages.items() if page["via"] == "document link"}
@@ -46,7 +48,7 @@ def test_unicef_follows_sections_pagination_and_languages(server: MockServer, cl
     assert f"{STORIES}?page=0" not in requested          # the first page under another spelling
     assert f"{STORIES}/not-listed-story" not in requested  # related links are not listing items
 
-    store = Store.open(cli.db)
+    store = Store.open(harness.db)
     try:
         meta = store.history(topic)[0].metadata
         assert (meta["organisation"], meta["country"], meta["language"]) == (
@@ -71,10 +73,30 @@ def test_unicef_follows_sections_pagination_and_languages(server: MockServer, cl
     # second cycle: the last story is no longer listed; it stays watched and is checked
     serve_unicef(server, drop_last_story=True)
     server.requests.clear()
-    assert cli("run").code == 0
-    sources = cli("sources", "--json").json()[0]
+    crawl = harness.run()
+    assert crawl.completed, crawl.log_text
+    sources = harness("sources", "--json").json()[0]
     assert {p["url"].removeprefix(server.url) for p in sources["pages"]} == expected | documents
     requested = server.paths_requested()
     assert story_path(STORY_PAGES * 2) in requested
     assert requested.count(STORIES) == 1 and requested.count(f"{STORIES}?page=3") == 1
-    assert [e["kind"] for e in cli("changes", "--json").json()] == ["new"] * len(expected)
+    assert [e["kind"] for e in harness("changes", "--json").json()] == ["new"] * len(expected)
+
+
+def test_a_site_spider_watches_documents_by_default(server: MockServer, harness: Harness) -> None:
+    """The real UNICEF page's briefing notes, with the ``unicef`` spider and no ``documents`` key."""
+    page = server.page("/azerbaijan/inclusive-education", samples.load_sample("unicef-page"))
+    for n, language in ((1234, "ENG"), (1235, "AZE")):
+        server.page(f"/azerbaijan/media/{n}/file/IE-briefing-note-{language}.pdf",
+                    docs.make_pdf(title=f"Inclusive education briefing note ({language})"),
+                    content_type="application/pdf")
+    harness.write_config(FAST_SETTINGS + source_toml("unicef-local", [page], spider="unicef"))
+    crawl = harness.run()
+    assert crawl.completed, crawl.log_text
+    events = harness("changes", "--json").json()
+    documents = {e["url"].removeprefix(server.url): (e["kind"], e["title"], e["linked_from"])
+                 for e in events if e["document"]}
+    assert documents == {
+        f"/azerbaijan/media/{n}/file/IE-briefing-note-{language}.pdf":
+            ("new", f"Inclusive education briefing note ({language})", [page])
+        for n, language in ((1234, "ENG"), (1235, "AZE"))}

@@ -1,14 +1,12 @@
-"""Security of ``profilewatch serve`` (issue 8, point 3): bearer-token write endpoints, read-only by
-default, the crawler's address rules for URLs added through the API (SSRF), escaping of archived
-titles and text in headless Chromium, security headers on every answer, no stack traces."""
+"""Security of ``profilewatch serve`` (issue 8, point 3), through the in-process client: bearer-token
+write endpoints, read-only by default, the crawler's address rules for URLs added through the API
+(SSRF), resending a report, security headers on every answer, no stack traces. (A run triggered
+through the API, the ``serve`` command and escaping in Chromium: ``test_serve_security_live.py``;
+the shared archive: ``served`` in ``conftest.py``.)"""
 
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -16,11 +14,10 @@ from urllib.parse import quote
 import httpx2 as httpx
 import pytest
 from openapi_spec_validator import validate
-from playwright.sync_api import Browser, BrowserContext, expect
 from starlette.testclient import TestClient
 
 from pipeline.addresses import HostPolicy, address_problem, url_refusal
-from profilewatch.config import Config, load_config
+from profilewatch.config import load_config
 from profilewatch.errors import NotFoundError
 from profilewatch.reports.build import build_report
 from profilewatch.reports.deliver import deliver
@@ -30,64 +27,9 @@ from profilewatch.web.app import create_app
 from profilewatch.web.openapi import WRITE_ENDPOINTS
 from storage.reporting import ReportWindow
 from storage.store import Store
-from tests.conftest import FAST_SETTINGS, Cli
 from tests.support.archive import DAY, T0, add_sources, record
-from tests.support.browser import Watch, shot
-from tests.support.mockserver import MockServer
-from tests.support.processes import pw_command, pw_env, wait_for
-from tests.support.serve import TOKEN, FakeResolver
-from tests.support.sinks import Webhook
-from tests.support.web import XSS_TEXT, XSS_TITLE, LiveApp, answering, xss_page
-
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
-
-
-@dataclass
-class Served:
-    store: Store
-    config: Config
-    db_url: str
-    base: str              # the mock server
-    xss: str               # configured page of "cnc": XSS payloads in its title and text
-    other: str             # configured page of "other"
-    resolver: FakeResolver
-    hook: Webhook
-
-    def app(self, **changes: Any) -> Any:
-        settings = AdminSettings(self.config, self.db_url, resolver=self.resolver)
-        return create_app(self.store, admin_settings=changes.get("admin", settings))
-
-
-def config_text(base: str, hook: str, token: str | None = TOKEN) -> str:
-    serve = f'[serve]\ntoken = "{token}"\n' if token else ""
-    return (FAST_SETTINGS + f'[reports]\nnotify = ["{hook}"]\n' + serve
-            + f'[[source]]\nname = "cnc"\nurls = ["{base}/ngo/xss"]\n'
-            'allowed_domains = ["example.org"]\n'
-            f'[[source]]\nname = "other"\nurls = ["{base}/other"]\n')
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory,
-           mockserver_session: MockServer) -> Iterator[Served]:
-    workdir = tmp_path_factory.mktemp("serve")
-    base = mockserver_session.url
-    with Webhook(password="hook-password") as hook:
-        path = workdir / "profilewatch.toml"
-        path.write_text(config_text(base, hook.url()), encoding="utf-8")
-        config = load_config(path)
-        db_url = f"sqlite:///{workdir / 'store.db'}"
-        store = Store.open(db_url)
-        store.sync_sources(config.sources)
-        xss = f"{base}/ngo/xss"
-        assert record(store, xss, "cnc", xss_page(), T0).version == 1
-        yield Served(store, config, db_url, base, xss, f"{base}/other", FakeResolver(), hook)
-        store.close()
-
-
-@pytest.fixture(scope="module")
-def client(served: Served) -> Iterator[TestClient]:
-    with TestClient(served.app(), base_url="http://testserver", follow_redirects=False) as test:
-        yield test
+from tests.support.serve import AUTH, TOKEN, FakeResolver, Served, config_text
+from tests.support.web import xss_page
 
 
 def write_requests(served: Served) -> list[tuple[str, str, dict[str, Any]]]:
@@ -106,7 +48,7 @@ def snapshot(store: Store) -> tuple[Any, ...]:
 
 # --- authentication --------------------------------------------------------------------------------
 
-def test_every_write_endpoint_answers_401_without_the_token(client: TestClient,
+def test_every_write_endpoint_answers_401_without_the_token(serve_client: TestClient,
                                                              served: Served) -> None:
     before = snapshot(served.store)
     wrong = [{}, {"Authorization": "Bearer"}, {"Authorization": f"Bearer {TOKEN[:-1]}"},
@@ -115,7 +57,7 @@ def test_every_write_endpoint_answers_401_without_the_token(client: TestClient,
              {"X-Token": TOKEN}, {"Cookie": f"token={TOKEN}; session={TOKEN}"}]
     for method, path, kwargs in write_requests(served):
         for headers in wrong:
-            response = client.request(method, path, headers=headers, **kwargs)
+            response = serve_client.request(method, path, headers=headers, **kwargs)
             assert response.status_code == 401, (method, path, headers, response.text)
             assert response.headers["www-authenticate"].startswith('Bearer realm="profilewatch"')
             assert response.headers["content-type"] == "application/json"
@@ -123,14 +65,14 @@ def test_every_write_endpoint_answers_401_without_the_token(client: TestClient,
             assert "set-cookie" not in response.headers
         # nor as a query parameter
         params = {**kwargs.get("params", {}), "token": TOKEN, "access_token": TOKEN}
-        response = client.request(method, path, params=params,
-                                  **{k: v for k, v in kwargs.items() if k != "params"})
+        response = serve_client.request(method, path, params=params,
+                                        **{k: v for k, v in kwargs.items() if k != "params"})
         assert response.status_code == 401
     assert snapshot(served.store) == before
 
 
-def test_the_openapi_document_describes_every_write_endpoint(client: TestClient) -> None:
-    document = client.get("/openapi.json").json()
+def test_the_openapi_document_describes_every_write_endpoint(serve_client: TestClient) -> None:
+    document = serve_client.get("/openapi.json").json()
     validate(document)
     assert document["components"]["securitySchemes"]["bearerToken"]["scheme"] == "bearer"
     for path, operations in WRITE_ENDPOINTS.items():
@@ -141,7 +83,7 @@ def test_the_openapi_document_describes_every_write_endpoint(client: TestClient)
                 operation["responses"])
             assert ("requestBody" in operation) == (body is not None)
             concrete = path.replace("{source}", "cnc").replace("{delivery_id}", "1")
-            answer = client.request(method.upper(), concrete)      # the route exists: 401, not 404
+            answer = serve_client.request(method.upper(), concrete)      # the route exists: 401, not 404
             assert answer.status_code == 401, (method, path, answer.text)
 
 
@@ -152,44 +94,44 @@ def test_write_endpoints_are_disabled_without_a_configured_token(served: Served,
     before = snapshot(served.store)
     no_token = AdminSettings(load_config(path), served.db_url, resolver=served.resolver)
     for app in (create_app(served.store), served.app(admin=no_token)):
-        with TestClient(app) as client:
+        with TestClient(app) as serve_client:
             for method, path_, kwargs in write_requests(served):
-                response = client.request(method, path_, headers=AUTH, **kwargs)
+                response = serve_client.request(method, path_, headers=AUTH, **kwargs)
                 assert response.status_code == 403, (method, path_, response.text)
                 assert "read-only" in response.json()["error"]
-            assert client.post("/api/pages", headers=AUTH).status_code == 405
-            assert client.put("/api/sources/cnc/pages", headers=AUTH).status_code == 405
-            assert client.get("/api/runs").status_code == 200        # reading needs no token
+            assert serve_client.post("/api/pages", headers=AUTH).status_code == 405
+            assert serve_client.put("/api/sources/cnc/pages", headers=AUTH).status_code == 405
+            assert serve_client.get("/api/runs").status_code == 200        # reading needs no token
     assert snapshot(served.store) == before
 
 
 # --- watching pages -------------------------------------------------------------------------------
 
-def pages(client: TestClient, source: str = "cnc") -> dict[str, dict[str, Any]]:
-    items = client.get("/api/pages", params={"source": source}).json()["items"]
+def pages(serve_client: TestClient, source: str = "cnc") -> dict[str, dict[str, Any]]:
+    items = serve_client.get("/api/pages", params={"source": source}).json()["items"]
     return {p["url"]: p for p in items}
 
 
-def test_add_remove_and_add_again_keeps_the_archive(client: TestClient, served: Served) -> None:
+def test_add_remove_and_add_again_keeps_the_archive(serve_client: TestClient, served: Served) -> None:
     url = f"{served.base}/ngo/added"
-    added = client.post("/api/sources/cnc/pages", headers=AUTH, json={"url": url + "#comments"})
+    added = serve_client.post("/api/sources/cnc/pages", headers=AUTH, json={"url": url + "#comments"})
     assert added.status_code == 201, added.text
     assert added.json()["url"] == url and added.json()["before"] == "absent"
     assert added.headers["location"].endswith("/api/versions?url=" + quote(url, safe=""))
-    assert pages(client)[url]["watched"] is True
-    again = client.post("/api/sources/cnc/pages", headers=AUTH, json={"url": url + "/"})
+    assert pages(serve_client)[url]["watched"] is True
+    again = serve_client.post("/api/sources/cnc/pages", headers=AUTH, json={"url": url + "/"})
     assert again.status_code == 200 and again.json()["url"] == url      # one page, one spelling
 
     record(served.store, url, "cnc", xss_page(1), T0 + DAY)
-    removed = client.delete("/api/sources/cnc/pages", headers=AUTH, params={"url": url})
+    removed = serve_client.delete("/api/sources/cnc/pages", headers=AUTH, params={"url": url})
     assert removed.status_code == 200, removed.text
     assert removed.json() == {**removed.json(), "watched": False, "archive": "kept"}
-    assert pages(client)[url]["watched"] is False and pages(client)[url]["status"] == "unwatched"
-    versions = client.get("/api/versions", params={"url": url}).json()["items"]
+    assert pages(serve_client)[url]["watched"] is False and pages(serve_client)[url]["status"] == "unwatched"
+    versions = serve_client.get("/api/versions", params={"url": url}).json()["items"]
     assert [v["version"] for v in versions] == [1]                     # still archived, citable
     assert served.store.unwatched_urls("cnc") == {url}
 
-    readded = client.post("/api/sources/cnc/pages", headers=AUTH, json={"url": url})
+    readded = serve_client.post("/api/sources/cnc/pages", headers=AUTH, json={"url": url})
     assert readded.status_code == 201 and readded.json()["before"] == "unwatched"
     assert served.store.unwatched_urls("cnc") == set()
 
@@ -233,13 +175,13 @@ def test_the_store_watches_and_unwatches_pages(store: Store) -> None:
     ("POST", "/api/deliveries/abc/resend", {}, 400, "must be an integer"),
     ("GET", "/api/sources/cnc/runs", {}, 405, "use POST here"),
 ])
-def test_mistakes_get_one_clear_json_error(client: TestClient, served: Served, method: str,
+def test_mistakes_get_one_clear_json_error(serve_client: TestClient, served: Served, method: str,
                                            path: str, kwargs: dict[str, Any], status: int,
                                            message: str) -> None:
     kwargs = json.loads(json.dumps(kwargs).replace("{base}", served.base)) if "content" not in kwargs \
         else kwargs
     headers = {**AUTH, **kwargs.pop("headers", {})}
-    response = client.request(method, path, headers=headers, **kwargs)
+    response = serve_client.request(method, path, headers=headers, **kwargs)
     assert response.status_code == status, response.text
     assert message in response.json()["error"]
     assert "Traceback" not in response.text
@@ -303,7 +245,7 @@ def test_addresses_are_classified_whatever_their_spelling() -> None:
     assert address_problem("2606:4700::6810:85e5") is None
 
 
-def test_urls_added_through_the_api_obey_the_address_rules(client: TestClient,
+def test_urls_added_through_the_api_obey_the_address_rules(serve_client: TestClient,
                                                           served: Served) -> None:
     before = snapshot(served.store)
     port = served.base.rsplit(":", 1)[1]
@@ -311,74 +253,28 @@ def test_urls_added_through_the_api_obey_the_address_rules(client: TestClient,
                 "http://127.0.0.1:22/", f"http://localhost:{port}/", "http://intranet.example.org/",
                 "http://169.254.169.254/latest/meta-data/", f"http://user:pw@127.0.0.1:{port}/",
                 f"http://127.0.0.1:{port}@evil.com/", f"{served.base}/a b", f"{served.base}/\x00"):
-        response = client.post("/api/sources/cnc/pages", headers=AUTH, json={"url": url})
+        response = serve_client.post("/api/sources/cnc/pages", headers=AUTH, json={"url": url})
         assert response.status_code == 422, (url, response.text)
         assert response.json()["error"].startswith(("refused: ", "URLs with credentials",
                                                     "not a URL"))
     assert snapshot(served.store) == before                     # nothing stored, nothing fetched
-    good = client.post("/api/sources/cnc/pages", headers=AUTH,
-                       json={"url": "https://news.example.org/story"})
+    good = serve_client.post("/api/sources/cnc/pages", headers=AUTH,
+                             json={"url": "https://news.example.org/story"})
     assert good.status_code == 201 and "news.example.org" in served.resolver.asked
-    gone = client.delete("/api/sources/cnc/pages", headers=AUTH,
-                         params={"url": "https://news.example.org/story"})
+    gone = serve_client.delete("/api/sources/cnc/pages", headers=AUTH,
+                               params={"url": "https://news.example.org/story"})
     assert gone.status_code == 200              # runs must not try to reach it (no internet)
-
-
-# --- runs -------------------------------------------------------------------------------------------
-
-def test_trigger_a_run_and_follow_it(client: TestClient, served: Served, cli: Cli,
-                                     mockserver_session: MockServer) -> None:
-    server = mockserver_session
-    server.page("/ngo/xss", xss_page())
-    server.page("/ngo/dropped", xss_page(2))
-    dropped = f"{served.base}/ngo/dropped"
-    assert client.post("/api/sources/cnc/pages", headers=AUTH, json={"url": dropped}).status_code \
-        == 201
-    assert client.delete("/api/sources/cnc/pages", headers=AUTH,
-                         params={"url": dropped}).status_code == 200
-    held = served.store.try_lock("run:other")           # another process runs "other"
-    assert held is not None
-    try:
-        busy = client.post("/api/sources/other/runs", headers=AUTH)
-    finally:
-        held.release()
-    assert busy.status_code == 409 and "already being run" in busy.json()["error"]
-
-    server.requests.clear()
-    started = client.post("/api/sources/cnc/runs", headers=AUTH)
-    assert started.status_code == 202, started.text
-    body = started.json()
-    assert started.headers["location"] == body["follow"]["runs"] == \
-        "http://testserver/api/runs?source=cnc"
-    again = client.post("/api/sources/cnc/runs", headers=AUTH)
-    assert again.status_code == 409 and f"pid {body['pid']}" in again.json()["error"]
-
-    def finished() -> dict[str, Any] | None:
-        items = client.get("/api/runs", params={"source": "cnc"}).json()["items"]
-        new = [r for r in items if r["id"] > (body["after_run_id"] or 0)]
-        return new[0] if new and new[0]["status"] != "running" else None
-
-    run = wait_for(finished, timeout=60)
-    assert run["status"] == "completed" and run["trigger"] == "manual"
-    requested = server.paths_requested()
-    assert "/ngo/xss" in requested and "/ngo/dropped" not in requested     # unwatched: not checked
-    cli.config = Path(served.config.path or "")
-    cli.db = served.db_url
-    listed = {p["url"] for s in cli("sources", "--json").json() for p in s["pages"]}
-    assert served.xss in listed and dropped not in listed
-    launcher = client.app.state.launcher     # type: ignore[attr-defined]
-    wait_for(lambda: launcher.running("cnc") is None, timeout=10)     # the child was reaped
 
 
 # --- reports ----------------------------------------------------------------------------------------
 
-def test_resend_a_report(client: TestClient, served: Served) -> None:
+def test_resend_a_report(serve_client: TestClient, served: Served) -> None:
     report = build_report(served.store, ReportWindow(since=T0 - DAY), scope="test")
     posts = served.hook.posts
     [first] = deliver(report, [parse_target(served.hook.url())], served.store)
     assert first.ok and len(posts) >= 1
     count = len(posts)
-    response = client.post(f"/api/deliveries/{first.delivery_id}/resend", headers=AUTH)
+    response = serve_client.post(f"/api/deliveries/{first.delivery_id}/resend", headers=AUTH)
     assert response.status_code == 200, response.text
     data = response.json()
     assert data["ok"] is True and data["resent"] == first.delivery_id
@@ -398,7 +294,7 @@ def assert_secure_headers(response: httpx.Response, what: str) -> None:
     assert "set-cookie" not in response.headers, what
 
 
-def test_security_headers_on_every_answer(client: TestClient, served: Served) -> None:
+def test_security_headers_on_every_answer(serve_client: TestClient, served: Served) -> None:
     url = quote(served.xss, safe="")
     stamp = T0.strftime("%Y%m%d%H%M%S")
     requests = [("GET", "/"), ("HEAD", "/"), ("GET", f"/page?url={url}"),
@@ -414,7 +310,7 @@ def test_security_headers_on_every_answer(client: TestClient, served: Served) ->
                 ("GET", f"/web/{stamp}/http://unknown.example.org/")]
     statuses = set()
     for method, path in requests:
-        response = client.request(method, path)
+        response = serve_client.request(method, path)
         statuses.add(response.status_code)
         assert_secure_headers(response, f"{method} {path}")
     assert {200, 302, 400, 401, 404, 405} <= statuses
@@ -431,95 +327,14 @@ def test_no_stack_traces_reach_clients(served: Served, monkeypatch: pytest.Monke
                  "window_events"):
         monkeypatch.setattr(served.store, name, explode)
     url = quote(served.xss, safe="")
-    with TestClient(served.app(), raise_server_exceptions=False) as client:
+    with TestClient(served.app(), raise_server_exceptions=False) as serve_client:
         for method, path in (("GET", "/"), ("GET", "/api/pages"), ("GET", f"/page?url={url}"),
                              ("GET", f"/timemap/link/{served.xss}"), ("GET", "/feed.atom"),
                              ("GET", "/api/runs"), ("POST", "/api/deliveries/1/resend")):
-            response = client.request(method, path, headers=AUTH)
+            response = serve_client.request(method, path, headers=AUTH)
             assert response.status_code == 500, (path, response.text)
             assert_secure_headers(response, path)
             for leak in (secret_detail, "Traceback", "RuntimeError", "File \"", ".py"):
                 assert leak not in response.text, (path, leak)
             assert "internal error" in response.text.lower()
     assert secret_detail in caplog.text and "Traceback" in caplog.text    # the server log has it
-
-
-# --- the served command ----------------------------------------------------------------------------
-
-def test_serve_binds_loopback_and_takes_the_token_from_the_environment(served: Served,
-                                                                        tmp_path: Path) -> None:
-    path = tmp_path / "profilewatch.toml"
-    path.write_text(config_text(served.base, served.hook.url(), token=None), encoding="utf-8")
-    command = pw_command(served.db_url, path, "serve", "--port", "0")
-    process = subprocess.Popen(command, cwd=tmp_path, stderr=subprocess.PIPE, text=True,
-                               env=pw_env(PROFILEWATCH_TOKEN=TOKEN))
-    try:
-        assert process.stderr is not None
-        line = process.stderr.readline()
-        assert line.startswith("profilewatch: serving http://127.0.0.1:"), line
-        assert process.stderr.readline() == \
-            "profilewatch: write endpoints enabled (bearer token required)\n"
-        base = line.split()[2].rstrip("/")
-        wait_for(lambda: answering(f"{base}/api/runs", 200), timeout=10, what="serve to answer")
-        new = {"url": f"{served.base}/ngo/from-env"}
-        assert httpx.post(f"{base}/api/sources/cnc/pages", json=new).status_code == 401
-        answer = httpx.post(f"{base}/api/sources/cnc/pages", json=new, headers=AUTH)
-        assert answer.status_code == 201, answer.text
-        assert answer.headers.get("server") is None     # no server banner
-    finally:
-        process.send_signal(signal.SIGINT)
-        _, rest = process.communicate(timeout=10)
-    assert process.returncode == 0 and TOKEN not in rest
-
-
-def test_the_default_is_loopback_and_read_only(tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("PROFILEWATCH_TOKEN", raising=False)
-    path = tmp_path / "profilewatch.toml"
-    path.write_text("[[source]]\nname = 'a'\nurls = ['https://example.org/']\n", encoding="utf-8")
-    config = load_config(path)
-    assert config.serve.host == "127.0.0.1" and config.serve.token is None
-    monkeypatch.setenv("PROFILEWATCH_TOKEN", TOKEN)
-    assert load_config(path).serve.token == TOKEN
-    for text in ('[serve]\ntoken = "short"\n', '[serve]\ntoken = ""\n'):
-        path.write_text(text + "[[source]]\nname = 'a'\nurls = ['https://example.org/']\n",
-                        encoding="utf-8")
-        with pytest.raises(Exception, match="value not shown") as raised:
-            load_config(path)
-        assert "short" not in str(raised.value)
-
-
-# --- escaping, in a real browser ---------------------------------------------------------------------
-
-XSS_URL_PATH = "/ngo/%22%3E%3Cscript%3Ealert('url')%3C/script%3E?q=<img/src=x/onerror=alert(9)>"
-
-
-def test_xss_payloads_in_titles_text_and_urls_are_shown_as_text(
-        served: Served, browser: Browser, context: tuple[BrowserContext, Watch]) -> None:
-    ctx, watch = context
-    evil = served.base + XSS_URL_PATH
-    with LiveApp(served.app()) as live:
-        added = httpx.post(f"{live.url}/api/sources/cnc/pages", json={"url": evil}, headers=AUTH)
-        assert added.status_code == 201, added.text
-        page = ctx.new_page()
-        xss = quote(served.xss, safe="")
-        reflected = "<img src=x onerror=\"alert('reflected')\">"
-        visits = {
-            "pages": ("/", [XSS_TITLE, evil]),
-            "timeline": (f"/page?url={xss}", [XSS_TITLE]),
-            "version": (f"/version?url={xss}&version=1", [XSS_TITLE, f"Injected: {XSS_TEXT}"]),
-            "added": (f"/page?url={quote(evil, safe='')}", [evil]),
-            "reflected": (f"/page?url={quote(reflected, safe='')}", [reflected]),
-            "api": (f"/api/version?url={xss}", ['"title":"' + XSS_TITLE.replace('"', '\\"')]),
-            "feed": ("/feed.atom", []),
-        }
-        for name, (path, shown) in visits.items():
-            page.goto(live.url + path, wait_until="load")
-            for text in shown:
-                expect(page.get_by_text(text, exact=False).first).to_be_visible()
-            assert page.evaluate("() => window.pwned === undefined"), name
-            if name not in ("api", "feed"):
-                assert page.evaluate("() => document.scripts.length") == 0, name
-                assert page.locator("img[onerror], [onload], [onclick]").count() == 0, name
-            shot(page, f"reliability-xss-{name}")
-    assert watch.dialogs == [] and watch.beacons == [] and watch.external == []
