@@ -26,7 +26,7 @@ import hashlib
 import logging
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -124,6 +124,8 @@ class Recorder:
             ids = self.store.save_batch([(c.fetch, run_id) for c, run_id in captures], members)
             for (captured, _), capture_id in zip(captures, ids, strict=True):
                 captured.capture_id = capture_id
+                if captured.fetch.body is not None:     # stored: the run keeps no bytes
+                    captured.fetch = replace(captured.fetch, body=None)
         except Exception as exc:
             if waiting is not None and not waiting.done():
                 waiting.set_exception(exc)
@@ -370,6 +372,16 @@ class RequisiteSettings:
 REQUISITES_SETTING = "PROFILEWATCH_REQUISITES"
 
 
+@dataclass(frozen=True, slots=True)
+class PageRef:
+    """What a capture needs of its page."""
+
+    url: str
+    body: bytes
+    content_type: str | None
+    final_url: str
+
+
 class RequisitesPipeline:
     """PageResult → the same, at once; the requisites of a new version are captured beside it.
 
@@ -410,24 +422,26 @@ class RequisitesPipeline:
         version: int | tuple[str, int] = (fetched.url, outcome.version)
         if state is not None and state.version == outcome.version and state.version_id:
             version = state.version_id      # the row the record step just wrote
-        task = asyncio.ensure_future(self._capture(capture, fetched, version,
-                                                   item.analysis.requisites))
+        found = item.analysis.requisites
+        # the task keeps the page's body only when it must read the references itself
+        page = PageRef(fetched.url, fetched.body if found is None else b"",
+                       fetched.headers.get("content-type"), fetched.final_url or fetched.url)
+        task = asyncio.ensure_future(self._capture(capture, page, version, found))
         self.tasks.add(task)
         task.add_done_callback(self._done)
         return item
 
-    async def _capture(self, capture: VersionCapture, fetched: Any,
+    async def _capture(self, capture: VersionCapture, page: PageRef,
                        version: int | tuple[str, int],
                        found: Sequence[tuple[str, str]] | None) -> None:
         try:
-            await capture.capture(version, fetched.body, fetched.headers.get("content-type"),
-                                  fetched.final_url or fetched.url, found)
+            await capture.capture(version, page.body, page.content_type, page.final_url, found)
         except StoreError as exc:   # the run reports the store's failure once, itself
-            logger.debug("requisites of %s not recorded: %s", fetched.url, exc)
+            logger.debug("requisites of %s not recorded: %s", page.url, exc)
         except asyncio.CancelledError:
-            logger.debug("requisites of %s not captured: the spider closed", fetched.url)
+            logger.debug("requisites of %s not captured: the spider closed", page.url)
         except Exception:   # never fails the page's check: the version is already recorded
-            logger.exception("capturing the requisites of %s failed", fetched.url)
+            logger.exception("capturing the requisites of %s failed", page.url)
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self.tasks.discard(task)
