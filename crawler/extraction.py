@@ -9,6 +9,7 @@ from pipeline.analyse import Profile, analyse_fetch
 from pipeline.documents.analyse import analyse_document
 from pipeline.identity import PreviousPage
 from pipeline.requisites import page_references
+from pipeline.stagetimes import laps
 from pipeline.types import Analysis, Fetched, Outcome, PageState
 from storage.codecs import compress
 from storage.keyframes import KEYFRAME_RATIO, keyframe
@@ -39,14 +40,18 @@ def analyse_in_worker(fetched: Fetched, profile: Profile, known: PageState | Non
     if (analysis.outcome is not Outcome.OK or analysis.extracted is None
             or (known is not None and analysis.extracted.text_sha256 == known.content_sha256)):
         return analysis
+    clock = laps()
     requisites = analysis.requisites
     if profile.requisites and requisites is None and not is_document(fetched):
         requisites = requisites_of(fetched)     # a known page whose text changed: read here
+        clock.lap("requisites")
     reference = known.body_sha256 if known is not None else None
     codec, payload = _compress_body(fetched.body, reference, store_url)
     text_codec, text_payload = compress(analysis.extracted.text.encode("utf-8"))
+    clock.lap("compression")
     return replace(analysis, compressed_body=payload, codec=codec, compressed_text=text_payload,
-                   text_codec=text_codec, requisites=requisites)
+                   text_codec=text_codec, timings=analysis.timings + tuple(clock.laps),
+                   requisites=requisites)
 
 
 def requisites_of(fetched: Fetched) -> tuple[tuple[str, str], ...]:

@@ -20,6 +20,7 @@ from scrapy.statscollectors import StatsCollector
 from crawler.context import SourceRun, source_run
 from crawler.extraction import analyse_in_worker, is_document
 from crawler.procpool import WorkerDied
+from pipeline.stagetimes import TOTALS
 from pipeline.types import Analysis, ChangeKind, Fetched, Outcome
 from profilewatch.errors import StoreError
 from storage.results import CheckInput, RecordOutcome
@@ -47,6 +48,7 @@ class AnalysePipeline:
 
     async def process_item(self, item: Fetched) -> PageResult:
         analysis = await self.analyse(item)
+        TOTALS.add(analysis.timings)    # empty unless stage timing is on (pipeline.stagetimes)
         if self.stats is not None:
             self.stats.inc_value(f"pipeline/analysed/{analysis.outcome.value}")
         return PageResult(item, analysis)

@@ -9,22 +9,28 @@ own pace. Here:
   coroutine (scrapy/scrapy#6802) only the first request waiting for a host's robots.txt receives
   the rules; the others receive ``None`` and are let through, so the first pages of a run ignored
   ``Disallow``;
-- :class:`PoliteDownloadHandler` (Scrapy's HTTP handler) waits for the host's turn right before
-  the request goes on the wire: starts to one host are at least the larger of the configured
-  ``delay`` and its ``Crawl-delay`` apart, across all crawlers of the process (:data:`GATE`).
-  Waiting at the wire, not earlier, matters: a wait taken before Scrapy's own slot queue is undone
-  when the queue releases requests in a burst.
+- :class:`PoliteDownloadHandler` (Scrapy's HTTP handler) holds the host's turn for each request
+  (:class:`HostGate`, one for all crawlers of the process: :data:`GATE`): with a ``delay`` (or a
+  ``Crawl-delay``), requests to one host go one at a time, each at least the larger of the two
+  after the previous one to that host *finished*, robots.txt included. No jitter.
+- :class:`crawler.hostqueue.HostTurnQueue` (the scheduler's queue) hands the downloader only
+  requests whose host's turn has come, the longest-waiting host first, so one host's backlog never
+  fills the run's global request slots while other hosts wait: a cycle over many hosts takes as
+  long as its busiest host's queue, whatever the order the pages are listed in.
 
-Per-host concurrency stays Scrapy's ``CONCURRENT_REQUESTS_PER_DOMAIN``. Retries after 429/503 and
-their ``Retry-After`` are another middleware's business; it may ask :func:`min_delay` for the floor
-this module keeps.
+Per-host concurrency without a delay stays Scrapy's ``CONCURRENT_REQUESTS_PER_DOMAIN``. Retries
+after 429/503 and their ``Retry-After`` are another middleware's business; it may ask
+:func:`min_delay` for the floor this module keeps.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import math
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 from scrapy import Request, signals
@@ -37,17 +43,23 @@ from twisted.internet.defer import Deferred
 
 logger = logging.getLogger(__name__)
 
+# The crawler setting holding the configured ``delay`` (Scrapy's own DOWNLOAD_DELAY stays 0: its
+# slots would add a second, jittered wait that holds a global request slot).
+DELAY_SETTING = "PROFILEWATCH_DELAY"
 # The longest Crawl-delay honoured, in seconds. A daily check of a few hundred pages on one host
 # must finish within the day: 500 pages x 60 s is 8 h 20 min. Larger values are capped (logged).
 MAX_CRAWL_DELAY = 60.0
 
 
 class HostGate:
-    """Takes turns per host: a request goes when the previous one to its host went ``delay`` ago.
+    """Takes turns per host: a request goes ``delay`` seconds after the previous one to its host
+    *finished* (its response, or its failure, came back), one at a time.
 
-    Turns are taken one at a time per host and measured from when the previous request actually
-    left (not from when it was scheduled to), so a late start, e.g. while the reactor thread was
-    busy extracting a page, never shortens the next gap.
+    Counting from the end of the previous exchange, not from when it was allowed to start, is what
+    makes the gap real on the wire: a request allowed at ``t`` may leave later (connection set-up,
+    a reactor busy extracting a page), and the next one, allowed at ``t + delay``, would then go
+    out less than ``delay`` after it. With the whole exchange inside the turn, two requests to one
+    host (robots.txt included) are always more than ``delay`` apart where the server sees them.
     """
 
     def __init__(self) -> None:
@@ -55,15 +67,44 @@ class HostGate:
         self._locks: dict[str, asyncio.Lock] = {}
         self.crawl_delays: dict[str, float] = {}
 
-    async def wait_turn(self, host: str, delay: float) -> float:
-        """Wait for ``host``'s turn; returns the seconds waited."""
+    def delay(self, host: str, configured: float) -> float:
+        """The least time between two requests to ``host``: ``configured`` or its Crawl-delay."""
+        return max(configured, self.crawl_delays.get(host, 0.0))
+
+    def next_turn(self, host: str, configured: float) -> float:
+        """When (``time.monotonic()``) a request to ``host`` may go next, if none is under way."""
+        last = self._last.get(host)
+        return -math.inf if last is None else last + self.delay(host, configured)
+
+    def busy(self, host: str) -> bool:
+        """Whether a request to ``host`` holds its turn (or waits for it)."""
+        lock = self._locks.get(host)
+        return lock is not None and lock.locked()
+
+    @contextlib.asynccontextmanager
+    async def turn(self, host: str, configured: float) -> AsyncIterator[float]:
+        """Hold ``host``'s turn for one request (yields the seconds waited for it)."""
+        if self.delay(host, configured) <= 0:      # no pace: no queue, only the end time
+            try:
+                yield 0.0
+            finally:
+                self._last[host] = time.monotonic()
+            return
         lock = self._locks.setdefault(host, asyncio.Lock())
         async with lock:
-            wait = self._last.get(host, -delay) + delay - time.monotonic()
+            # read the delay once the turn is ours: robots.txt may have set a Crawl-delay meanwhile
+            wait = self.next_turn(host, configured) - time.monotonic()
             if wait > 0:
                 await asyncio.sleep(wait)
-            self._last[host] = time.monotonic()
-        return max(wait, 0.0)
+            try:
+                yield max(wait, 0.0)
+            finally:
+                self._last[host] = time.monotonic()
+
+    async def wait_turn(self, host: str, delay: float) -> float:
+        """Take and release ``host``'s turn at once (a request that takes no time)."""
+        async with self.turn(host, delay) as waited:
+            return waited
 
 
 # One gate per process: every crawler of a run shares it.
@@ -72,25 +113,28 @@ GATE = HostGate()
 
 def min_delay(host: str, configured: float = 0.0) -> float:
     """The least time between two requests to ``host``: the configured delay or its Crawl-delay."""
-    return max(configured, GATE.crawl_delays.get(host.lower(), 0.0))
+    return GATE.delay(host.lower(), configured)
 
 
 class PoliteDownloadHandler(HTTP11DownloadHandler):
-    """Scrapy's HTTP(S) handler, waiting for the host's turn before each request is sent."""
+    """Scrapy's HTTP(S) handler: each request to a paced host holds the host's turn (waits for it,
+    then downloads) — see :class:`HostGate`. :class:`crawler.hostqueue.HostTurnQueue` releases
+    requests from the scheduler when their host's turn has come, so waits here are rare and short
+    (robots.txt's first page, two sources on one host)."""
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        self._delay = crawler.settings.getfloat("DOWNLOAD_DELAY")
+        self._delay = crawler.settings.getfloat(DELAY_SETTING)
         self._stats = crawler.stats
 
     async def download_request(self, request: Request) -> Response:
         host = (urlparse_cached(request).hostname or "").lower()
         # every request takes a turn (robots.txt too, before any Crawl-delay is known): the next
-        # request's wait counts from it
-        waited = await GATE.wait_turn(host, min_delay(host, self._delay))
-        if waited > 0 and self._stats is not None:
-            self._stats.inc_value("politeness/waited_ms", int(waited * 1000))
-        return await super().download_request(request)
+        # request's wait counts from its end
+        async with GATE.turn(host, self._delay) as waited:
+            if waited > 0 and self._stats is not None:
+                self._stats.inc_value("politeness/waited_ms", int(waited * 1000))
+            return await super().download_request(request)
 
 
 class RobotsErrorLine(logging.Filter):

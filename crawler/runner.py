@@ -9,7 +9,10 @@ writer records page results in batches, one transaction each, on the event loop
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import resource
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -21,6 +24,7 @@ from crawler.context import SOURCE_RUN, NoProgress, Progress, RunContext, Source
 from crawler.settings import build_settings
 from crawler.shutdown import RunStopper
 from crawler.spiders import spider_class
+from pipeline import stagetimes
 from pipeline.analyse import Profile
 from profilewatch.config import Config
 from profilewatch.errors import StoreError
@@ -60,11 +64,14 @@ def run_sources(config: Config, store: Store, request: RunRequest, *,
         process.crawl(crawler, source=source, context=context,
                       only_urls=request.pages_of(source.name), discover=request.discover)
     progress.start(context.total_pages)
+    cpu_before = _cpu_seconds()
     try:
         process.start(stop_after_crawl=True, install_signal_handlers=False)
     finally:
         stopper.uninstall()
         context.close()
+        if stagetimes.ENABLED:
+            _write_stage_times(_cpu_seconds() - cpu_before, context.total_pages)
         progress.finish()
         if context.fatal is None:
             for source, source_report in zip(request.sources, report.sources, strict=False):
@@ -85,3 +92,17 @@ def run_sources(config: Config, store: Store, request: RunRequest, *,
     if context.fatal is not None:
         raise context.fatal
     return report
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _write_stage_times(crawl_cpu: float, pages: int) -> None:
+    """Append this run's stage totals to the file :data:`pipeline.stagetimes.ENV` names: the
+    benchmark's breakdown (the main process's crawl CPU, and every stage's, workers included)."""
+    line = {"crawl_cpu": round(crawl_cpu, 6), "pages": pages,
+            "stages": stagetimes.TOTALS.as_json()}
+    with open(os.environ[stagetimes.ENV], "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(line) + "\n")

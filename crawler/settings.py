@@ -11,6 +11,7 @@ from scrapy.settings.default_settings import EXTENSIONS_BASE
 
 from crawler.documents import DOCUMENT_MAX_BYTES_SETTING
 from crawler.guard import TRUSTED_ORIGINS_SETTING, trusted_origins
+from crawler.politeness import DELAY_SETTING
 from crawler.requisites import REQUISITES_SETTING, RequisiteSettings
 from profilewatch.config import Config
 
@@ -31,7 +32,23 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.BoundedMetaRefreshMiddleware": 580,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,   # replaced by ↓ (backoff)
     "crawler.retry.BackoffRetryMiddleware": 550,
+    # only what a run uses (issue 18: each costs every request a call or two): no spider sets
+    # allowed_domains (crawler.guard decides which hosts are fetched), no HTTP auth, and nobody
+    # reads the downloader's byte counts (which serialise every request and response to count)
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
+    "scrapy.downloadermiddlewares.stats.DownloaderStats": None,
 }
+# No Referer headers to compute, no crawl depth (discovery has its own limits), no meta-copy check.
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
+}
+# Extensions a run never uses: left out of the base list (a ``None`` in EXTENSIONS still imports
+# the class). The remote-control one would also open an HTTP port and import aiohttp.
+UNUSED_EXTENSIONS = ("remote_control", "memusage", "memdebug", "feedexport", "spiderstate",
+                     "throttle", "logstats")
 # Every HTTP(S) request waits for its host's turn (configured delay, robots.txt Crawl-delay) across
 # all the sources of a run, right before it is sent (see crawler.politeness).
 DOWNLOAD_HANDLERS = {
@@ -61,8 +78,13 @@ def build_settings(config: Config, *, log_level: str = "WARNING") -> dict[str, A
         "ROBOTSTXT_OBEY": s.obey_robots,
         "CONCURRENT_REQUESTS": s.concurrency,
         "CONCURRENT_REQUESTS_PER_DOMAIN": s.per_domain_concurrency,
-        "DOWNLOAD_DELAY": s.delay,
-        "DOWNLOAD_DELAY_JITTER": 0.5,
+        # the pace is crawler.politeness's (no jitter, counted from the end of the previous request
+        # to the host) and the scheduler's queue releases a request on its host's turn; Scrapy's
+        # own slot delay would add a jittered second wait holding a global request slot
+        DELAY_SETTING: s.delay,
+        "DOWNLOAD_DELAY": 0,
+        "SCHEDULER_PRIORITY_QUEUE": "crawler.hostqueue.HostTurnQueue",
+        "CONCURRENT_REQUESTS_PER_IP": 0,
         "DOWNLOAD_TIMEOUT": s.timeout,
         "RETRY_ENABLED": s.retries > 0,
         "RETRY_TIMES": s.retries,
@@ -83,10 +105,9 @@ def build_settings(config: Config, *, log_level: str = "WARNING") -> dict[str, A
         "LOG_LEVEL": log_level,
         "LOG_ENABLED": True,
         "LOG_INSTALL_ROOT_HANDLER": False,   # profilewatch.logs owns the root handler
-        # Scrapy's remote-control extension opens an HTTP port; removed from the base list (a
-        # `None` in EXTENSIONS would still import it, and with it aiohttp: ~0.1 s and ~15 MB)
         "EXTENSIONS_BASE": {key: order for key, order in EXTENSIONS_BASE.items()
-                            if "remote_control" not in key},
+                            if not any(f".{name}." in key for name in UNUSED_EXTENSIONS)},
+        "SPIDER_MIDDLEWARES": SPIDER_MIDDLEWARES,
         "LOGSTATS_INTERVAL": 0,
         "ITEM_PIPELINES": ITEM_PIPELINES,
         "DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from pipeline.stagetimes import TOTALS, laps
 from pipeline.types import PageState
 from profilewatch.errors import StoreError
 from storage.results import CheckInput, RecordOutcome
@@ -63,8 +64,11 @@ class BatchWriter:
         if self.failure is not None:
             self._fail(items, self.failure)
             return
+        clock = laps()
         try:
             results = self.store.record_batch([c for c, _ in items], self.states, self.gone_after)
+            clock.lap("batch writer")
+            TOTALS.add(clock.laps)
         except StoreError as exc:
             self.failure = exc
             self._fail(items, exc)

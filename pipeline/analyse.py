@@ -55,6 +55,7 @@ from pipeline.normalize import normalize_text, normalize_title, strip_volatile
 from pipeline.requisites import document_references
 from pipeline.screen import looks_truncated, screen_page, screen_response
 from pipeline.sites import site_profile
+from pipeline.stagetimes import laps
 from pipeline.tables.page import in_main_text, prune_reading_tables
 from pipeline.types import Analysis, Extracted, Fetched, Outcome
 
@@ -96,6 +97,7 @@ def analyse_fetch(fetched: Fetched, profile: Profile, previous: PreviousPage | N
     ``previous`` is what the store knows of the page's last version (None: no version yet) and
     ``previous_text`` reads that version's text, for the not-the-page rule (stage 11).
     ``references``: read the page's requisites from the parsed tree (before stage 8 edits it)."""
+    clock = laps()   # per-stage CPU timers, off unless a benchmark asks (pipeline.stagetimes)
     # 1. transport
     if fetched.error is not None:
         return _failed(fetched.error, fetched)
@@ -111,6 +113,7 @@ def analyse_fetch(fetched: Fetched, profile: Profile, previous: PreviousPage | N
     if rejected:
         return _failed(rejected, fetched)
     digest = body_sha256(fetched.body)
+    clock.lap("screen+body hash")
     # 4. decode
     try:
         decoded = decode_body(fetched.body, content_type)
@@ -119,19 +122,24 @@ def analyse_fetch(fetched: Fetched, profile: Profile, previous: PreviousPage | N
     # 5. truncation
     if looks_truncated(decoded.text):
         return _failed("truncated body", fetched, body_sha256=digest, encoding=decoded.encoding)
+    clock.lap("decode")
     # 6. parse
     try:
         tree = parse_html(decoded.text)
     except ExtractionError as exc:
         return _failed(str(exc), fetched, body_sha256=digest, encoding=decoded.encoding)
+    clock.lap("parse")
     final_url = fetched.final_url or fetched.url
     requisites = (tuple((r.url, r.kind) for r in document_references(tree, final_url))
                   if references else None)
+    clock.lap("requisites")
     # 7. metadata
     site = site_profile(profile.site)
     title = normalize_title(extract_title(tree))
     language = extract_language(tree)
+    clock.lap("metadata")
     declared = site.declared_date(tree)
+    clock.lap("date reading")
     hints = dict(fetched.hints)
     if profile.organisation:
         hints.setdefault("organisation", profile.organisation)
@@ -140,22 +148,28 @@ def analyse_fetch(fetched: Fetched, profile: Profile, previous: PreviousPage | N
     for key, value in (("h1", h1), ("site_name", extract_site_name(tree))):
         if value:
             metadata.setdefault(key, value)
+    clock.lap("metadata")
     identity = read_identity(tree, final_url, title, h1, language)
     signals = read_signals(tree, final_url, title, h1)
+    clock.lap("identity")
     # 8. prune
     ignores = _compiled(profile.ignores)
     root, tables = prune_reading_tables(tree, ignores)     # prune_boilerplate, tables read around it
+    clock.lap("pruning")
     # 9. main text
     raw_text, headings = extract_main_text(root)
+    clock.lap("trafilatura")
     # 10. text clean-up
     for ignore in ignores:
         raw_text = ignore.apply_to_text(raw_text)
     text = normalize_text(strip_volatile(strip_declared_lines(raw_text)))
+    clock.lap("normalisation")
     # 11. page screen
     reason = screen_page(decoded.text, title, text) or site.no_content_reason(text)
     if reason is None or reason == "no main text":
         kind = page_kind(signals, text)
         reason = judge_page(fetched.url, identity, kind, text, previous, previous_text) or reason
+    clock.lap("page screen")
     if reason:
         return _failed(reason, fetched, body_sha256=digest, encoding=decoded.encoding)
     # 12. fingerprint
@@ -169,5 +183,6 @@ def analyse_fetch(fetched: Fetched, profile: Profile, previous: PreviousPage | N
         metadata=metadata,
         tables=in_main_text(tables, text),
     )
+    clock.lap("fingerprint")
     return Analysis(Outcome.OK, extracted=extracted, body_sha256=digest, content_type=content_type,
-                    encoding=decoded.encoding, requisites=requisites)
+                    encoding=decoded.encoding, timings=tuple(clock.laps), requisites=requisites)

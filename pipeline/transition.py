@@ -40,6 +40,7 @@ from datetime import datetime
 from typing import Any
 
 from pipeline.diff import diff_texts, summarize_diff
+from pipeline.stagetimes import TOTALS, laps
 from pipeline.tables import Table, diff_tables
 from pipeline.types import Analysis, ChangeKind, Extracted, Outcome, PageState
 
@@ -173,8 +174,11 @@ def _event(kind: ChangeKind, before: PageState, after: PageState, version: NewVe
         assert version is not None
         if previous_text is None:
             raise ValueError("a content change needs the previous text")
+        clock = laps()
         diff = diff_texts(previous_text, version.extracted.text,
                           frozenset(before.headings) | frozenset(after.headings))
+        clock.lap("diff")
+        TOTALS.add(clock.laps)
         added, removed = diff.lines_added, diff.lines_removed
         summary = summarize_diff(diff)
         details = {"sections": [{"section": s, "lines": n} for s, n in diff.sections()]}

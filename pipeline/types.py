@@ -105,6 +105,7 @@ class Analysis:
     # a new page's requisites, (URL, kind) stylesheets first (pipeline.requisites), read from the
     # tree the analysis parsed; None when not read (requisites off, or a known page)
     requisites: tuple[tuple[str, str], ...] | None = None
+    timings: tuple[tuple[str, float], ...] = ()   # per-stage CPU seconds (pipeline.stagetimes)
 
 
 @dataclass(frozen=True, slots=True)

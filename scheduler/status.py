@@ -90,7 +90,7 @@ def source_statuses(config: Config, store: Store | None, now: datetime | None = 
     """The status of every configured source (``store`` None: no database yet, nothing ran)."""
     now = now or datetime.now(UTC)
     stored = {r.source: r for r in store.source_runs()} if store is not None else {}
-    pages = store.pages() if store is not None else []
+    pages = store.failing_pages() if store is not None else []   # the failing ones only
     out = []
     for source in config.sources:
         runs = stored.get(source.name)

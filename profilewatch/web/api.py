@@ -53,16 +53,25 @@ def _next_url(request: Request, **changes: int) -> str:
     return f"{base_url(request)}{request.url.path}?{urlencode(params)}"
 
 
-def paginated(request: Request, items: list[Any]) -> Response:
-    """One page of ``items`` by ``limit``/``offset``."""
+def _window(request: Request) -> tuple[int, int]:
+    """``(offset, limit)`` of the request."""
     limit = int_param(request.query_params.get("limit"), "limit", minimum=1, maximum=MAX_LIMIT,
                       default=DEFAULT_LIMIT)
     offset = int_param(request.query_params.get("offset"), "offset", default=0)
     assert limit is not None and offset is not None
-    chunk = items[offset:offset + limit]
-    next_url = _next_url(request, offset=offset + limit) if offset + limit < len(items) else None
+    return offset, limit
+
+
+def paginated(request: Request, items: list[Any]) -> Response:
+    """One page of ``items`` by ``limit``/``offset``."""
+    offset, limit = _window(request)
+    return _screen(request, items[offset:offset + limit], len(items), offset, limit)
+
+
+def _screen(request: Request, chunk: list[Any], total: int, offset: int, limit: int) -> Response:
+    next_url = _next_url(request, offset=offset + limit) if offset + limit < total else None
     headers = {"Link": f'<{next_url}>; rel="next"'} if next_url else None
-    return json_response(request, {"items": chunk, "total": len(items), "offset": offset,
+    return json_response(request, {"items": chunk, "total": total, "offset": offset,
                                    "limit": limit, "next": next_url}, headers)
 
 
@@ -78,12 +87,14 @@ def sources(request: Request) -> Response:
 def pages(request: Request) -> Response:
     archive = _archive(request)
     base = base_url(request)
-    latest = archive.latest()
+    offset, limit = _window(request)
+    # one screen read from the store, not every page (100,000 pages: see docs/scaling.md)
+    found, total = archive.store.page_list(request.query_params.get("source") or None,
+                                           offset=offset, limit=limit)
     items = []
-    for page in archive.store.pages(request.query_params.get("source") or None):
-        version = latest.get(page.url)
+    for page, title in found:
         items.append({
-            "url": page.url, "source": page.source, "title": version.title if version else None,
+            "url": page.url, "source": page.source, "title": title,
             "status": page_status(page), "versions": page.versions,
             "last_change_at": iso(page.last_change_at), "last_checked_at": iso(page.last_checked_at),
             "last_ok_at": iso(page.last_ok_at), "failing_since": iso(page.failing_since),
@@ -94,7 +105,7 @@ def pages(request: Request) -> Response:
                       "timemap": f"{base}/timemap/link/{page.url}",
                       "timegate": f"{base}/timegate/{page.url}",
                       "ui": f"{base}/page?{urlencode({'url': page.url})}"}})
-    return paginated(request, items)
+    return _screen(request, items, total, offset, limit)
 
 
 def versions(request: Request) -> Response:

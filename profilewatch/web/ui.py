@@ -86,18 +86,12 @@ def page_list(request: Request) -> Response:
     source = params.get("source") or None
     needle = (params.get("q") or "").strip().casefold()
     offset = int_param(params.get("offset"), "offset", default=0) or 0
-    latest = archive.latest()
-    rows = []
-    for page in archive.store.pages(source):
-        version = latest.get(page.url)
-        title = version.title if version else None
-        if needle and needle not in page.url.casefold() and needle not in (title or "").casefold():
-            continue
-        rows.append({"page": page, "title": title, "status": page_status(page)})
+    # one screen read from the store, not every page (100,000 pages: see docs/scaling.md)
+    found, total = archive.store.page_list(source, needle, offset, PAGE_SIZE)
+    shown = [{"page": page, "title": title, "status": page_status(page)} for page, title in found]
     sources = [s["name"] for s in archive.store.sources()]
-    shown = rows[offset:offset + PAGE_SIZE]
     more = {k: v for k, v in params.items() if k != "offset"}
-    return render(request, "pages.html", rows=shown, total=len(rows), offset=offset,
+    return render(request, "pages.html", rows=shown, total=total, offset=offset,
                   page_size=PAGE_SIZE, sources=sources, source=source, q=params.get("q") or "",
                   prev_query=urlencode({**more, "offset": max(offset - PAGE_SIZE, 0)}),
                   next_query=urlencode({**more, "offset": offset + PAGE_SIZE}))
@@ -114,7 +108,7 @@ def page_timeline(request: Request) -> Response:
     entries += [TimelineEntry(v.fetched_at, "capture", v, None) for v in versions
                 if v.version not in covered]
     entries.sort(key=lambda entry: (entry.at, entry.event.id if entry.event else 0), reverse=True)
-    page = next((p for p in archive.store.pages() if p.url == url), None)
+    page = archive.store.page_info(url)     # one page, not the whole list
     return render(request, "page.html", url=url, versions=versions, entries=entries, page=page,
                   status=page_status(page) if page else "unchecked",
                   title=versions[-1].title if versions else None,

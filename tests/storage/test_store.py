@@ -247,3 +247,24 @@ def test_an_older_store_is_migrated_on_first_use(db_url: str) -> None:
             assert compare_metadata(context, Base.metadata) == []
     finally:
         store.close()
+
+
+def test_the_page_list_reads_one_screen(peer: Store) -> None:
+    """The web UI's page list: one screen from an offset, the total, the latest title, and a
+    casefolded filter on URL or title."""
+    html = samples.load_sample("unesco-profile")
+    urls = [f"https://education-profiles.org/p{n}" for n in range(5)]
+    for n, url in enumerate(urls):
+        peer.record(check(url, html.replace("Azerbaijan | Technology", f"Écoles {n}"), T0))
+    peer.record(check(urls[1], samples.edit_text(html, 1).replace("Azerbaijan | Technology",
+                                                                  "ÉCOLES X"), T0 + timedelta(days=1)))
+    screen, total = peer.page_list(limit=2, offset=2)          # the configured URL comes first
+    assert total == 6 and [page.url for page, _ in screen] == urls[1:3]
+    assert screen[0][0].versions == 2 and "ÉCOLES X" in (screen[0][1] or "")
+    assert screen[1][0].versions == 1 and "Écoles 2" in (screen[1][1] or "")
+    found, total = peer.page_list(needle="écoles x")            # the latest title only
+    assert total == 1 and [page.url for page, _ in found] == [urls[1]]
+    found, total = peer.page_list(needle="/p4", source="peer")
+    assert total == 1 and found[0][0].url == urls[4]
+    assert peer.page_list(source="other") == ([], 0)
+    assert peer.page_list(offset=10) == ([], 6)

@@ -401,9 +401,8 @@ BEHAVIOURS: dict[str, Behaviour] = {
 
 
 def assert_paced(times: list[float], delay: float) -> None:
-    """Requests to one host (their ``Seen.at``) started ``delay`` apart. Measured where they
-    arrive: connection set-up and a reactor busy extracting a page shift single arrivals by some
-    tens of milliseconds."""
+    """Requests to one host (their ``Seen.at``) arrived at least ``delay`` apart: a host's turn
+    counts from the end of its previous request (crawler.politeness), so this holds where the
+    server sees them, robots.txt included."""
     spaced = [b - a for a, b in pairwise(times)]
-    assert min(spaced) >= delay * 0.5, spaced
-    assert sum(spaced) / len(spaced) >= delay * 0.95, spaced
+    assert min(spaced) >= delay, spaced

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Iterator
 
 import pytest
 
@@ -68,3 +69,36 @@ def test_an_unreachable_host_is_one_warning_line_and_a_failed_check(cli: Cli) ->
         assert [c["reason"] for c in store.checks(url)] == ["connection refused"]
     finally:
         store.close()
+
+
+@pytest.fixture(scope="module")
+def two_hosts() -> Iterator[list[MockServer]]:
+    servers = [MockServer(host).start() for host in ("127.0.0.2", "127.0.0.3")]
+    yield servers
+    for server in servers:
+        server.stop()
+
+
+@pytest.mark.slow
+def test_hosts_take_turns_whatever_the_listing_order(two_hosts: list[MockServer], cli: Cli) -> None:
+    """Listed site by site with fewer request slots than pages of a host, the second host does not
+    wait for the first one's queue: requests interleave, and each host keeps its pace."""
+    delay, pages = 0.2, 5
+    for server in two_hosts:
+        server.reset()
+        for n in range(pages):
+            server.sample(f"/p{n}", "ngo-news")
+    first, second = two_hosts
+    urls = [server.url + f"/p{n}" for server in two_hosts for n in range(pages)]
+    cli.write_config(f"[settings]\ndelay = {delay}\nretries = 0\ntimeout = 5\nconcurrency = 2\n"
+                     "per_domain_concurrency = 1\nrequisites = false\n"   # pages only
+                     + source_toml("two", urls))
+    assert cli("run").code == 0
+    arrivals = sorted([(r.at, "first", r.path) for r in first.requests]
+                      + [(r.at, "second", r.path) for r in second.requests])
+    assert len(arrivals) == 2 * (pages + 1)                  # robots.txt and the pages of each
+    hosts = [host for _, host, path in arrivals if path != "/robots.txt"]
+    # the second host's first page arrives before the first host's third: both queues move at once
+    assert hosts.index("second") < [i for i, h in enumerate(hosts) if h == "first"][2], arrivals
+    for server in two_hosts:
+        assert_paced([r.at for r in server.requests], delay)

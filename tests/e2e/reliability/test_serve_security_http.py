@@ -323,8 +323,8 @@ def test_no_stack_traces_reach_clients(served: Served, monkeypatch: pytest.Monke
     def explode(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError(secret_detail)
 
-    for name in ("pages", "history", "sources", "latest_versions", "runs", "delivery", "events",
-                 "window_events"):
+    for name in ("pages", "page_list", "page_info", "history", "sources", "latest_versions", "runs",
+                 "delivery", "events", "window_events"):
         monkeypatch.setattr(served.store, name, explode)
     url = quote(served.xss, safe="")
     with TestClient(served.app(), raise_server_exceptions=False) as serve_client:

@@ -120,7 +120,8 @@ def test_unexpected_errors_show_no_traceback(web_archive: WebArchive,
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr(app.state.archive, "latest", broken)
+    monkeypatch.setattr(app.state.archive, "latest", broken)            # the API's page list
+    monkeypatch.setattr(app.state.archive.store, "page_list", broken)   # the UI's, one screen
     with TestClient(app, raise_server_exceptions=False) as failing:
         for path, expected in (("/", "Internal error (see the server log).\n"),
                                ("/api/pages", '{"error":"internal error (see the server log)"}')):
