@@ -8,6 +8,7 @@ from dataclasses import replace
 from pipeline.analyse import Profile, analyse_fetch
 from pipeline.documents.analyse import analyse_document
 from pipeline.identity import PreviousPage
+from pipeline.requisites import page_references
 from pipeline.stagetimes import laps
 from pipeline.types import Analysis, Fetched, Outcome, PageState
 from storage.codecs import compress
@@ -33,17 +34,30 @@ def analyse_in_worker(fetched: Fetched, profile: Profile, known: PageState | Non
     else:
         previous = None if known is None or known.version is None else PreviousPage(
             known.version_final_url, known.title, known.version_h1, known.version_language)
-        analysis = analyse_fetch(fetched, profile, previous, previous_text)
+        # a new page makes a version: its requisites are read from the tree being parsed anyway
+        analysis = analyse_fetch(fetched, profile, previous, previous_text,
+                                 references=profile.requisites and previous is None)
     if (analysis.outcome is not Outcome.OK or analysis.extracted is None
             or (known is not None and analysis.extracted.text_sha256 == known.content_sha256)):
         return analysis
     clock = laps()
+    requisites = analysis.requisites
+    if profile.requisites and requisites is None and not is_document(fetched):
+        requisites = requisites_of(fetched)     # a known page whose text changed: read here
+        clock.lap("requisites")
     reference = known.body_sha256 if known is not None else None
     codec, payload = _compress_body(fetched.body, reference, store_url)
     text_codec, text_payload = compress(analysis.extracted.text.encode("utf-8"))
     clock.lap("compression")
     return replace(analysis, compressed_body=payload, codec=codec, compressed_text=text_payload,
-                   text_codec=text_codec, timings=analysis.timings + tuple(clock.laps))
+                   text_codec=text_codec, timings=analysis.timings + tuple(clock.laps),
+                   requisites=requisites)
+
+
+def requisites_of(fetched: Fetched) -> tuple[tuple[str, str], ...]:
+    """A page's requisites, (URL, kind), read from its body."""
+    return tuple((r.url, r.kind) for r in page_references(
+        fetched.body, fetched.headers.get("content-type"), fetched.final_url or fetched.url))
 
 
 def is_document(fetched: Fetched) -> bool:

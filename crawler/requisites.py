@@ -25,19 +25,21 @@ import asyncio
 import hashlib
 import logging
 import weakref
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 
 from crawler.context import SourceRun, source_run
 from crawler.failures import exception_reason
 from crawler.guard import source_policy
-from pipeline.addresses import hop_refusal
+from pipeline.addresses import HostPolicy, hop_refusal
 from pipeline.requisites import (
     FONT,
     STYLESHEET,
@@ -49,7 +51,7 @@ from pipeline.requisites import (
 )
 from pipeline.types import ChangeKind
 from profilewatch.errors import StoreError
-from storage.requisites import KnownRequisite, RequisiteFetch, RequisiteStore
+from storage.requisites import KnownRequisite, RequisiteFetch, RequisiteStore, VersionList
 
 logger = logging.getLogger(__name__)
 
@@ -62,16 +64,77 @@ ACCEPT = {STYLESHEET: "text/css,*/*;q=0.1",
 ACCEPT_IMAGE = "image/avif,image/webp,image/png,image/svg+xml,image/*;q=0.8,*/*;q=0.5"
 OVER_BUDGET = "over the version's requisites_max_bytes"
 HTML_TYPES = frozenset({None, "text/html", "application/xhtml+xml"})
+# Requisite captures wait at most this long for others to share their transaction.
+MAX_WAIT = 0.05
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Captured:
-    """A requisite fetched (or refused, or failed) in this run."""
+    """A requisite fetched (or refused, or failed) in this run: ``fetch`` is what gets stored
+    (a row of ``requisite_captures``, written with the run's next batch)."""
 
-    capture_id: int
+    fetch: RequisiteFetch
     size: int
     ok: bool
     children: list[Reference] = field(default_factory=list)
+    capture_id: int | None = None       # once written
+
+
+class Recorder:
+    """Requisite captures and version lists, written in batches: everything queued within
+    :data:`MAX_WAIT` seconds goes in one transaction (a transaction per requisite cost more than
+    fetching it). A version's list is queued after its captures, so it is written with or after
+    them."""
+
+    def __init__(self, store: RequisiteStore) -> None:
+        self.store = store
+        self.captures: list[tuple[Captured, int | None]] = []
+        self.lists: list[tuple[int | tuple[str, int], list[Captured]]] = []
+        self.waiting: asyncio.Future[None] | None = None
+        self.timer: asyncio.TimerHandle | None = None
+
+    def add(self, captured: Captured, run_id: int | None) -> None:
+        self.captures.append((captured, run_id))
+        self._schedule()
+
+    def link(self, version: int | tuple[str, int], captured: list[Captured]) -> asyncio.Future[None]:
+        """Queue a version's list; the future resolves once it is committed."""
+        self.lists.append((version, list(captured)))
+        return self._schedule()
+
+    def _schedule(self) -> asyncio.Future[None]:
+        loop = asyncio.get_running_loop()
+        if self.waiting is None:
+            self.waiting = loop.create_future()
+        if self.timer is None:
+            self.timer = loop.call_later(MAX_WAIT, self.flush)
+        return self.waiting
+
+    def flush(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        captures, self.captures = self.captures, []
+        lists, self.lists = self.lists, []
+        waiting, self.waiting = self.waiting, None
+        members: list[VersionList] = [
+            (version, [c.fetch if c.capture_id is None else c.capture_id for c in listed])
+            for version, listed in lists]
+        try:
+            ids = self.store.save_batch([(c.fetch, run_id) for c, run_id in captures], members)
+            for (captured, _), capture_id in zip(captures, ids, strict=True):
+                captured.capture_id = capture_id
+                if captured.fetch.body is not None:     # stored: the run keeps no bytes
+                    captured.fetch = replace(captured.fetch, body=None)
+        except Exception as exc:
+            if waiting is not None and not waiting.done():
+                waiting.set_exception(exc)
+                waiting.exception()     # retrieved: the captures waiting on it log it
+            if not isinstance(exc, StoreError):
+                logger.exception("recording %d requisite captures failed", len(captures))
+            return
+        if waiting is not None and not waiting.done():
+            waiting.set_result(None)
 
 
 class RunRequisites:
@@ -79,11 +142,12 @@ class RunRequisites:
 
     def __init__(self, store: Any) -> None:
         self.store = RequisiteStore(store)
+        self.recorder = Recorder(self.store)
         self.captured: dict[str, Captured] = {}
         self.inflight: dict[str, asyncio.Future[Captured]] = {}
         # what a stylesheet references, by (content digest, URL without its query): one sheet
         # served under many cache-busting URLs (style.css?v=…) is tokenized once per run
-        self.children: dict[tuple[str, str], list[Reference]] = {}
+        self.children: dict[tuple[str, str], asyncio.Future[list[Reference]]] = {}
 
 
 _RUNS: weakref.WeakKeyDictionary[Any, RunRequisites] = weakref.WeakKeyDictionary()
@@ -105,16 +169,16 @@ def _header(response: Response, name: bytes) -> str | None:
 class VersionCapture:
     """The requisites of one new version."""
 
-    def __init__(self, crawler: Crawler, run: RunRequisites, source: Any, run_id: int | None,
-                 settings: Any) -> None:
+    def __init__(self, crawler: Crawler, run: RunRequisites, policy: HostPolicy,
+                 run_id: int | None, settings: Any) -> None:
         self.crawler = crawler
         self.run = run
-        self.policy = source_policy(source)
+        self.policy = policy
         self.run_id = run_id
         self.budget = int(settings.requisites_max_bytes)
         self.file_cap = int(settings.requisite_max_bytes)
         self.used = 0
-        self.linked: list[int] = []
+        self.linked: list[Captured] = []
 
     def stopping(self) -> bool:
         """The run is stopping (SIGTERM, a store failure): no new requisite is fetched."""
@@ -125,11 +189,16 @@ class VersionCapture:
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value(f"requisites/{key}")
 
-    async def capture(self, page: tuple[str, int], body: bytes, content_type: str | None,
-                      final_url: str) -> None:
-        # in a thread: <style> blocks and style="" attributes are tokenized too
-        level = await asyncio.get_running_loop().run_in_executor(
-            None, page_references, body, content_type, final_url)
+    async def capture(self, version: int | tuple[str, int], body: bytes,
+                      content_type: str | None, final_url: str,
+                      found: Sequence[tuple[str, str]] | None = None) -> None:
+        """``found``: the page's references as the extraction worker read them (None: read them
+        here, in a thread — a version made by a metadata change only)."""
+        if found is not None:
+            level = [Reference(url, kind) for url, kind in found]
+        else:   # in a thread: <style> blocks and style="" attributes are tokenized too
+            level = await asyncio.get_running_loop().run_in_executor(
+                None, page_references, body, content_type, final_url)
         seen = {r.url for r in level}
         for _ in range(MAX_IMPORT_DEPTH + 1):
             if not level or self.stopping():
@@ -144,13 +213,13 @@ class VersionCapture:
                     captured = self._record(RequisiteFetch(reference.url, _now(),
                                                            reason=OVER_BUDGET), shared=False)
                 self.used += captured.size if captured.ok else 0
-                self.linked.append(captured.capture_id)
+                self.linked.append(captured)
                 for child in captured.children:
                     if child.url not in seen:
                         seen.add(child.url)
                         following.append(child)
             level = following
-        self.run.store.save([], self.run_id, page, self.linked)
+        await self.run.recorder.link(version, self.linked)
 
     async def _one(self, reference: Reference, known: KnownRequisite | None) -> Captured:
         done = self.run.captured.get(reference.url)
@@ -181,9 +250,8 @@ class VersionCapture:
 
     def _record(self, fetch: RequisiteFetch, children: list[Reference] | None = None,
                 shared: bool = True) -> Captured:
-        ids = self.run.store.save([fetch], self.run_id, None, ())
-        captured = Captured(ids[fetch.url], fetch.size or 0, fetch.sha256 is not None,
-                            children or [])
+        captured = Captured(fetch, fetch.size or 0, fetch.sha256 is not None, children or [])
+        self.run.recorder.add(captured, self.run_id)
         if shared:
             self.run.captured[fetch.url] = captured
         if fetch.sha256 is None:
@@ -248,17 +316,24 @@ class VersionCapture:
         """What a stylesheet references, read in a thread: tokenizing a large sheet takes a
         second or more, which the reactor must not wait for."""
         key = (sha256, urlsplit(url)._replace(query="", fragment="").geturl())
-        if key in self.run.children:
-            return self.run.children[key]
-        if body is None:
-            body = self.run.store.content(sha256)
+        known = self.run.children.get(key)
+        if known is not None:       # read (or being read) for another URL of the same sheet
+            return await asyncio.shield(known)
         loop = asyncio.get_running_loop()
+        future: asyncio.Future[list[Reference]] = loop.create_future()
+        self.run.children[key] = future
+        found: list[Reference] = []
         try:
+            if body is None:
+                body = self.run.store.content(sha256)
             found = await loop.run_in_executor(None, stylesheet_references, body, content_type, url)
+        except StoreError:
+            self.run.children.pop(key, None)
+            future.set_result([])
+            raise
         except Exception:   # a stylesheet the tokenizer cannot read has no requisites
             logger.warning("cannot read the stylesheet %s", url, exc_info=True)
-            found = []
-        self.run.children[key] = found
+        future.set_result(found)
         return found
 
     async def _download(self, request: Request) -> Response:
@@ -297,20 +372,39 @@ class RequisiteSettings:
 REQUISITES_SETTING = "PROFILEWATCH_REQUISITES"
 
 
+@dataclass(frozen=True, slots=True)
+class PageRef:
+    """What a capture needs of its page."""
+
+    url: str
+    body: bytes
+    content_type: str | None
+    final_url: str
+
+
 class RequisitesPipeline:
-    """PageResult → the same, after the requisites of a new version are captured."""
+    """PageResult → the same, at once; the requisites of a new version are captured beside it.
+
+    The capture runs as a task of its own: the page's item does not wait for it (an item holds a
+    slot of Scrapy's scraper, and pages waiting there for their stylesheets would keep the next
+    pages from being fetched). The spider stays open until every capture has ended
+    (``spider_idle``), and a capture still running when the spider closes is cancelled."""
 
     def __init__(self, crawler: Crawler, run: SourceRun, settings: RequisiteSettings) -> None:
         self.crawler = crawler
         self.run = run
         self.settings = settings
+        self.policy = source_policy(run.source)      # once per source: it reads every URL
+        self.tasks: set[asyncio.Task[None]] = set()
+        crawler.signals.connect(self._idle, signal=signals.spider_idle)
+        crawler.signals.connect(self._closed, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RequisitesPipeline:
         values = crawler.settings.getdict(REQUISITES_SETTING)
         return cls(crawler, source_run(crawler), RequisiteSettings(**values))
 
-    async def process_item(self, item: Any) -> Any:
+    def process_item(self, item: Any) -> Any:
         outcome = getattr(item, "outcome", None)
         if outcome is None or outcome.kind not in VERSION_KINDS or outcome.version is None:
             return item
@@ -320,16 +414,51 @@ class RequisitesPipeline:
         fetched = item.fetched
         if media_type(fetched.headers.get("content-type")) not in HTML_TYPES:
             return item     # a linked document (PDF …) has no requisites
-        capture = VersionCapture(self.crawler, run_requisites(context), self.run.source,
+        capture = VersionCapture(self.crawler, run_requisites(context), self.policy,
                                  self.run.report.run_id, self.settings)
         if capture.stopping():
             return item
-        try:
-            await capture.capture((fetched.url, outcome.version), fetched.body,
-                                  fetched.headers.get("content-type"),
-                                  fetched.final_url or fetched.url)
-        except StoreError as exc:   # the run reports the store's failure once, itself
-            logger.debug("requisites of %s not recorded: %s", fetched.url, exc)
-        except Exception:   # never fails the page's check: the version is already recorded
-            logger.exception("capturing the requisites of %s failed", fetched.url)
+        state = context.writer.states.get(fetched.url)
+        version: int | tuple[str, int] = (fetched.url, outcome.version)
+        if state is not None and state.version == outcome.version and state.version_id:
+            version = state.version_id      # the row the record step just wrote
+        found = item.analysis.requisites
+        # the task keeps the page's body only when it must read the references itself
+        page = PageRef(fetched.url, fetched.body if found is None else b"",
+                       fetched.headers.get("content-type"), fetched.final_url or fetched.url)
+        task = asyncio.ensure_future(self._capture(capture, page, version, found))
+        self.tasks.add(task)
+        task.add_done_callback(self._done)
         return item
+
+    async def _capture(self, capture: VersionCapture, page: PageRef,
+                       version: int | tuple[str, int],
+                       found: Sequence[tuple[str, str]] | None) -> None:
+        try:
+            await capture.capture(version, page.body, page.content_type, page.final_url, found)
+        except StoreError as exc:   # the run reports the store's failure once, itself
+            logger.debug("requisites of %s not recorded: %s", page.url, exc)
+        except asyncio.CancelledError:
+            logger.debug("requisites of %s not captured: the spider closed", page.url)
+        except Exception:   # never fails the page's check: the version is already recorded
+            logger.exception("capturing the requisites of %s failed", page.url)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self.tasks.discard(task)
+        if not self.tasks:      # the engine may be waiting for the last capture: look again now
+            slot = getattr(self.crawler.engine, "_slot", None)
+            nextcall = getattr(slot, "nextcall", None)
+            if nextcall is not None:
+                nextcall.schedule()
+
+    def _idle(self, spider: Any) -> None:
+        if self.tasks:
+            raise DontCloseSpider("requisites are still being captured")
+
+    def _closed(self, spider: Any, reason: str) -> None:
+        for task in list(self.tasks):
+            task.cancel()
+        try:        # what the captures of this spider queued (the loop may not run again)
+            run_requisites(self.run.context).recorder.flush()
+        except Exception:
+            logger.debug("requisite captures not recorded at close", exc_info=True)

@@ -50,7 +50,8 @@ def run_sources(config: Config, store: Store, request: RunRequest, *,
         report.sources.append(source_report)
         crawler = process.create_crawler(spider_class(source.spider))
         profile = Profile(site=source.spider, ignores=source.ignore,
-                          organisation=source.organisation)
+                          organisation=source.organisation,
+                          requisites=config.settings.requisites)
         # the item pipelines read it in from_crawler (crawler.context.source_run)
         crawler.settings.set(SOURCE_RUN, SourceRun(source, source_report, profile, context),
                              priority="cmdline")

@@ -52,6 +52,7 @@ from pipeline.identity import PreviousPage, judge_page, read_identity
 from pipeline.ignore import IgnoreFilter, compile_ignores
 from pipeline.interstitial import page_kind, read_signals
 from pipeline.normalize import normalize_text, normalize_title, strip_volatile
+from pipeline.requisites import document_references
 from pipeline.screen import looks_truncated, screen_page, screen_response
 from pipeline.sites import site_profile
 from pipeline.stagetimes import laps
@@ -71,6 +72,7 @@ class Profile:
     ignores: tuple[str, ...] = ()
     organisation: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    requisites: bool = False        # the run captures page requisites (issue 14)
 
 
 @lru_cache(maxsize=256)
@@ -88,11 +90,13 @@ def _no_text() -> str | None:
 
 
 def analyse_fetch(fetched: Fetched, profile: Profile, previous: PreviousPage | None = None,
-                  previous_text: Callable[[], str | None] = _no_text) -> Analysis:
+                  previous_text: Callable[[], str | None] = _no_text, *,
+                  references: bool = False) -> Analysis:
     """Run stages 1-12 of the module docstring on one fetch.
 
     ``previous`` is what the store knows of the page's last version (None: no version yet) and
-    ``previous_text`` reads that version's text, for the not-the-page rule (stage 11)."""
+    ``previous_text`` reads that version's text, for the not-the-page rule (stage 11).
+    ``references``: read the page's requisites from the parsed tree (before stage 8 edits it)."""
     clock = laps()   # per-stage CPU timers, off unless a benchmark asks (pipeline.stagetimes)
     # 1. transport
     if fetched.error is not None:
@@ -125,6 +129,10 @@ def analyse_fetch(fetched: Fetched, profile: Profile, previous: PreviousPage | N
     except ExtractionError as exc:
         return _failed(str(exc), fetched, body_sha256=digest, encoding=decoded.encoding)
     clock.lap("parse")
+    final_url = fetched.final_url or fetched.url
+    requisites = (tuple((r.url, r.kind) for r in document_references(tree, final_url))
+                  if references else None)
+    clock.lap("requisites")
     # 7. metadata
     site = site_profile(profile.site)
     title = normalize_title(extract_title(tree))
@@ -141,7 +149,6 @@ def analyse_fetch(fetched: Fetched, profile: Profile, previous: PreviousPage | N
         if value:
             metadata.setdefault(key, value)
     clock.lap("metadata")
-    final_url = fetched.final_url or fetched.url
     identity = read_identity(tree, final_url, title, h1, language)
     signals = read_signals(tree, final_url, title, h1)
     clock.lap("identity")
@@ -178,4 +185,4 @@ def analyse_fetch(fetched: Fetched, profile: Profile, previous: PreviousPage | N
     )
     clock.lap("fingerprint")
     return Analysis(Outcome.OK, extracted=extracted, body_sha256=digest, content_type=content_type,
-                    encoding=decoded.encoding, timings=tuple(clock.laps))
+                    encoding=decoded.encoding, timings=tuple(clock.laps), requisites=requisites)

@@ -17,6 +17,7 @@ when it has one, else its final URL.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -80,7 +81,7 @@ def parse_html(body: bytes, content_type: str | None) -> etree._Element | None:
     except UndecodableBody:
         text = body.decode("utf-8", errors="replace")
     try:
-        return lxml.html.document_fromstring(text)
+        return lxml.html.document_fromstring(_NON_XML_CHARS.sub("", text))
     except (etree.ParserError, ValueError):
         return None
 
@@ -117,6 +118,16 @@ def element_urls(element: etree._Element) -> list[tuple[str, str, bool]]:
     return out
 
 
+# Every element that may hold a reference (element_urls, style="", <style>), in one pass and in
+# document order: the walk reads these instead of every element of the page.
+_CANDIDATES = etree.XPath("|".join(
+    [f"//{tag}" for tag in sorted({t for t, _, _ in HTML_REFERENCES} | {t for t, _ in SRCSET_ATTRIBUTES}
+                                  | {"link", "style"})] + ["//*[@style]"]))
+# Characters XML forbids, dropped before parsing as the analysis does (pipeline.extract): the
+# capture (which reads the analysis's tree) and the replay find the same URLs.
+_NON_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def page_references(body: bytes, content_type: str | None, url: str,
                     allowed: Callable[[str], bool] | None = None) -> list[Reference]:
     """The requisites of a page, stylesheets first, then the rest in document order; each once;
@@ -124,6 +135,12 @@ def page_references(body: bytes, content_type: str | None, url: str,
     document = parse_html(body, content_type)
     if document is None:
         return []
+    return document_references(document, url, allowed)
+
+
+def document_references(document: etree._Element, url: str,
+                        allowed: Callable[[str], bool] | None = None) -> list[Reference]:
+    """:func:`page_references` of an already parsed page (before anything edits its tree)."""
     base = document_base(document, url)
     found: dict[str, str] = {}
 
@@ -132,7 +149,7 @@ def page_references(body: bytes, content_type: str | None, url: str,
         if absolute is not None and (allowed is None or allowed(absolute)):
             found.setdefault(absolute, kind)
 
-    for element in document.iter(etree.Element):
+    for element in _CANDIDATES(document):
         if len(found) >= MAX_PAGE_REFERENCES:
             break
         for attribute, kind, is_srcset in element_urls(element):
@@ -181,6 +198,7 @@ def refusal(kind: str, content_type: str | None, body: bytes) -> str | None:
     return None
 
 
-__all__ = ["FONT", "ICON", "IMAGE", "STYLESHEET", "Reference", "document_base", "element_urls",
+__all__ = ["FONT", "ICON", "IMAGE", "STYLESHEET", "Reference", "document_base",
+           "document_references", "element_urls",
            "link_kind", "media_type", "page_references", "parse_html", "refusal",
            "stylesheet_references"]

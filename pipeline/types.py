@@ -102,6 +102,9 @@ class Analysis:
     codec: str | None = None
     compressed_text: bytes | None = None   # extracted text, likewise
     text_codec: str | None = None
+    # a new page's requisites, (URL, kind) stylesheets first (pipeline.requisites), read from the
+    # tree the analysis parsed; None when not read (requisites off, or a known page)
+    requisites: tuple[tuple[str, str], ...] | None = None
     timings: tuple[tuple[str, float], ...] = ()   # per-stage CPU seconds (pipeline.stagetimes)
 
 

@@ -30,7 +30,8 @@ from typing import TypeVar, cast
 from sqlalchemy import Column, MetaData, Table, func, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import BlobRow, VersionRow
+from storage.models import BlobRow, RequisiteCaptureRow, VersionRow
+from storage.prune_requisites import PRUNED_CODEC, plan_requisites
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +40,8 @@ CHUNK = 500
 BLOBS = cast(Table, BlobRow.__table__)
 VERSIONS = cast(Table, VersionRow.__table__)
 T = TypeVar("T")
-# The codec of a blob whose bytes ``prune`` dropped (the row stays: see point 4).
-PRUNED_CODEC = "pruned"
+REQUISITE_DIGESTS = cast(Table, RequisiteCaptureRow.__table__).c.sha256
+__all__ = ["PRUNED_CODEC", "PruneSummary", "prune_captures", "second_bound"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,8 @@ class PruneSummary:
     bytes: int               # stored (compressed) bytes of those blobs
     shared: int              # superseded versions kept: a kept version has the same capture
     keyframes: int           # superseded captures kept as keyframes of kept deltas
+    requisite_blobs: int = 0     # requisite contents (stylesheets, images …) emptied
+    requisite_bytes: int = 0     # their stored bytes
 
     def line(self, *, dry_run: bool) -> str:
         verb = "would drop" if dry_run else "dropped"
@@ -65,7 +68,8 @@ class PruneSummary:
         tail = f"; {', '.join(kept)}" if kept else ""
         return (f"{verb} the raw captures of {self.versions} versions of {self.pages} pages "
                 f"superseded before {self.before.strftime('%Y-%m-%dT%H:%M:%SZ')}: {self.blobs} "
-                f"blobs, {self.bytes} bytes{tail}")
+                f"blobs, {self.bytes} bytes, and {self.requisite_blobs} requisites only they "
+                f"used, {self.requisite_bytes} bytes{tail}")
 
 
 def second_bound(at: datetime) -> datetime:
@@ -79,32 +83,57 @@ def prune_captures(session: Session, before: datetime, *, now: datetime,
     if not dry_run:
         _hold_writers(session)
     candidates = _candidates(session, second_bound(before))
+    superseded = {version_id for version_id, _, _ in candidates}
     wanted = {digest for _, _, digest in candidates}
-    protected = _protected(session, wanted, {version_id for version_id, _, _ in candidates})
+    protected = _protected(session, wanted, superseded) | _requisite_digests(session, wanted)
     doomed = wanted - protected
     keyframes = _needed_keyframes(session, doomed)
     doomed -= keyframes
     going = [(vid, page) for vid, page, digest in candidates if digest in doomed]
-    size = 0
-    for chunk in _chunks(sorted(doomed)):
-        size += session.execute(select(func.coalesce(func.sum(func.length(BlobRow.data)), 0))
-                                .where(BlobRow.sha256.in_(chunk),
-                                       BlobRow.codec != PRUNED_CODEC)).scalar_one()
+    # requisites: those only versions without their capture show (pruned now, or before)
+    plan = plan_requisites(session, {vid for vid, _ in going} | _already_pruned(session))
+    requisites = set(plan.candidates - plan.protected - doomed - keyframes)
+    requisites -= _protected(session, requisites, set())
+    requisites -= _needed_keyframes(session, requisites)
     summary = PruneSummary(
         before=before, versions=len(going), pages=len({page for _, page in going}),
-        blobs=len(doomed), bytes=int(size),
+        blobs=len(doomed), bytes=_stored_bytes(session, doomed),
         shared=sum(1 for _, _, d in candidates if d in protected),
-        keyframes=sum(1 for _, _, d in candidates if d in keyframes))
+        keyframes=sum(1 for _, _, d in candidates if d in keyframes),
+        requisite_blobs=len(requisites), requisite_bytes=_stored_bytes(session, requisites))
     if dry_run:
         return summary
     for ids in _chunks([vid for vid, _ in going]):
         session.execute(update(VERSIONS).where(VERSIONS.c.id.in_(ids))
                         .values(capture_pruned_at=now))
-    for chunk in _chunks(sorted(doomed)):
+    for chunk in _chunks(sorted(doomed | requisites)):
         session.execute(update(BLOBS).where(BLOBS.c.sha256.in_(chunk))
                         .values(codec=PRUNED_CODEC, data=b""))
     logger.info("%s", summary.line(dry_run=False))
     return summary
+
+
+def _stored_bytes(session: Session, digests: set[str]) -> int:
+    size = 0
+    for chunk in _chunks(sorted(digests)):
+        size += session.execute(select(func.coalesce(func.sum(func.length(BlobRow.data)), 0))
+                                .where(BlobRow.sha256.in_(chunk),
+                                       BlobRow.codec != PRUNED_CODEC)).scalar_one()
+    return int(size)
+
+
+def _requisite_digests(session: Session, digests: set[str]) -> set[str]:
+    """The digests of ``digests`` some requisite capture holds (a page's body identical to a
+    requisite stays with it)."""
+    found: set[str] = set()
+    for chunk in _chunks(sorted(digests)):
+        found.update(session.scalars(select(REQUISITE_DIGESTS).where(REQUISITE_DIGESTS.in_(chunk))))
+    return found
+
+
+def _already_pruned(session: Session) -> set[int]:
+    return set(session.scalars(select(VersionRow.id)
+                               .where(VersionRow.capture_pruned_at.is_not(None))))
 
 
 def _hold_writers(session: Session) -> None:
@@ -116,7 +145,8 @@ def _hold_writers(session: Session) -> None:
         # pysqlite begins no transaction before a SELECT: take the write lock first
         connection.exec_driver_sql("BEGIN IMMEDIATE")
     elif connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("LOCK TABLE versions, blobs IN SHARE ROW EXCLUSIVE MODE")
+        connection.exec_driver_sql("LOCK TABLE versions, blobs, requisite_captures, "
+                                   "version_requisites IN SHARE ROW EXCLUSIVE MODE")
 
 
 def _candidates(session: Session, bound: datetime) -> list[tuple[int, int, str]]:
@@ -159,6 +189,8 @@ def _blob_references(session: Session) -> Iterator[Column[str]]:
                 continue
             if table.name == "versions" and fk.parent.name == "body_sha256":
                 continue
+            if table.name == REQUISITE_DIGESTS.table.name and fk.parent.name == "sha256":
+                continue    # requisite captures: storage.prune_requisites decides
             yield cast("Column[str]", fk.parent)
 
 

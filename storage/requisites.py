@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -75,6 +75,11 @@ class RequisiteFetch:
     body: bytes | None = None
     etag: str | None = None
     http_last_modified: str | None = None
+
+
+# A version's requisite list to store: the version (row id, or page URL and number) and its
+# captures (stored ids, or fetches stored in the same call).
+VersionList = tuple[int | tuple[str, int], Sequence["int | RequisiteFetch"]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,15 +157,27 @@ class RequisiteStore:
         """Store ``fetches`` (blobs, validators, captures) and the list of ``version`` (page URL,
         number): the new captures plus the already stored ``linked`` ones. Returns the new capture
         ids by URL. One transaction."""
-        ids: dict[str, int] = {}
+        lists: list[VersionList] = []
+        if version is not None:
+            lists.append((version, [*fetches, *linked]))
+        ids = self.save_batch([(f, run_id) for f in fetches], lists)
+        return {f.url: capture_id for f, capture_id in zip(fetches, ids, strict=True)}
+
+    def save_batch(self, fetches: Sequence[tuple[RequisiteFetch, int | None]],
+                   lists: Sequence[VersionList] = ()) -> list[int]:
+        """Store ``fetches`` (each with its run) and the versions' lists, in one transaction.
+        A list names its version by row id or (page URL, number), and its captures by id or by
+        one of ``fetches`` (the same object). Returns the capture ids of ``fetches``, in order."""
+        if not fetches and not lists:
+            return []
         with self._session(write=True) as s:
-            version_id = _version_id(s, *version) if version is not None else None
-            rows = {r.url: r for chunk in _chunks([f.url for f in fetches])
+            rows = {r.url: r for chunk in _chunks(list({f.url for f, _ in fetches}))
                     for r in s.scalars(select(RequisiteUrlRow).where(RequisiteUrlRow.url.in_(chunk)))}
-            new_shas = [f.sha256 for f in fetches if f.body is not None and f.sha256 is not None]
-            stored = set(s.scalars(select(BlobRow.sha256).where(
-                BlobRow.sha256.in_(new_shas), BlobRow.codec != PRUNED_CODEC))) if new_shas else set()
-            for fetch in fetches:
+            new_shas = list({f.sha256 for f, _ in fetches
+                             if f.body is not None and f.sha256 is not None})
+            stored = {d for chunk in _chunks(new_shas) for d in s.scalars(select(BlobRow.sha256).where(
+                BlobRow.sha256.in_(chunk), BlobRow.codec != PRUNED_CODEC))}
+            for fetch, _ in fetches:
                 if fetch.body is not None and fetch.sha256 is not None \
                         and fetch.sha256 not in stored:       # identical bytes: stored once
                     stored.add(fetch.sha256)
@@ -180,18 +197,22 @@ class RequisiteStore:
                     row.sha256, row.media_type = fetch.sha256, fetch.media_type
                 row.checked_at = fetch.fetched_at
             s.flush()
-            for fetch in fetches:
-                capture = RequisiteCaptureRow(
-                    url_id=rows[fetch.url].id, run_id=run_id, fetched_at=fetch.fetched_at,
-                    http_status=fetch.status, sha256=fetch.sha256, media_type=fetch.media_type,
-                    size=fetch.size, reason=fetch.reason)
-                s.add(capture)
-                s.flush()
-                ids[fetch.url] = capture.id
-            for capture_id in dict.fromkeys([*ids.values(), *linked]):
-                if version_id is None:
-                    break
-                s.add(VersionRequisiteRow(version_id=version_id, capture_id=capture_id))
+            captures = [RequisiteCaptureRow(
+                url_id=rows[fetch.url].id, run_id=run_id, fetched_at=fetch.fetched_at,
+                http_status=fetch.status, sha256=fetch.sha256, media_type=fetch.media_type,
+                size=fetch.size, reason=fetch.reason) for fetch, run_id in fetches]
+            s.add_all(captures)
+            s.flush()
+            ids = [int(c.id) for c in captures]
+            by_fetch = {id(f): capture_id for (f, _), capture_id in zip(fetches, ids, strict=True)}
+            links: list[dict[str, int]] = []
+            for version, members in lists:
+                version_id = version if isinstance(version, int) else _version_id(s, *version)
+                chosen = dict.fromkeys(m if isinstance(m, int) else by_fetch[id(m)]
+                                       for m in members)
+                links.extend({"version_id": version_id, "capture_id": c} for c in chosen)
+            if links:
+                s.execute(insert(VersionRequisiteRow), links)
         return ids
 
     # --- replay ---------------------------------------------------------------------------------
@@ -256,17 +277,19 @@ class RequisiteStore:
                 raise NotFoundError(f"requisite content {sha256} is not stored") from None
 
     def all_captures(self) -> list[RequisiteCopy]:
-        """Every capture holding content, oldest first (for the WARC export)."""
+        """Every capture holding content (not emptied by ``prune``), oldest first (for the WARC
+        export)."""
         with self._session(write=False) as s:
             query = (select(RequisiteUrlRow.url, RequisiteCaptureRow)
                      .join(RequisiteCaptureRow, RequisiteCaptureRow.url_id == RequisiteUrlRow.id)
-                     .where(RequisiteCaptureRow.sha256.is_not(None))
+                     .join(BlobRow, BlobRow.sha256 == RequisiteCaptureRow.sha256)
+                     .where(BlobRow.codec != PRUNED_CODEC)
                      .order_by(RequisiteCaptureRow.fetched_at, RequisiteCaptureRow.id))
             return [_copy(u, row, False) for u, row in s.execute(query)]
 
     def captures_of(self, versions: Iterable[tuple[str, int]]) -> list[RequisiteCopy]:
-        """The captures holding content that ``versions`` (page URL, number) were captured with,
-        each once, oldest first."""
+        """The captures holding content (not emptied by ``prune``) that ``versions`` (page URL,
+        number) were captured with, each once, oldest first."""
         seen: dict[int, RequisiteCopy] = {}
         with self._session(write=False) as s:
             for url, number in versions:
@@ -275,8 +298,9 @@ class RequisiteStore:
                                RequisiteCaptureRow.url_id == RequisiteUrlRow.id)
                          .join(VersionRequisiteRow,
                                VersionRequisiteRow.capture_id == RequisiteCaptureRow.id)
+                         .join(BlobRow, BlobRow.sha256 == RequisiteCaptureRow.sha256)
                          .where(VersionRequisiteRow.version_id == _version_id(s, url, number),
-                                RequisiteCaptureRow.sha256.is_not(None)))
+                                BlobRow.codec != PRUNED_CODEC))
                 for u, row in s.execute(query):
                     seen.setdefault(row.id, _copy(u, row, False))
         return sorted(seen.values(), key=lambda c: (c.fetched_at, c.url))

@@ -4,16 +4,20 @@ SQLite gives the space back."""
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
 from storage import keyframes
+from storage.copy import copy_store
 from storage.engine import normalise_url
+from storage.requisites import RequisiteFetch, RequisiteStore
 from storage.store import Store
-from tests.support.archive import record
+from tests.support.archive import add_sources, record, unesco_history
 from tests.support.inprocess import Ran
 from tests.support.mockserver import render_variant
 from tests.support.realistic_store import DAY, LIFE, PAGES, T0, archive_state, capture
@@ -202,3 +206,89 @@ def test_a_page_back_to_a_pruned_capture_stores_it_again(db_url: str) -> None:
         assert report.ok and report.pruned == 1
     finally:
         store.close()
+
+
+def _requisite_fetch(url: str, body: bytes | None, at: datetime, status: int = 200,
+                     reason: str | None = None, sha: str | None = None) -> RequisiteFetch:
+    digest = hashlib.sha256(body).hexdigest() if body is not None else sha
+    return RequisiteFetch(url, at, status, digest, "text/css" if url.endswith(".css")
+                          else "image/png", len(body) if body else None, reason, body)
+
+
+def test_requisites_only_pruned_versions_show_go_and_kept_versions_replay_as_before(
+        db_url: str, tmp_path: Path) -> None:
+    page = "https://education-profiles.org/northern-africa-and-western-asia/azerbaijan/~technology"
+    css, logo, banner = (f"https://education-profiles.org/{p}"
+                         for p in ("css/site.css", "img/logo.png", "img/banner.png"))
+    sheets = {n: f"h1{{color:{c}}}".encode() * 200 for n, c in ((1, "red"), (2, "blue"), (4, "teal"))}
+    picture, old_banner = b"\x89PNG" + os.urandom(3000), b"\x89PNG" + os.urandom(2000)
+    store = Store.open(db_url)
+    try:
+        add_sources(store, {page: ("unesco-peer", "UNESCO")})
+        t = unesco_history(store, page)          # versions 1-4
+        minute = timedelta(minutes=1)
+        requisites = RequisiteStore(store)
+        logo_sha = hashlib.sha256(picture).hexdigest()
+        # v1: its own sheet, logo and banner; v2: a new sheet, the logo confirmed (304);
+        # v3: the sheet failed (it shows v2's, the nearest earlier); v4: a new sheet, the logo
+        requisites.save([_requisite_fetch(css, sheets[1], t[0] + minute),
+                         _requisite_fetch(logo, picture, t[0] + minute),
+                         _requisite_fetch(banner, old_banner, t[0] + minute)], None, (page, 1))
+        requisites.save([_requisite_fetch(css, sheets[2], t[1] + minute),
+                         _requisite_fetch(logo, None, t[1] + minute, 304, sha=logo_sha)],
+                        None, (page, 2))
+        requisites.save([_requisite_fetch(css, None, t[2] + minute, 503, "HTTP 503")],
+                        None, (page, 3))
+        requisites.save([_requisite_fetch(css, sheets[4], t[3] + minute),
+                         _requisite_fetch(logo, None, t[3] + minute, 304, sha=logo_sha)],
+                        None, (page, 4))
+        keys = {n: requisites.version_id(page, n) for n in (1, 2, 3, 4)}
+        shown = {n: requisites.resolve(keys[n], [css, logo, banner]) for n in (3, 4)}
+        before = t[2] + timedelta(hours=1)          # v3 is live then: v1 and v2 are superseded
+
+        dry = store.prune_captures(before, dry_run=True)
+        summary = store.prune_captures(before)
+        assert summary == dry
+        assert summary.versions == 2 - summary.keyframes - summary.shared
+        pruned = {v.version for v in store.history(page) if v.capture_pruned_at is not None}
+        codecs = _blob_codecs(db_url)
+        digest = {name: hashlib.sha256(body).hexdigest() for name, body in
+                  (("sheet1", sheets[1]), ("sheet2", sheets[2]), ("sheet4", sheets[4]),
+                   ("logo", picture), ("banner", old_banner))}
+        # only v1 showed the first sheet, and v2's copy of the URL came before any kept version:
+        # it goes with v1's capture. v3 shows v2's sheet (its own failed), v4 its own and the
+        # logo: they stay. The banner, captured only with v1, is the nearest earlier copy for
+        # v3 and v4, which have none of their own: it stays (the rule does not read pages)
+        gone = {name for name, sha in digest.items() if codecs[sha] == "pruned"}
+        assert 1 in pruned and gone == {"sheet1"}
+        assert summary.requisite_blobs == 1 and summary.requisite_bytes > 0
+        assert "1 requisites only they used" in summary.line(dry_run=False)
+        assert requisites.resolve(keys[3], [banner])[banner].sha256 == digest["banner"]
+        # kept versions replay exactly as before
+        for n in (3, 4):
+            assert requisites.resolve(keys[n], [css, logo, banner]) == shown[n]
+            for copy in shown[n].values():
+                assert requisites.content(copy.sha256 or "")
+        assert requisites.resolve(keys[3], [css])[css].sha256 == digest["sheet2"]
+        # v1's copies are gone; none of them is picked any more nor exported
+        assert css not in requisites.resolve(keys[1], [css]) or \
+            requisites.resolve(keys[1], [css])[css].sha256 != digest["sheet1"]
+        exported = {c.sha256 for c in requisites.captures_of([(page, n) for n in (1, 2, 3, 4)])}
+        assert digest["sheet1"] not in exported and digest["banner"] in exported
+        assert {c.sha256 for c in requisites.all_captures()} == exported
+        assert store.verify().ok
+        # a second prune finds nothing more
+        again = store.prune_captures(before)
+        assert (again.versions, again.requisite_blobs) == (0, 0)
+        # the pruned store copies, and verifies there
+        target = f"sqlite:///{tmp_path / 'copy.db'}"
+        copy_store(db_url, target)
+        copied = Store.open(target)
+        try:
+            assert copied.verify().ok
+            assert RequisiteStore(copied).resolve(keys[3], [css, logo, banner]) == shown[3]
+        finally:
+            copied.close()
+    finally:
+        store.close()
+        keyframes.close()
