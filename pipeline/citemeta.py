@@ -90,36 +90,45 @@ def _clean(value: Any) -> str | None:
     return text[:MAX_VALUE] or None
 
 
-def _meta_values(tree: HtmlElement, *names: str) -> list[str]:
-    """The ``content`` of every ``<meta name|property>`` in ``names`` (lower-case), in page order."""
-    found: list[str] = []
-    for meta in tree.iter("meta"):
+# The page's <meta name|property> (lower-case) → its non-empty ``content`` values with their
+# positions in page order: read in one pass, then every field looks its names up.
+MetaIndex = dict[str, list[tuple[int, str]]]
+
+
+def _meta_index(tree: HtmlElement) -> MetaIndex:
+    index: MetaIndex = {}
+    for position, meta in enumerate(tree.iter("meta")):
         key = (meta.get("name") or meta.get("property") or "").strip().lower()
-        if key in names:
-            value = _clean(meta.get("content"))
-            if value:
-                found.append(value)
-    return found
+        value = _clean(meta.get("content"))
+        if value:
+            index.setdefault(key, []).append((position, value))
+    return index
 
 
-def _first(tree: HtmlElement, *names: str) -> str | None:
+def _meta_values(metas: MetaIndex, *names: str) -> list[str]:
+    """The ``content`` of every ``<meta name|property>`` in ``names`` (lower-case), in page order."""
+    found = [item for name in dict.fromkeys(names) for item in metas.get(name, ())]
+    return [value for _, value in sorted(found)] if len(names) > 1 else [v for _, v in found]
+
+
+def _first(metas: MetaIndex, *names: str) -> str | None:
     for name in names:
-        values = _meta_values(tree, name)
+        values = _meta_values(metas, name)
         if values:
             return values[0]
     return None
 
 
-def _highwire(tree: HtmlElement) -> dict[str, Any]:
-    authors = _meta_values(tree, "citation_author")
+def _highwire(metas: MetaIndex) -> dict[str, Any]:
+    authors = _meta_values(metas, "citation_author")
     if not authors:   # the older form: all authors in one tag, separated by ";"
-        authors = [a.strip() for v in _meta_values(tree, "citation_authors") for a in v.split(";")]
+        authors = [a.strip() for v in _meta_values(metas, "citation_authors") for a in v.split(";")]
     found: dict[str, Any] = {
-        "title": _first(tree, "citation_title"),
+        "title": _first(metas, "citation_title"),
         "authors": [a for a in authors if a][:MAX_AUTHORS],
-        "date": _first(tree, *HIGHWIRE_DATES),
-        "publisher": _first(tree, "citation_publisher", "citation_technical_report_institution"),
-        "journal": _first(tree, "citation_journal_title", "citation_conference_title"),
+        "date": _first(metas, *HIGHWIRE_DATES),
+        "publisher": _first(metas, "citation_publisher", "citation_technical_report_institution"),
+        "journal": _first(metas, "citation_journal_title", "citation_conference_title"),
     }
     return {k: v for k, v in found.items() if v}
 
@@ -166,7 +175,7 @@ def _dublin_core(head: HtmlElement) -> dict[str, Any]:
     return found
 
 
-def _open_graph(head: HtmlElement, tree: HtmlElement) -> dict[str, Any]:
+def _open_graph(head: HtmlElement, metas: MetaIndex) -> dict[str, Any]:
     properties: dict[str, str] = {}
     for block in OpenGraphExtractor().extract_items(head):
         for key, value in block.get("properties", []):
@@ -177,7 +186,7 @@ def _open_graph(head: HtmlElement, tree: HtmlElement) -> dict[str, Any]:
     for key in ("og:title", "og:site_name", "article:published_time", "article:modified_time",
                 "og:updated_time"):
         if key not in properties:
-            value = _first(tree, key)
+            value = _first(metas, key)
             if value:
                 properties[key] = value
     found = {"title": properties.get("og:title"), "site_name": properties.get("og:site_name"),
@@ -365,8 +374,8 @@ def _h1(tree: HtmlElement) -> str | None:
     return None
 
 
-def _meta_authors(tree: HtmlElement) -> list[str]:
-    names = [a.strip() for v in _meta_values(tree, "author") for a in v.split(";")]
+def _meta_authors(metas: MetaIndex) -> list[str]:
+    names = [a.strip() for v in _meta_values(metas, "author") for a in v.split(";")]
     return [a for a in names if a][:MAX_AUTHORS]
 
 
@@ -384,15 +393,16 @@ def read_citation_metadata(tree: HtmlElement) -> dict[str, Any]:
     """Everything the page declares that a citation may use (see the module docstring); empty
     families are left out. Never raises on odd markup: a family that cannot be read is absent."""
     head = _guarded("head", lambda: _head_copy(tree))
+    metas: MetaIndex = _guarded("meta", lambda: _meta_index(tree)) or {}
     readers: dict[str, Callable[[], Any]] = {
-        "highwire": lambda: _highwire(tree),
+        "highwire": lambda: _highwire(metas),
         "dc": lambda: _dublin_core(head),
-        "og": lambda: _open_graph(head, tree),
+        "og": lambda: _open_graph(head, metas),
         "jsonld": lambda: _json_ld(tree),
-        "authors": lambda: _meta_authors(tree),
+        "authors": lambda: _meta_authors(metas),
         "title": lambda: _title(tree),
         "h1": lambda: _h1(tree),
-        "application_name": lambda: _first(tree, "application-name"),
+        "application_name": lambda: _first(metas, "application-name"),
         "published": lambda: _published_line(tree),
         "time": lambda: _published_time(tree),
     }

@@ -67,3 +67,54 @@ def test_a_login_box_beside_an_article_is_not_a_login_page() -> None:
     html = pages.article_html("Teacher training", "teacher").replace(
         "<header>", '<header><form><input type="password" name="p"></form>')
     assert kind(html) is None
+
+
+def test_consent_containers_are_the_ones_the_xpath_rule_names() -> None:
+    """The consent containers read in Python are exactly those of the rule written as one XPath
+    (ASCII case folded for cookie/consent/gdpr, onetrust as written, any id or class)."""
+    from lxml import etree
+    from lxml.html import fromstring
+
+    from pipeline.interstitial import _consent_markers
+
+    rule = etree.XPath(
+        "//body//*[@id or @class][contains(translate(concat(@id,' ',@class),'COKIESNT','cokiesnt'),"
+        "'cookie') or contains(translate(concat(@id,' ',@class),'CONSET','conset'),'consent')"
+        " or contains(translate(concat(@id,' ',@class),'GDPR','gdpr'),'gdpr')"
+        " or contains(@class,'onetrust') or contains(@id,'onetrust')]")
+    labels = ["CookieBar", "COOKIE", "co\u212aokie", "cookİe", "x-Consent-y", "GDPR", "OneTrust",
+              "onetrust-banner", "cook ie", "", "consen t", "gdp", "plain"]
+    body = "".join(f'<div id="{a}" class="{b}"><p>t</p></div>' for a in labels for b in labels[::3])
+    body += '<section class="cookies"><div class="consent">x</div></section><span id="gdpr"></span>'
+    tree = fromstring(f"<html><head><div class='cookie'></div></head><body>{body}</body></html>")
+    expected = rule(tree)
+    assert len(expected) > 20
+    assert _consent_markers(tree) == expected
+
+
+def test_a_block_inside_a_skipped_element_ends_the_prose_block_around_it() -> None:
+    from lxml.html import fromstring
+
+    from pipeline.interstitial import _prose_blocks
+
+    def blocks(html: str) -> list[int]:
+        return _prose_blocks(fromstring(f"<html><body>{html}</body></html>").find("body"))
+
+    assert blocks("<div>alpha <a href='/'>link <span>x</span></a> beta</div>") == [10]
+    assert blocks("<div>alpha <a href='/'>link <p>x</p></a> beta</div>") == [5, 4]
+    assert blocks("<div>alpha <nav><ul><li>menu</li></ul></nav> beta <form>f</form> gamma</div>") \
+        == [5, 10]
+
+
+def test_element_text_is_its_text_content() -> None:
+    from lxml.html import fromstring
+
+    from pipeline.interstitial import _text
+
+    tree = fromstring("<html><body><div> a<!-- note -->b<?pi x?>c&amp; <b>d\u00a0</b>e"
+                      "<script>var s = 1;</script><br>f<style>p{}</style>&nbsp;g&unknown;</div>"
+                      "tail</body></html>")
+    for element in tree.iter():
+        if isinstance(element.tag, str):
+            assert _text(element) == " ".join(element.text_content().split())
+    assert _text(tree.find("body")) == "abc& d evar s = 1;fp{} g&unknown;tail"
