@@ -21,7 +21,7 @@ from crawler.context import SourceRun, source_run
 from crawler.extraction import analyse_in_worker, is_document
 from crawler.procpool import WorkerDied
 from pipeline.stagetimes import TOTALS
-from pipeline.types import Analysis, ChangeKind, Fetched, Outcome
+from pipeline.types import Analysis, Fetched, Outcome
 from profilewatch.errors import StoreError
 from storage.results import CheckInput, RecordOutcome
 
@@ -103,17 +103,14 @@ class RecordPipeline:
                            run_id=report.run_id, body=fetched.body, body_size=len(fetched.body),
                            ignores=self.run.profile.ignores)
         try:
-            outcome = await context.writer.submit(check)
+            outcome = await context.writer.submit(
+                check, on_recorded=lambda recorded: report.count(fetched.url, recorded))
         except StoreError as exc:
             # the run stops (one error line); each page in flight is dropped quietly, not logged
             # with a traceback: the next run checks it again
             context.fail(exc)
             raise DropItem(f"not recorded: {exc}", log_level="DEBUG") from None
-        report.counts[outcome.kind.value] += 1
         context.missing.note(fetched, analysis, outcome, context.writer.states.get(fetched.url))
-        if outcome.kind is ChangeKind.FAILED:
-            report.reasons[outcome.reason or "failed"] += 1
-            report.failing[fetched.url] = outcome.reason or "failed"
         context.progress.page_done(fetched.source, fetched.url, outcome)
         logger.debug("%s %s%s", outcome.kind.value, fetched.url,
                      f" ({outcome.reason})" if outcome.reason else "")

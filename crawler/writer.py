@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from pipeline.stagetimes import TOTALS, laps
 from pipeline.types import PageState
@@ -22,6 +23,9 @@ from storage.results import CheckInput, RecordOutcome
 from storage.store import Store
 
 logger = logging.getLogger(__name__)
+
+# a queued result: the check, the future its pipeline awaits, what to call once it is committed
+Pending = tuple[CheckInput, asyncio.Future[RecordOutcome], Callable[[RecordOutcome], None] | None]
 
 # At most this many page results per transaction (about 0.1 s of writing at full speed)...
 MAX_BATCH = 200
@@ -36,17 +40,20 @@ class BatchWriter:
         self.states = states
         self.gone_after = gone_after
         self.failure: StoreError | None = None
-        self._pending: list[tuple[CheckInput, asyncio.Future[RecordOutcome]]] = []
+        self._pending: list[Pending] = []
         self._timer: asyncio.TimerHandle | None = None
 
-    def submit(self, check: CheckInput) -> asyncio.Future[RecordOutcome]:
-        """Queue a result; the future resolves once its batch is committed."""
+    def submit(self, check: CheckInput,
+               on_recorded: Callable[[RecordOutcome], None] | None = None) -> asyncio.Future[RecordOutcome]:
+        """Queue a result; the future resolves once its batch is committed. ``on_recorded`` is
+        called right after the commit, synchronously: it runs even when the loop has stopped and
+        :meth:`close` records the last batch (the awaiting coroutine then never resumes)."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[RecordOutcome] = loop.create_future()
         if self.failure is not None:
             future.set_exception(self.failure)
             return future
-        self._pending.append((check, future))
+        self._pending.append((check, future, on_recorded))
         if len(self._pending) >= MAX_BATCH:
             loop.call_soon(self.flush)
         elif self._timer is None:
@@ -66,7 +73,7 @@ class BatchWriter:
             return
         clock = laps()
         try:
-            results = self.store.record_batch([c for c, _ in items], self.states, self.gone_after)
+            results = self.store.record_batch([c for c, _, _ in items], self.states, self.gone_after)
             clock.lap("batch writer")
             TOTALS.add(clock.laps)
         except StoreError as exc:
@@ -77,8 +84,10 @@ class BatchWriter:
             logger.exception("recording %d page results failed", len(items))
             self._fail(items, exc)
             return
-        for (check, future), (outcome, state) in zip(items, results, strict=True):
+        for (check, future, on_recorded), (outcome, state) in zip(items, results, strict=True):
             self.states[check.url] = state
+            if on_recorded is not None:
+                on_recorded(outcome)
             if not future.done():
                 future.set_result(outcome)
 
@@ -87,8 +96,7 @@ class BatchWriter:
         self.flush()
 
     @staticmethod
-    def _fail(items: list[tuple[CheckInput, asyncio.Future[RecordOutcome]]],
-              exc: BaseException) -> None:
-        for _, future in items:
+    def _fail(items: list[Pending], exc: BaseException) -> None:
+        for _, future, _ in items:
             if not future.done():
                 future.set_exception(exc)

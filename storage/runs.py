@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from pipeline.types import ChangeKind
+from storage.results import RecordOutcome
+
 if TYPE_CHECKING:
     from profilewatch.config import SourceConfig
 
@@ -45,6 +48,14 @@ class SourceReport:
     # discovered pages that never answered with a page and answered 404/410 ``gone_after`` times:
     # they left the watchlist this run (url -> why)
     retired: dict[str, str] = field(default_factory=dict)
+
+    def count(self, url: str, outcome: RecordOutcome) -> None:
+        """Count one recorded check (called when its batch commits, so a run stopped right after
+        a commit still counts every page it recorded)."""
+        self.counts[outcome.kind.value] += 1
+        if outcome.kind is ChangeKind.FAILED:
+            self.reasons[outcome.reason or "failed"] += 1
+            self.failing[url] = outcome.reason or "failed"
 
 
 @dataclass
