@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from scrapy import Request, Spider
-from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.http import Response
 
 
@@ -26,7 +26,24 @@ class ConditionalRequestMiddleware:
         return None
 
 
-class BoundedMetaRefreshMiddleware(MetaRefreshMiddleware):
+class NoRefererMixin:
+    """profilewatch sends no ``Referer`` (Scrapy's RefererMiddleware is off: a watched page is
+    fetched for itself, never from another page), so a redirect's follow-up carries none either,
+    and Scrapy's start-up warning about the missing RefererMiddleware (four long lines on every
+    run) does not apply."""
+
+    def handle_referer(self, request: Request, response: Response) -> None:
+        request.headers.pop("Referer", None)
+
+    def _engine_started(self) -> None:
+        """Scrapy looks for RefererMiddleware here and warns when it is off, as it is on purpose."""
+
+
+class RedirectWithoutRefererMiddleware(NoRefererMixin, RedirectMiddleware):
+    """Scrapy's 30x redirect follower, without Referer handling (:class:`NoRefererMixin`)."""
+
+
+class BoundedMetaRefreshMiddleware(NoRefererMixin, MetaRefreshMiddleware):
     """Scrapy's ``<meta http-equiv="refresh">`` follower, bounded like a redirect.
 
     A refresh within ``METAREFRESH_MAXDELAY`` seconds is followed like a 30x (the address rules of

@@ -30,6 +30,9 @@ DOWNLOADER_MIDDLEWARES = {
     # meta refresh followed like a redirect, never to the page itself (a reload)
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "crawler.middlewares.BoundedMetaRefreshMiddleware": 580,
+    # Scrapy's redirects, without Referer handling (its RefererMiddleware is off, below)
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.middlewares.RedirectWithoutRefererMiddleware": 600,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,   # replaced by ↓ (backoff)
     "crawler.retry.BackoffRetryMiddleware": 550,
     # only what a run uses (issue 18: each costs every request a call or two): no spider sets
