@@ -156,21 +156,8 @@ class WarcExporter:
         request = self.writer.create_warc_record(url, "request",
                                                  http_headers=http_request_headers(url, self.user_agent),
                                                  warc_headers_dict={"WARC-Date": date})
-        first = self.first.get(digest)
-        if first is None:
-            response = self.writer.create_warc_record(
-                url, "response", payload=BytesIO(body), length=len(body),
-                http_headers=response_headers,
-                warc_headers_dict={"WARC-Date": date, "WARC-Payload-Digest": digest})
-            self.stats.responses += 1
-        else:
-            response = self.writer.create_revisit_record(
-                url, digest, first.uri, first.date, http_headers=response_headers,
-                warc_headers_dict={"WARC-Date": date, "WARC-Refers-To": first.record_id})
-            self.stats.revisits += 1
+        response = self._response_or_revisit(url, date, digest, body, response_headers)
         response_id = response.rec_headers.get_header("WARC-Record-ID")
-        if first is None:
-            self.first[digest] = _FirstCapture(url, date, response_id)
         request.rec_headers.add_header("WARC-Concurrent-To", response_id)
         metadata = warc_fields(self._metadata(version, text))
         record = self.writer.create_warc_record(
@@ -191,21 +178,24 @@ class WarcExporter:
         headers = StatusAndHeaders("200 OK", [("Content-Type", media_type or "application/octet-stream"),
                                               ("Content-Length", str(len(body)))],
                                    protocol="HTTP/1.1")
-        first = self.first.get(digest)
-        if first is None:
-            record = self.writer.create_warc_record(
-                url, "response", payload=BytesIO(body), length=len(body), http_headers=headers,
-                warc_headers_dict={"WARC-Date": date, "WARC-Payload-Digest": digest})
-            self.first[digest] = _FirstCapture(url, date,
-                                               record.rec_headers.get_header("WARC-Record-ID"))
-            self.stats.responses += 1
-        else:
-            record = self.writer.create_revisit_record(
-                url, digest, first.uri, first.date, http_headers=headers,
-                warc_headers_dict={"WARC-Date": date, "WARC-Refers-To": first.record_id})
-            self.stats.revisits += 1
-        self._write(record)
+        self._write(self._response_or_revisit(url, date, digest, body, headers))
         self.stats.requisites += 1
+
+    def _response_or_revisit(self, url: str, date: str, digest: str, body: bytes,
+                             http_headers: StatusAndHeaders) -> Any:
+        """A response record for the first payload with ``digest``, a revisit of it after that."""
+        first = self.first.get(digest)
+        if first is not None:
+            self.stats.revisits += 1
+            return self.writer.create_revisit_record(
+                url, digest, first.uri, first.date, http_headers=http_headers,
+                warc_headers_dict={"WARC-Date": date, "WARC-Refers-To": first.record_id})
+        record = self.writer.create_warc_record(
+            url, "response", payload=BytesIO(body), length=len(body), http_headers=http_headers,
+            warc_headers_dict={"WARC-Date": date, "WARC-Payload-Digest": digest})
+        self.first[digest] = _FirstCapture(url, date, record.rec_headers.get_header("WARC-Record-ID"))
+        self.stats.responses += 1
+        return record
 
     def _write(self, record: Any) -> None:
         self.buffer.seek(0)

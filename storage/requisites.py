@@ -18,15 +18,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import insert, select
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from profilewatch.errors import NotFoundError, StoreError, StoreUnavailable
+from profilewatch.errors import NotFoundError
 from storage.blobstore import insert_blob, read_blob
 from storage.codecs import compress
 from storage.models import (
@@ -38,6 +36,7 @@ from storage.models import (
     VersionRow,
 )
 from storage.prune import PRUNED_CODEC
+from storage.sessions import StoreSessions
 
 logger = logging.getLogger(__name__)
 
@@ -114,22 +113,9 @@ def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
 class RequisiteStore:
     """Requisites over a :class:`storage.store.Store`'s engine (the only door to their tables)."""
 
-    def __init__(self, store: object) -> None:
-        self.engine = store.engine  # type: ignore[attr-defined]
-
-    @contextmanager
-    def _session(self, write: bool) -> Iterator[Session]:
-        with Session(self.engine, expire_on_commit=False) as session:
-            try:
-                if write:
-                    with session.begin():
-                        yield session
-                else:
-                    yield session
-            except OperationalError as error:
-                raise StoreUnavailable(f"store: {_first_line(error)}") from None
-            except SQLAlchemyError as error:
-                raise StoreError(f"store: {_first_line(error)}") from None
+    def __init__(self, store: StoreSessions) -> None:
+        self.store = store
+        self.engine = store.engine
 
     # --- capture --------------------------------------------------------------------------------
 
@@ -138,7 +124,7 @@ class RequisiteStore:
         out: dict[str, KnownRequisite] = {}
         if not wanted:
             return out
-        with self._session(write=False) as s:
+        with self.store._read() as s:
             for chunk in _chunks(wanted):
                 for row in s.scalars(select(RequisiteUrlRow).where(RequisiteUrlRow.url.in_(chunk))):
                     out[row.url] = KnownRequisite(row.url, row.etag, row.http_last_modified,
@@ -147,7 +133,7 @@ class RequisiteStore:
 
     def blob_size(self, sha256: str) -> int | None:
         """The size of stored content, None when it is not stored (never fetched, or pruned)."""
-        with self._session(write=False) as s:
+        with self.store._read() as s:
             size = s.scalar(select(BlobRow.size).where(BlobRow.sha256 == sha256,
                                                        BlobRow.codec != PRUNED_CODEC))
             return None if size is None else int(size)
@@ -170,7 +156,7 @@ class RequisiteStore:
         one of ``fetches`` (the same object). Returns the capture ids of ``fetches``, in order."""
         if not fetches and not lists:
             return []
-        with self._session(write=True) as s:
+        with self.store._write() as s:
             rows = {r.url: r for chunk in _chunks(list({f.url for f, _ in fetches}))
                     for r in s.scalars(select(RequisiteUrlRow).where(RequisiteUrlRow.url.in_(chunk)))}
             new_shas = list({f.sha256 for f, _ in fetches
@@ -219,7 +205,7 @@ class RequisiteStore:
 
     def listing(self, url: str, number: int) -> list[RequisiteCopy]:
         """The version's own list, in URL order."""
-        with self._session(write=False) as s:
+        with self.store._read() as s:
             version_id = _version_id(s, url, number)
             query = (select(RequisiteUrlRow.url, RequisiteCaptureRow)
                      .join(RequisiteCaptureRow, RequisiteCaptureRow.url_id == RequisiteUrlRow.id)
@@ -231,7 +217,7 @@ class RequisiteStore:
 
     def version_id(self, url: str, number: int) -> int:
         """The key of a version in requisite URLs (raises :class:`NotFoundError`)."""
-        with self._session(write=False) as s:
+        with self.store._read() as s:
             return _version_id(s, url, number)
 
     def resolve(self, version_id: int, wanted: Iterable[str]) -> dict[str, RequisiteCopy]:
@@ -241,7 +227,7 @@ class RequisiteStore:
         does not count."""
         wanted = list(dict.fromkeys(wanted))
         out: dict[str, RequisiteCopy] = {}
-        with self._session(write=False) as s:
+        with self.store._read() as s:
             version = s.get(VersionRow, version_id)
             if version is None:
                 raise NotFoundError(f"no version {version_id}")
@@ -270,7 +256,7 @@ class RequisiteStore:
         return out
 
     def content(self, sha256: str) -> bytes:
-        with self._session(write=False) as s:
+        with self.store._read() as s:
             try:
                 return read_blob(s, sha256)
             except LookupError:
@@ -279,7 +265,7 @@ class RequisiteStore:
     def all_captures(self) -> list[RequisiteCopy]:
         """Every capture holding content (not emptied by ``prune``), oldest first (for the WARC
         export)."""
-        with self._session(write=False) as s:
+        with self.store._read() as s:
             query = (select(RequisiteUrlRow.url, RequisiteCaptureRow)
                      .join(RequisiteCaptureRow, RequisiteCaptureRow.url_id == RequisiteUrlRow.id)
                      .join(BlobRow, BlobRow.sha256 == RequisiteCaptureRow.sha256)
@@ -291,7 +277,7 @@ class RequisiteStore:
         """The captures holding content (not emptied by ``prune``) that ``versions`` (page URL,
         number) were captured with, each once, oldest first."""
         seen: dict[int, RequisiteCopy] = {}
-        with self._session(write=False) as s:
+        with self.store._read() as s:
             for url, number in versions:
                 query = (select(RequisiteUrlRow.url, RequisiteCaptureRow)
                          .join(RequisiteCaptureRow,
@@ -312,8 +298,3 @@ def _version_id(s: Session, url: str, number: int) -> int:
     if version_id is None:
         raise NotFoundError(f"{url} has no version {number}")
     return int(version_id)
-
-
-def _first_line(exc: BaseException) -> str:
-    message = str(getattr(exc, "orig", None) or exc).strip()
-    return message.splitlines()[0] if message else type(exc).__name__

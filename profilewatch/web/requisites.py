@@ -30,6 +30,7 @@ from profilewatch.web.replay import Banner, rewrite_html
 from profilewatch.web.security import RAW_CSP, etag_response
 from storage.requisites import RequisiteCopy, RequisiteStore
 from storage.results import VersionInfo
+from storage.store import Store
 
 # Media types a requisite is served as; anything else is application/octet-stream (nosniff is set
 # on every response, so a browser never guesses a script or a document out of it).
@@ -61,7 +62,7 @@ def served_type(media_type: str | None, kind_hint: str | None = None) -> str:
     return "text/css" if kind_hint == "stylesheet" else "application/octet-stream"
 
 
-def replay_page(store: object, version: VersionInfo, body: bytes, content_type: str | None, *,
+def replay_page(store: Store, version: VersionInfo, body: bytes, content_type: str | None, *,
                 prefix: str, banner: Banner | None) -> bytes:
     """The version's HTML with its requisites pointing at the archive (or removed)."""
     requisites = RequisiteStore(store)
@@ -117,7 +118,7 @@ def serve_requisite(request: Request) -> Response:
 OFFLINE_CSS_DEPTH = 4
 
 
-def offline_page(store: object, version: VersionInfo, body: bytes,
+def offline_page(store: Store, version: VersionInfo, body: bytes,
                  content_type: str | None) -> bytes:
     """The version as one self-contained HTML file (``show --format html``): the same rewrite as
     the web replay, with each requisite the version shows inlined as a ``data:`` URI (stylesheets
