@@ -118,3 +118,43 @@ def test_element_text_is_its_text_content() -> None:
         if isinstance(element.tag, str):
             assert _text(element) == " ".join(element.text_content().split())
     assert _text(tree.find("body")) == "abc& d evar s = 1;fp{} g&unknown;tail"
+
+
+def test_a_login_form_beside_one_long_paragraph_is_still_a_login_page() -> None:
+    """An article-length paragraph stops the prose reading only once the login rule is settled:
+    with a password field the prose is read on until it passes the login page's limit."""
+    notice = " ".join(pages.sentences("notice", 5))      # one paragraph of ~400 characters
+    assert 350 <= len(notice) < 1200
+    login = pages.login_html().replace("<h1>Log in</h1>", f"<h1>Log in</h1><p>{notice}</p>")
+    assert kind(login) == "login page"
+    long_read = login.replace("</form>", "</form>" + f"<p>{notice}</p>" * 3)
+    assert kind(long_read) is None
+
+
+def test_teasers_after_an_articles_paragraph_do_not_make_a_listing() -> None:
+    """Teasers are read only on a page without an article's paragraph, wherever they stand."""
+    article = pages.article_html("Teacher training", "teacher", paragraphs=3)
+    with_teasers = article.replace("</article>", pages.teasers(8, "More") + "</article>")
+    assert kind(with_teasers) == "listing page"     # short paragraphs: a page of teasers
+    paragraph = f"<p>{' '.join(pages.sentences('long', 5))}</p>"
+    assert kind(with_teasers.replace("<h1>", paragraph + "<h1>", 1)) is None
+    assert kind(with_teasers.replace("</article>", paragraph + "</article>")) is None
+    assert kind(pages.listing_html()) == "listing page"
+
+
+def test_consent_containers_are_measured_only_where_the_page_speaks_of_consent() -> None:
+    """A cookie container's text counts only with the consent vocabulary in the page: a page that
+    names cookies nowhere in its words is never a consent page, whatever its classes say."""
+    from pipeline.interstitial import read_signals
+
+    def signals(html: str) -> tuple[int, int]:
+        tree = parse_html(html)
+        measured = read_signals(tree, "https://site.test/page", extract_title(tree), None)
+        return measured.consent_words, measured.consent_block
+
+    quiet = pages.chrome("Note", '<main><div class="cookie-wall"><p>'
+                         + " ".join(pages.sentences("quiet", 4)) + "</p></div></main>", banner=False)
+    assert signals(quiet) == (0, 0)
+    assert kind(quiet) is None
+    assert signals(pages.consent_html())[1] >= 200
+    assert kind(pages.consent_html()) == "consent page"
