@@ -42,6 +42,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from pipeline.dateparse import parse_date_text
+from pipeline.languages import PhraseFinder
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +61,8 @@ PUBLISHED_LABEL_RE = re.compile(
     r"\b(?:date\s+published|publication\s+date|date\s+of\s+publication|published(?:\s+on)?"
     r"|posted(?:\s+on)?|release\s+date|publié\s+le|publicado(?:\s+el)?|опубликовано)"
     r"[\s\u00a0]*:?[\s\u00a0]*", re.I)
+PUBLISHED_LABELS = PhraseFinder(PUBLISHED_LABEL_RE, (
+    "date", "publication", "published", "posted", "release", "publié", "publicado", "опубликовано"))
 MAX_LABEL_GAP = 4
 MAIN_XPATH = etree.XPath("//main|//*[@role='main']|//article")
 DC_COLON_RE = re.compile(r"^(?:dc|dcterms|dct)[:.]", re.I)
@@ -326,14 +329,15 @@ def _json_ld(tree: HtmlElement) -> dict[str, Any]:
     return {k: v for k, v in found.items() if v}
 
 
-def _published_line(tree: HtmlElement) -> dict[str, str] | None:
-    """A visible "Published: 5 May 2024" line (the label, then the date right after it)."""
+def _published_line(tree: HtmlElement, mains: list[Any]) -> dict[str, str] | None:
+    """A visible "Published: 5 May 2024" line (the label, then the date right after it).
+    ``mains`` is :data:`MAIN_XPATH`'s answer on ``tree``."""
     # the article's own line, not a sidebar's "Posted on" of another story: <main>/<article> first
-    roots = MAIN_XPATH(tree) or [tree.find("body")]
+    roots = mains or [tree.find("body")]
     root = roots[0] if isinstance(roots[0], HtmlElement) else tree
     # text nodes joined with spaces: text_content() glues "reform" and "Published" of two blocks
     text = " ".join(root.itertext())[:MAX_TEXT]
-    for label in PUBLISHED_LABEL_RE.finditer(text):
+    for label in PUBLISHED_LABELS.finditer(text):
         rest = text[label.end():label.end() + 80]
         parsed = parse_date_text(rest, search=True)
         if parsed is not None and parsed.start <= MAX_LABEL_GAP and parsed.value:
@@ -342,10 +346,11 @@ def _published_line(tree: HtmlElement) -> dict[str, str] | None:
     return None
 
 
-def _published_time(tree: HtmlElement) -> dict[str, str] | None:
-    """The first ``<time datetime>`` of the article that is not a modification date (no
-    "modified"/"updated" label right before it), outside navigation and footers."""
-    for root in MAIN_XPATH(tree):
+def _published_time(mains: list[Any]) -> dict[str, str] | None:
+    """The first ``<time datetime>`` of the article (``mains``: :data:`MAIN_XPATH`'s answer) that
+    is not a modification date (no "modified"/"updated" label right before it), outside
+    navigation and footers."""
+    for root in mains:
         if not isinstance(root, HtmlElement):
             continue
         for element in root.iter("time"):
@@ -394,6 +399,7 @@ def read_citation_metadata(tree: HtmlElement) -> dict[str, Any]:
     families are left out. Never raises on odd markup: a family that cannot be read is absent."""
     head = _guarded("head", lambda: _head_copy(tree))
     metas: MetaIndex = _guarded("meta", lambda: _meta_index(tree)) or {}
+    mains: list[Any] = _guarded("main", lambda: MAIN_XPATH(tree)) or []   # one walk, read twice
     readers: dict[str, Callable[[], Any]] = {
         "highwire": lambda: _highwire(metas),
         "dc": lambda: _dublin_core(head),
@@ -403,8 +409,8 @@ def read_citation_metadata(tree: HtmlElement) -> dict[str, Any]:
         "title": lambda: _title(tree),
         "h1": lambda: _h1(tree),
         "application_name": lambda: _first(metas, "application-name"),
-        "published": lambda: _published_line(tree),
-        "time": lambda: _published_time(tree),
+        "published": lambda: _published_line(tree, mains),
+        "time": lambda: _published_time(mains),
     }
     found: dict[str, Any] = {"v": CITEMETA_VERSION}
     for family, read in readers.items():

@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl, urlsplit
 from lxml import etree
 from lxml.html import HtmlElement
 
-from pipeline.languages import phrase_pattern, vocabulary
+from pipeline.languages import PhraseFinder, phrase_finder, phrase_pattern, vocabulary
 from pipeline.sites.pages import is_navigation
 
 # A login or sign-up page: a password field and little else to read (the samples' articles have
@@ -96,6 +96,11 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     words = vocabulary()
     return {key: phrase_pattern(getattr(words, key))
             for key in ("chooser", "search", "consent", "login")}
+
+
+@cache
+def _consent_finder() -> PhraseFinder:
+    return phrase_finder(vocabulary().consent)
 
 
 def _text(node: HtmlElement) -> str:
@@ -208,7 +213,7 @@ def read_signals(tree: HtmlElement, url: str | None, title: str | None,
     blocks = _prose_blocks(body, enough)
     prose, longest = sum(blocks), max(blocks, default=0)
     page_text = " ".join(BODY_TEXT_XPATH(body).split())[:20_000]
-    consent_words = _count(patterns["consent"], page_text, CONSENT_MIN_WORDS)
+    consent_words = _consent_finder().count(page_text, CONSENT_MIN_WORDS)
     consent_chars = consent_block = 0
     if consent_words >= CONSENT_MIN_WORDS:     # page_kind reads the containers only then
         seen: set[HtmlElement] = set()
@@ -245,16 +250,6 @@ def read_signals(tree: HtmlElement, url: str | None, title: str | None,
         search_title=bool(patterns["search"].search(heading)),
         login_title=bool(patterns["login"].search(heading)),
     )
-
-
-def _count(pattern: re.Pattern[str], text: str, enough: int) -> int:
-    """How many times ``pattern`` occurs in ``text``, counting no further than ``enough``."""
-    found = 0
-    for _ in pattern.finditer(text):
-        found += 1
-        if found >= enough:
-            break
-    return found
 
 
 def page_kind(signals: PageSignals, main_text: str) -> str | None:

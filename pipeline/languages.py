@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -106,3 +107,77 @@ def phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
 def not_available_notice(text: str) -> bool:
     """Whether ``text`` holds a "this content is not available in <language>" notice."""
     return vocabulary().not_available.search(text) is not None
+
+
+def _case_folds() -> dict[int, int] | None:
+    """Characters a case-insensitive ``re`` pattern treats as one letter though their lowercase
+    differs (``i``/``ı``, ``s``/``ſ``, Greek symbol forms …), each mapped to one of its group;
+    None where this Python does not say (then :class:`PhraseFinder` always runs the pattern)."""
+    try:
+        from re._casefix import _EXTRA_CASES  # type: ignore[import-not-found]
+    except ImportError:     # a private table of CPython's re (3.11+): without it, no shortcut
+        return None
+    folds: dict[int, int] = {}
+    for code, others in _EXTRA_CASES.items():
+        group = (code, *others)
+        for member in group:
+            folds[member] = min(group)
+    return folds
+
+
+CASE_FOLDS = _case_folds()
+
+
+class PhraseFinder:
+    """``pattern.finditer(text)``, run only where one of ``first_words`` starts.
+
+    ``pattern`` is case-insensitive and every match of it begins with one of ``first_words`` (the
+    first word of each phrase it alternates). A big alternation tried at every position of a page's
+    text costs ~1 ms per 20,000 characters; finding the few places where a first word occurs costs a
+    tenth of that. The matches are exactly ``pattern.finditer``'s (leftmost, not overlapping): every
+    place the pattern can match is a candidate, found in the text lowercased as ``re`` compares
+    letters (its extra case equivalences folded); a text whose lowercase is longer (``İ``) is
+    searched with the pattern alone.
+    """
+
+    def __init__(self, pattern: re.Pattern[str], first_words: Iterable[str]) -> None:
+        self.pattern = pattern
+        self.hints = tuple(sorted({self._fold(w.lower()) for w in first_words if w}))
+
+    @staticmethod
+    def _fold(text: str) -> str:
+        return text.translate(CASE_FOLDS) if CASE_FOLDS is not None else text
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        lowered = self._fold(text.lower())
+        if CASE_FOLDS is None or len(lowered) != len(text) or not self.hints:
+            yield from self.pattern.finditer(text)
+            return
+        starts: set[int] = set()
+        for hint in self.hints:
+            position = lowered.find(hint)
+            while position != -1:
+                starts.add(position)
+                position = lowered.find(hint, position + 1)
+        end = 0
+        for start in sorted(starts):
+            if start < end:
+                continue
+            match = self.pattern.match(text, start)
+            if match is not None:
+                yield match
+                end = max(match.end(), start + 1)
+
+    def count(self, text: str, enough: int) -> int:
+        """How many matches ``text`` holds, counting no further than ``enough``."""
+        found = 0
+        for _ in self.finditer(text):
+            found += 1
+            if found >= enough:
+                break
+        return found
+
+
+def phrase_finder(phrases: tuple[str, ...]) -> PhraseFinder:
+    """:func:`phrase_pattern` of ``phrases`` with its first words: a :class:`PhraseFinder`."""
+    return PhraseFinder(phrase_pattern(phrases), (p.split()[0] for p in phrases if p.split()))

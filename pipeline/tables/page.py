@@ -71,6 +71,8 @@ def prune_reading_tables(tree: HtmlElement, ignores: Sequence[IgnoreFilter] = ()
 def in_main_text(tables: Sequence[Table], text: str) -> tuple[Table, ...]:
     """The tables the main text holds: at least :data:`IN_TEXT_SHARE` of their rows appear in it
     (:func:`_row_in_text`)."""
+    if not tables:
+        return ()
     flat = collapse(text)
     kept: list[Table] = []
     for table in tables:

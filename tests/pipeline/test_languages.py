@@ -105,3 +105,32 @@ def test_the_language_versions_of_a_report_declare_one_date() -> None:
         assert declared is not None and declared.value == "2021-05-20", lang
         assert declared.kind == "modified", lang
         assert "2021" not in analysis.extracted.text.replace("Kazakhstan", ""), lang  # line stripped
+
+
+@pytest.mark.parametrize("key", ["consent", "chooser", "search", "login", "modified", "published"])
+def test_a_phrase_finder_finds_exactly_what_its_pattern_finds(key: str) -> None:
+    """The first-word shortcut never changes a match: on texts mixing every phrase of the list in
+    other cases, glued to letters, spread over odd whitespace, with the letters ``re`` folds
+    specially (ı/i, ſ/s, K/k) and one whose lowercase is longer (İ), the spans are the pattern's."""
+    import random
+
+    from pipeline.citemeta import PUBLISHED_LABEL_RE, PUBLISHED_LABELS
+    from pipeline.languages import phrase_finder
+
+    phrases = getattr(vocabulary(), key)
+    finder = phrase_finder(phrases)
+    rng = random.Random(key)
+    pieces = [*phrases, "x", "ab", " ", "\u00a0", "\n", "ı", "ſ", "\u212a", "İ", "_", "7", ", ",
+              "Posted on: 5 May", "date published", "PUBLISHED:"]
+
+    def variant(piece: str) -> str:
+        shaped = rng.choice([str.upper, str.lower, str.title, str.swapcase, str])(piece)
+        return shaped.replace(" ", rng.choice([" ", "  ", "\u00a0", "\t"]))
+
+    for _ in range(300):
+        text = "".join(variant(rng.choice(pieces)) + rng.choice(["", " ", "x"]) for _ in range(12))
+        for mapped in (text, text.replace("i", "ı"), text.replace("s", "ſ")):
+            assert [m.span() for m in finder.finditer(mapped)] == \
+                [m.span() for m in finder.pattern.finditer(mapped)], mapped
+            assert [m.span() for m in PUBLISHED_LABELS.finditer(mapped)] == \
+                [m.span() for m in PUBLISHED_LABEL_RE.finditer(mapped)], mapped
