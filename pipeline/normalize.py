@@ -13,8 +13,6 @@ import unicodedata
 # zero-width space/non-joiner/joiner, word joiner, BOM, soft hyphen, LRM/RLM marks.
 # (A regex: str.translate with a mapping is ~10x slower on long texts.)
 INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f]")
-# Every Unicode space separator (NBSP, thin space, ideographic space …) becomes a plain space.
-SPACES_RE = re.compile(r"[^\S\n]+")
 BLANK_LINES_RE = re.compile(r"\n{2,}")
 
 
@@ -46,10 +44,14 @@ def strip_volatile(text: str) -> str:
 
 def normalize_text(text: str) -> str:
     """NFC, drop invisible characters, collapse spaces, trim lines, drop empty lines."""
-    if not unicodedata.is_normalized("NFC", text):
-        text = unicodedata.normalize("NFC", text)
-    text = INVISIBLE_RE.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
-    lines = (line.strip() for line in SPACES_RE.sub(" ", text).split("\n"))
+    if not text.isascii():      # ASCII is NFC and has no invisible characters
+        if not unicodedata.is_normalized("NFC", text):
+            text = unicodedata.normalize("NFC", text)
+        text = INVISIBLE_RE.sub("", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # every run of Unicode whitespace in a line (NBSP, thin and ideographic spaces, tabs …: what
+    # str.isspace() and re's \s name) becomes one plain space, and the line is trimmed
+    lines = (" ".join(line.split()) for line in text.split("\n"))
     return "\n".join(line for line in lines if line)
 
 

@@ -36,3 +36,20 @@ def test_counters_and_relative_times_are_not_text() -> None:
     assert strip_volatile("Read more (5,321 views)") == "Read more ()"
     kept = "As a result of the project, 112 students with disabilities benefited; 50 video lessons."
     assert strip_volatile(kept) == kept
+
+
+WHITESPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2009\u200a\u2028\u2029\u202f\u3000"
+
+
+@given(st.lists(st.sampled_from([*WHITESPACE, "a", "é", "e\u0301", "\u200b", "\u00ad", "Z"]),
+                max_size=60).map("".join))
+def test_each_line_has_its_whitespace_runs_collapsed_and_trimmed(text: str) -> None:
+    """The rule as written: NFC, invisible characters dropped, CR/CRLF as newlines, every run of
+    Unicode whitespace other than the newline one space, lines trimmed, empty lines dropped."""
+    import re
+    import unicodedata
+
+    expected = re.sub("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f]", "",
+                      unicodedata.normalize("NFC", text)).replace("\r\n", "\n").replace("\r", "\n")
+    lines = (line.strip() for line in re.sub(r"[^\S\n]+", " ", expected).split("\n"))
+    assert normalize_text(text) == "\n".join(line for line in lines if line)
