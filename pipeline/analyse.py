@@ -57,6 +57,7 @@ from pipeline.screen import looks_truncated, screen_page, screen_response
 from pipeline.sites import site_profile
 from pipeline.stagetimes import laps
 from pipeline.tables.page import in_main_text, prune_reading_tables
+from pipeline.treeindex import indexed
 from pipeline.types import Analysis, Extracted, Fetched, Outcome
 
 logger = logging.getLogger(__name__)
@@ -133,25 +134,26 @@ def analyse_fetch(fetched: Fetched, profile: Profile, previous: PreviousPage | N
     requisites = (tuple((r.url, r.kind) for r in document_references(tree, final_url))
                   if references else None)
     clock.lap("requisites")
-    # 7. metadata
+    # 7. metadata (the readers only read the tree: they share one walk for their tags)
     site = site_profile(profile.site)
-    title = normalize_title(extract_title(tree))
-    language = extract_language(tree)
-    clock.lap("metadata")
-    declared = site.declared_date(tree)
-    clock.lap("date reading")
-    hints = dict(fetched.hints)
-    if profile.organisation:
-        hints.setdefault("organisation", profile.organisation)
-    metadata = site.metadata(tree, fetched.url, hints)
-    h1 = extract_h1(tree)
-    for key, value in (("h1", h1), ("site_name", extract_site_name(tree))):
-        if value:
-            metadata.setdefault(key, value)
-    clock.lap("metadata")
-    identity = read_identity(tree, final_url, title, h1, language)
-    signals = read_signals(tree, final_url, title, h1)
-    clock.lap("identity")
+    with indexed(tree):
+        title = normalize_title(extract_title(tree))
+        language = extract_language(tree)
+        clock.lap("metadata")
+        declared = site.declared_date(tree)
+        clock.lap("date reading")
+        hints = dict(fetched.hints)
+        if profile.organisation:
+            hints.setdefault("organisation", profile.organisation)
+        metadata = site.metadata(tree, fetched.url, hints)
+        h1 = extract_h1(tree)
+        for key, value in (("h1", h1), ("site_name", extract_site_name(tree))):
+            if value:
+                metadata.setdefault(key, value)
+        clock.lap("metadata")
+        identity = read_identity(tree, final_url, title, h1, language)
+        signals = read_signals(tree, final_url, title, h1)
+        clock.lap("identity")
     # 8. prune
     ignores = _compiled(profile.ignores)
     root, tables = prune_reading_tables(tree, ignores)     # prune_boilerplate, tables read around it

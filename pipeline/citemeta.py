@@ -43,6 +43,7 @@ from lxml.html import HtmlElement
 
 from pipeline.dateparse import parse_date_text
 from pipeline.languages import PhraseFinder
+from pipeline.treeindex import tagged
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +101,7 @@ MetaIndex = dict[str, list[tuple[int, str]]]
 
 def _meta_index(tree: HtmlElement) -> MetaIndex:
     index: MetaIndex = {}
-    for position, meta in enumerate(tree.iter("meta")):
+    for position, meta in enumerate(tagged(tree, "meta")):
         key = (meta.get("name") or meta.get("property") or "").strip().lower()
         value = _clean(meta.get("content"))
         if value:
@@ -143,7 +144,7 @@ def _head_copy(tree: HtmlElement) -> HtmlElement:
     root = lxml.html.Element("html")
     head = lxml.html.Element("head")
     root.append(head)
-    for element in tree.iter("meta", "link"):
+    for element in tagged(tree, "meta", "link"):
         copy = lxml.html.Element(element.tag)
         for key, value in element.attrib.items():
             copy.set(key, value)
@@ -208,7 +209,7 @@ def _json_ld_nodes(tree: HtmlElement) -> list[dict[str, Any]]:
     """Every JSON-LD object of the page (``@graph`` and nested objects flattened), in page order."""
     nodes: list[dict[str, Any]] = []
     extractor = JsonLdExtractor()
-    for script in tree.iter("script"):
+    for script in tagged(tree, "script"):
         if (script.get("type") or "").strip().lower() != "application/ld+json" or not script.text:
             continue
         if len(script.text) > MAX_JSON_LD_CHARS:
@@ -366,13 +367,13 @@ def _published_time(mains: list[Any]) -> dict[str, str] | None:
 
 
 def _title(tree: HtmlElement) -> str | None:
-    for element in tree.iter("title"):
+    for element in tagged(tree, "title"):
         return _clean(element.text_content())
     return None
 
 
 def _h1(tree: HtmlElement) -> str | None:
-    for element in tree.iter("h1"):
+    for element in tagged(tree, "h1"):
         text = _clean(element.text_content())
         if text:
             return text

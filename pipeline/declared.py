@@ -26,6 +26,7 @@ from lxml.html import HtmlElement
 
 from pipeline.dateparse import parse_date_text, parse_iso_datetime
 from pipeline.languages import vocabulary
+from pipeline.treeindex import tagged
 from pipeline.types import DeclaredDate
 
 LABEL_RE = re.compile(
@@ -134,7 +135,7 @@ def _labels(text: str) -> Iterator[re.Match[str]]:
 
 def _time_datetime(tree: HtmlElement, literal: str) -> str | None:
     """The ``datetime`` of the ``<time>`` element that shows ``literal``."""
-    for element in tree.iter("time"):
+    for element in tagged(tree, "time"):
         stamp = element.get("datetime")
         if stamp and " ".join(element.text_content().split()) == literal:
             return parse_iso_datetime(stamp)
@@ -142,7 +143,7 @@ def _time_datetime(tree: HtmlElement, literal: str) -> str | None:
 
 
 def _meta(tree: HtmlElement, names: tuple[str, ...]) -> tuple[str, str] | None:
-    for element in tree.iter("meta"):
+    for element in tagged(tree, "meta"):
         key = (element.get("property") or element.get("name") or element.get("itemprop") or "")
         if key.strip().lower() in names:
             content = (element.get("content") or "").strip()
@@ -153,7 +154,7 @@ def _meta(tree: HtmlElement, names: tuple[str, ...]) -> tuple[str, str] | None:
 
 def _json_ld_dates(tree: HtmlElement) -> dict[str, str]:
     found: dict[str, str] = {}
-    for script in tree.iter("script"):
+    for script in tagged(tree, "script"):
         if (script.get("type") or "").strip().lower() != "application/ld+json" or not script.text:
             continue
         try:
@@ -194,7 +195,7 @@ def _main_time(tree: HtmlElement) -> DeclaredDate | None:
 
 def _visible_literal(tree: HtmlElement, value: str) -> str | None:
     """The text of a ``<time>`` element showing the same day as ``value`` (what a reader sees)."""
-    for element in tree.iter("time"):
+    for element in tagged(tree, "time"):
         stamp = element.get("datetime")
         if stamp and (parse_iso_datetime(stamp) or "")[:10] == value[:10] and not _in_boilerplate(element):
             text = " ".join(element.text_content().split())

@@ -19,6 +19,7 @@ from trafilatura import bare_extraction
 from pipeline.ignore import IgnoreFilter
 from pipeline.layout import flatten_layout_tables
 from pipeline.linkblocks import settle_links
+from pipeline.treeindex import tagged
 
 logger = logging.getLogger(__name__)
 
@@ -101,16 +102,16 @@ def _flat(text: str | None) -> str | None:
 
 def extract_title(tree: HtmlElement) -> str | None:
     """``og:title``, else ``<title>``, else the first ``<h1>``."""
-    for meta in tree.iter("meta"):
+    for meta in tagged(tree, "meta"):
         if (meta.get("property") or meta.get("name") or "").lower() == "og:title":
             title = _flat(meta.get("content"))
             if title:
                 return title
-    for element in tree.iter("title"):
+    for element in tagged(tree, "title"):
         title = _flat(element.text_content())
         if title:
             return title
-    for element in tree.iter("h1"):
+    for element in tagged(tree, "h1"):
         title = _flat(element.text_content())
         if title:
             return title
@@ -118,7 +119,7 @@ def extract_title(tree: HtmlElement) -> str | None:
 
 
 def extract_h1(tree: HtmlElement) -> str | None:
-    for element in tree.iter("h1"):
+    for element in tagged(tree, "h1"):
         title = _flat(element.text_content())
         if title:
             return title
@@ -127,7 +128,7 @@ def extract_h1(tree: HtmlElement) -> str | None:
 
 def extract_site_name(tree: HtmlElement) -> str | None:
     """The site's own name (``og:site_name`` / ``application-name``), for citations."""
-    for meta in tree.iter("meta"):
+    for meta in tagged(tree, "meta"):
         key = (meta.get("property") or meta.get("name") or "").lower()
         if key in ("og:site_name", "application-name"):
             name = _flat(meta.get("content"))
@@ -140,7 +141,7 @@ def extract_language(tree: HtmlElement) -> str | None:
     """The primary language subtag declared by the page (``<html lang>`` or Content-Language)."""
     lang = tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang")
     if not lang:
-        for meta in tree.iter("meta"):
+        for meta in tagged(tree, "meta"):
             if (meta.get("http-equiv") or "").lower() == "content-language":
                 lang = meta.get("content")
                 break

@@ -50,6 +50,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 from lxml.html import HtmlElement
 
 from pipeline.interstitial import page_kind
+from pipeline.treeindex import tagged
 
 # Word 3-shingles shared (Jaccard) by two texts that are one document. Measured on the four samples
 # (tests/pipeline/test_identity.py::test_thresholds_separate_the_samples): an edited version
@@ -105,11 +106,11 @@ def read_identity(tree: HtmlElement, final_url: str, title: str | None, h1: str 
                   language: str | None) -> PageIdentity:
     """The identity fields of a parsed page fetched (finally) from ``final_url``."""
     canonical = og_url = None
-    for link in tree.iter("link"):
+    for link in tagged(tree, "link"):
         if "canonical" in (link.get("rel") or "").lower().split() and link.get("href"):
             canonical = _absolute(link.get("href") or "", final_url)
             break
-    for meta in tree.iter("meta"):
+    for meta in tagged(tree, "meta"):
         if (meta.get("property") or meta.get("name") or "").lower() == "og:url" and meta.get("content"):
             og_url = _absolute(meta.get("content") or "", final_url)
             break

@@ -19,6 +19,7 @@ from lxml.html import HtmlElement
 
 from pipeline.sites.base import SiteProfile
 from pipeline.sites.pages import article_date
+from pipeline.treeindex import first_text, tagged
 from pipeline.types import DeclaredDate
 from pipeline.urls import path_segments
 
@@ -118,10 +119,10 @@ class UndpProfile(SiteProfile):
 
     @staticmethod
     def _site_name(tree: HtmlElement) -> str | None:
-        for meta in tree.iter("meta"):
+        for meta in tagged(tree, "meta"):
             if (meta.get("property") or "").lower() == "og:site_name" and meta.get("content"):
                 return " ".join((meta.get("content") or "").split())
-        title = " ".join((tree.findtext(".//title") or "").split())
+        title = " ".join((first_text(tree, "title") or "").split())
         return title.rsplit(" | ", 1)[1] if " | " in title else None
 
     def find_declared(self, tree: HtmlElement) -> DeclaredDate | None:

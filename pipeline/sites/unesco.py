@@ -23,6 +23,7 @@ from pipeline.languages import not_available_notice
 from pipeline.screen import SHORT_PAGE_CHARS
 from pipeline.sites.base import SiteProfile
 from pipeline.sites.pages import LANG_RE, all_links, body_text, language_variants
+from pipeline.treeindex import first_text
 from pipeline.types import DeclaredDate
 from pipeline.urls import path_segments
 
@@ -121,7 +122,7 @@ class UnescoProfile(SiteProfile):
         if page is None:
             return {"page_type": "listing"}
         facts: dict[str, Any] = {"page_type": "profile", **page.facts()}
-        title = tree.findtext(".//title") or ""
+        title = first_text(tree, "title") or ""
         parts = [p.strip() for p in title.split("|")]
         if len(parts) >= 3:
             facts["country_name"], facts["theme_name"] = parts[0], parts[1]
