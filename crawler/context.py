@@ -36,6 +36,9 @@ SOURCE_RUN = "PROFILEWATCH_SOURCE_RUN"
 # Below this many pages a run extracts in the main process: starting worker processes (~0.5 s
 # each, importing trafilatura) costs more than it saves on a handful of pages.
 AUTO_POOL_MIN_PAGES = 40
+# What the extraction workers import, once, in the fork server (the citation reader's extruct
+# brings ~230 modules: 0.2 s a worker when each imported it on its first page).
+WORKER_MODULES = ["crawler.extraction", "pipeline.analyse", "pipeline.citemeta"]
 
 
 class Progress(Protocol):
@@ -81,10 +84,7 @@ class RunContext:
             workers = 0 if total < AUTO_POOL_MIN_PAGES else (os.cpu_count() or 1)
         self.pool: ExtractionPool | None = None
         if workers > 0:
-            # imported once in the fork server, not once per worker on its first page (the
-            # citation reader's extruct brings ~230 modules: 0.2 s)
-            self.pool = ExtractionPool(workers, initializer=warm_up, preload=[
-                "crawler.extraction", "pipeline.analyse", "pipeline.citemeta"])
+            self.pool = ExtractionPool(workers, initializer=warm_up, preload=WORKER_MODULES)
         # workers read keyframes with their own connection (the password stays in the URL)
         self.store_url = store.engine.url.render_as_string(hide_password=False)
         self.writer = BatchWriter(store, all_states, config.settings.gone_after)

@@ -58,6 +58,7 @@ def run(app: App, ctx: click.Context, source_names: tuple[str, ...], trigger: st
             ctx.exit(code)
         return
     sources = [config.source(n) for n in source_names] if source_names else list(config.sources)
+    _prestart_workers(config.settings.workers, sum(len(s.urls) for s in sources))
     store = app.store()
     store.sync_sources(config.sources)
     with source_locks(store, [s.name for s in sources]) as (locked, busy):
@@ -70,6 +71,16 @@ def run(app: App, ctx: click.Context, source_names: tuple[str, ...], trigger: st
                              workers=config.settings.workers)
         report = _run(app, store, request, busy)
     _report(app, store, report, result_fd)
+
+
+def _prestart_workers(workers: int | None, pages: int) -> None:
+    """A run that will extract in worker processes starts their fork server first: it imports the
+    extraction modules on another core while this process opens the store and sets the crawl up."""
+    from crawler.context import AUTO_POOL_MIN_PAGES, WORKER_MODULES
+    from crawler.procpool import prestart
+
+    if workers or (workers is None and pages >= AUTO_POOL_MIN_PAGES):
+        prestart(WORKER_MODULES)
 
 
 def _run_batch(app: App, source: SourceConfig, only_urls: tuple[str, ...],
