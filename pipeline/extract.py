@@ -45,6 +45,13 @@ HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 TITLE_SEPARATORS_RE = re.compile(r"\s+")
 # Found by fuzzing (tests/pipeline/test_fuzz.py): a stray \x08 in a page made pruning raise.
 NON_XML_CHARS_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+NON_XML_CHARS = (*(chr(c) for c in (*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20))), "\ufffe", "\uffff")
+
+
+def _utf8_parser() -> lxml.html.HTMLParser:
+    """An HTML parser for UTF-8 bytes (the encoding given: a page's own ``<meta charset>`` is the
+    one it was decoded with, not the one of these bytes)."""
+    return lxml.html.HTMLParser(encoding="utf-8")
 
 
 # Most elements a page may have. trafilatura's time grows with the square of the paragraphs (measured:
@@ -75,10 +82,17 @@ def parse_html(text: str) -> HtmlElement:
     tags = text.count("<")
     if tags > 2 * MAX_ELEMENTS:
         raise ExtractionError(f"too many HTML elements (over {MAX_ELEMENTS:,})")
-    text = NON_XML_CHARS_RE.sub("", text)
-    parser = lxml.html.HTMLParser()
+    if any(char in text for char in NON_XML_CHARS):   # ~30 C scans: 10x faster than the regex
+        text = NON_XML_CHARS_RE.sub("", text)
+    # libxml2 reads UTF-8 natively: the text encoded once parses in ~60 % of the time it takes
+    # from a Python string (converted character by character); the same tree either way
     try:
-        tree = lxml.html.document_fromstring(text, parser=parser)
+        document: str | bytes = text.encode("utf-8")
+        parser = _utf8_parser()
+    except UnicodeEncodeError:      # lone surrogates: parsed as the string they are
+        document, parser = text, lxml.html.HTMLParser()
+    try:
+        tree = lxml.html.document_fromstring(document, parser=parser)
     except (etree.ParserError, ValueError) as exc:
         raise ExtractionError(f"unparsable HTML: {exc}") from None
     for entry in parser.error_log:

@@ -155,3 +155,17 @@ def test_small_pages_ignore_rotating_sidebars(body: str) -> None:
     assert "Latest news" not in first.text and "Home" not in first.text
     edited = analyse(page(["New textbooks"], 2023).replace("Report", "Report (revised)")).extracted
     assert edited is not None and edited.text_sha256 != first.text_sha256
+
+
+@pytest.mark.parametrize("declared", ["windows-1251", "koi8-r", "iso-8859-1", "shift_jis", "utf-16"])
+def test_a_decoded_page_is_parsed_as_the_text_it_is_whatever_charset_it_declares(declared: str) -> None:
+    """The parser reads the decoded text, never re-decoding it by the page's own declaration
+    (the declaration was applied when the body was decoded)."""
+    from pipeline.extract import parse_html
+
+    text = (f'<html><head><meta charset="{declared}"><title>Образование · 教育 · é</title></head>'
+            "<body><p>Инклюзивное образование в Казахстане — 2024 年 ✓</p>\x08</body></html>")
+    tree = parse_html(text)
+    assert tree.findtext(".//title") == "Образование · 教育 · é"
+    assert tree.findtext(".//p") == "Инклюзивное образование в Казахстане — 2024 年 ✓"
+    assert parse_html(text.replace("\x08", "\ud800")).findtext(".//p") == tree.findtext(".//p")
