@@ -19,7 +19,7 @@ from scrapy.exceptions import NotConfigured
 
 from crawler.extraction import warm_up
 from crawler.missing import MissingPages
-from crawler.procpool import ExtractionPool
+from crawler.procpool import AUTO_POOL_MIN_PAGES, WORKER_MODULES, ExtractionPool
 from crawler.writer import BatchWriter
 from pipeline.analyse import Profile
 from pipeline.types import PageState
@@ -33,12 +33,7 @@ logger = logging.getLogger(__name__)
 
 # The crawler setting that holds a source's :class:`SourceRun`.
 SOURCE_RUN = "PROFILEWATCH_SOURCE_RUN"
-# Below this many pages a run extracts in the main process: starting worker processes (~0.5 s
-# each, importing trafilatura) costs more than it saves on a handful of pages.
-AUTO_POOL_MIN_PAGES = 40
-# What the extraction workers import, once, in the fork server (the citation reader's extruct
-# brings ~230 modules: 0.2 s a worker when each imported it on its first page).
-WORKER_MODULES = ["crawler.extraction", "pipeline.analyse", "pipeline.citemeta"]
+
 
 
 class Progress(Protocol):

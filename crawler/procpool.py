@@ -37,6 +37,14 @@ PIPE_SET_SIZE = getattr(fcntl, "F_SETPIPE_SZ", 1031)   # Linux's fcntl command
 PIPE_BYTES = 1 << 20
 
 
+# Below this many pages a run extracts in the main process: starting worker processes (~0.5 s
+# each, importing trafilatura) costs more than it saves on a handful of pages.
+AUTO_POOL_MIN_PAGES = 40
+# What the extraction workers import, once, in the fork server (the citation reader's extruct
+# brings ~230 modules: 0.2 s a worker when each imported it on its first page).
+WORKER_MODULES = ["crawler.extraction", "pipeline.analyse", "pipeline.citemeta"]
+
+
 def prestart(preload: list[str]) -> None:
     """Start the fork server now, importing ``preload`` (the workers' modules: ~0.8 s of
     trafilatura, extruct …) on another core while the caller sets its run up; the workers it forks

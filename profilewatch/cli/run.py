@@ -76,8 +76,7 @@ def run(app: App, ctx: click.Context, source_names: tuple[str, ...], trigger: st
 def _prestart_workers(workers: int | None, pages: int) -> None:
     """A run that will extract in worker processes starts their fork server first: it imports the
     extraction modules on another core while this process opens the store and sets the crawl up."""
-    from crawler.context import AUTO_POOL_MIN_PAGES, WORKER_MODULES
-    from crawler.procpool import prestart
+    from crawler.procpool import AUTO_POOL_MIN_PAGES, WORKER_MODULES, prestart  # no Scrapy
 
     if workers or (workers is None and pages >= AUTO_POOL_MIN_PAGES):
         prestart(WORKER_MODULES)
