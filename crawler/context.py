@@ -35,7 +35,6 @@ logger = logging.getLogger(__name__)
 SOURCE_RUN = "PROFILEWATCH_SOURCE_RUN"
 
 
-
 class Progress(Protocol):
     def start(self, total: int) -> None: ...
     def page_done(self, source: str, url: str, outcome: RecordOutcome) -> None: ...
