@@ -43,7 +43,7 @@ from lxml.html import HtmlElement
 
 from pipeline.dateparse import parse_date_text
 from pipeline.languages import PhraseFinder
-from pipeline.treeindex import tagged
+from pipeline.treeindex import MAIN_XPATH, tagged
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,6 @@ PUBLISHED_LABEL_RE = re.compile(
 PUBLISHED_LABELS = PhraseFinder(PUBLISHED_LABEL_RE, (
     "date", "publication", "published", "posted", "release", "publié", "publicado", "опубликовано"))
 MAX_LABEL_GAP = 4
-MAIN_XPATH = etree.XPath("//main|//*[@role='main']|//article")
 DC_COLON_RE = re.compile(r"^(?:dc|dcterms|dct)[:.]", re.I)
 # Words of a modification label ("Last updated", "Обновлено"): a <time> beside one is not the
 # publication date.

@@ -26,7 +26,7 @@ from lxml.html import HtmlElement
 
 from pipeline.dateparse import parse_date_text, parse_iso_datetime
 from pipeline.languages import vocabulary
-from pipeline.treeindex import tagged
+from pipeline.treeindex import MAIN_XPATH, tagged
 from pipeline.types import DeclaredDate
 
 LABEL_RE = re.compile(
@@ -180,7 +180,7 @@ def _in_boilerplate(element: HtmlElement) -> bool:
 
 
 def _main_time(tree: HtmlElement) -> DeclaredDate | None:
-    roots = tree.xpath("//main|//*[@role='main']|//article") or [tree]
+    roots = MAIN_XPATH(tree) or [tree]
     for root in roots:
         for element in root.iter("time"):
             stamp = element.get("datetime")
