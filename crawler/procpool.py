@@ -9,6 +9,11 @@ results when the pipe is readable: no helper threads, no lock hand-offs, and eac
 
 A worker that dies fails the tasks it held (their pages become failed checks: nothing is lost,
 the next run retries them) and is replaced.
+
+The workers start when the first task comes, in a thread, and take tasks as they come up: a start
+waits for the fork server, which early in a run may still be importing the preloaded modules, and
+the event loop must not wait with it (it sent no request for 0.3-0.5 s at a run's first page on a
+loaded 2-core machine, and every paced host's next turn came that much late).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import multiprocessing
 import os
 import pickle
 import struct
+import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -112,6 +118,10 @@ class ExtractionPool:
         self._next_id = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
+        self._starter: threading.Thread | None = None
+        self._started: list[_Worker] = []       # started by the starter, not yet taken on
+        self._started_lock = threading.Lock()
+        self._start_error: Exception | None = None     # why no worker could start
 
     # --- public -----------------------------------------------------------------------------
 
@@ -120,7 +130,11 @@ class ExtractionPool:
             raise RuntimeError("the extraction pool is closed")
         if self._loop is None:
             self._loop = asyncio.get_running_loop()
-            self._workers = [self._spawn() for _ in range(self._size)]
+            self._starter = threading.Thread(target=self._start_workers, args=(self._loop,),
+                                             name="profilewatch-extract-start", daemon=True)
+            self._starter.start()
+        if self._start_error is not None and not self._workers:
+            raise self._start_error
         self._next_id += 1
         future: asyncio.Future[Any] = self._loop.create_future()
         payload = pickle.dumps((self._next_id, fn, args), protocol=pickle.HIGHEST_PROTOCOL)
@@ -131,7 +145,11 @@ class ExtractionPool:
     def close(self) -> None:
         """Stop the workers (outstanding tasks are abandoned)."""
         self._closed = True
-        for worker in self._workers:
+        if self._starter is not None:
+            self._starter.join()
+        with self._started_lock:
+            workers, self._started = self._workers + self._started, []
+        for worker in workers:
             self._detach(worker)
             worker.tasks.close()
             worker.process.join(timeout=5)
@@ -142,8 +160,48 @@ class ExtractionPool:
 
     # --- plumbing ---------------------------------------------------------------------------
 
+    def _start_workers(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The starter thread: start the workers one by one, handing each to the event loop."""
+        for _ in range(self._size):
+            if self._closed:
+                return
+            try:
+                worker = self._start_process()
+            except Exception as exc:   # e.g. out of file descriptors: the tasks fail, not hang
+                self._start_error = exc
+                worker = None
+            if worker is not None:
+                with self._started_lock:
+                    self._started.append(worker)
+            try:
+                loop.call_soon_threadsafe(self._take_started)
+            except RuntimeError:      # the loop is closed: close() stops the worker
+                return
+            if worker is None:
+                return
+
+    def _take_started(self) -> None:
+        """On the event loop: take on the workers started so far, and give them tasks."""
+        if self._closed:
+            return
+        with self._started_lock:
+            started, self._started = self._started, []
+        for worker in started:
+            self._attach(worker)
+            self._workers.append(worker)
+        if self._start_error is not None and not self._workers:
+            while self._queue:
+                _, _, future = self._queue.popleft()
+                if not future.done():
+                    future.set_exception(self._start_error)
+        self._dispatch()
+
     def _spawn(self) -> _Worker:
-        assert self._loop is not None
+        worker = self._start_process()
+        self._attach(worker)
+        return worker
+
+    def _start_process(self) -> _Worker:
         task_read, task_write = self._context.Pipe(duplex=False)
         result_read, result_write = self._context.Pipe(duplex=False)
         process = self._context.Process(target=_serve, name="profilewatch-extract", daemon=True,
@@ -155,12 +213,14 @@ class ExtractionPool:
         os.set_blocking(result_read.fileno(), False)
         for end in (task_write, result_read):
             _widen(end.fileno())
-        worker = _Worker(process, task_write, result_read)
-        self._loop.add_reader(result_read.fileno(), self._on_readable, worker)
-        return worker
+        return _Worker(process, task_write, result_read)
+
+    def _attach(self, worker: _Worker) -> None:
+        assert self._loop is not None
+        self._loop.add_reader(worker.results.fileno(), self._on_readable, worker)
 
     def _dispatch(self) -> None:
-        while self._queue:
+        while self._queue and self._workers:
             worker = min(self._workers, key=lambda w: len(w.pending))
             if len(worker.pending) >= DEPTH:
                 return

@@ -19,6 +19,7 @@ from twisted.python.failure import Failure
 
 from crawler.documents import CANDIDATE_META, DOCUMENT_META, DocumentWatch
 from crawler.failures import failure_reason
+from crawler.hostqueue import by_host_turns
 from pipeline.types import SPIDER_KINDS, Fetched
 from pipeline.urls import page_key
 
@@ -92,7 +93,7 @@ class WatchSpider(scrapy.Spider):
         if self.discover_pages:
             async for request in self.discover():
                 yield request
-        for url in self.checked_urls():
+        for url in by_host_turns(self.checked_urls()):    # every host's turns start at once
             if url not in seen:
                 seen.add(url)
                 await self._backout()

@@ -102,3 +102,28 @@ def test_hosts_take_turns_whatever_the_listing_order(two_hosts: list[MockServer]
     assert hosts.index("second") < [i for i, h in enumerate(hosts) if h == "first"][2], arrivals
     for server in two_hosts:
         assert_paced([r.at for r in server.requests], delay)
+
+
+@pytest.mark.slow
+def test_a_first_page_waits_out_the_delay_after_robots_txt_in_the_queue(
+        two_hosts: list[MockServer], cli: Cli) -> None:
+    """The first page of a host asks for the host's robots.txt, then waits for its turn (the delay
+    after robots.txt) back in the scheduler's queue, not in a request slot: with a single slot,
+    the second host's robots.txt is asked for before any page goes. Each host's first listed page
+    is still its first page, and no two requests to one host are closer than the delay."""
+    delay, pages = 0.5, 2
+    for server in two_hosts:
+        server.reset()
+        server.robots = "User-agent: *\nDisallow: /private/\n"
+        for n in range(pages):
+            server.sample(f"/p{n}", "ngo-news")
+    urls = [server.url + f"/p{n}" for server in two_hosts for n in range(pages)]
+    cli.write_config(f"[settings]\ndelay = {delay}\nretries = 0\ntimeout = 5\nconcurrency = 1\n"
+                     "per_domain_concurrency = 1\nrequisites = false\n" + source_toml("one", urls))
+    assert cli("run").code == 0
+    arrivals = sorted([(r.at, n, r.path) for n, server in enumerate(two_hosts)
+                       for r in server.requests])
+    assert [path for _, _, path in arrivals[:2]] == ["/robots.txt", "/robots.txt"], arrivals
+    for server in two_hosts:
+        assert [r.path for r in server.requests] == ["/robots.txt", "/p0", "/p1"]
+        assert_paced([r.at for r in server.requests], delay)
