@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from pipeline.tables import Table as DataTable
@@ -34,6 +34,13 @@ EVENTS = cast(Table, EventRow.__table__)
 INSERT_CHECK_RETURNING_ID = CHECKS.insert().returning(CHECKS.c.id)
 INSERT_VERSION_RETURNING_ID = VERSIONS.insert().returning(VERSIONS.c.id)
 INSERT_EVENT_RETURNING_ID = EVENTS.insert().returning(EVENTS.c.id)
+PAGES = cast(Table, PageRow.__table__)
+# Every page of a batch gets its new validators and streaks in one executemany by primary key
+# (a Core statement: the ORM's bulk update by primary key cost 12 % of the batch writer).
+PAGE_COLUMNS = ("etag", "http_last_modified", "missing_streak", "gone_at", "failing_since",
+                "fail_count", "last_error", "last_checked_at", "last_ok_at", "last_final_url")
+UPDATE_PAGE = (update(PAGES).where(PAGES.c.id == bindparam("page_id"))
+               .values({name: bindparam(f"b_{name}") for name in PAGE_COLUMNS}))
 
 # Response headers kept with a version (for replay, WARC export and citations); the rest (cookies,
 # tracking, per-request ids) are dropped.
@@ -139,7 +146,7 @@ def record_batch(session: Session, checks: Sequence[CheckInput], states: Mapping
     if plain_checks:
         session.connection().execute(CHECKS.insert(), plain_checks)
     touched = {state.page_id: state for _, state in results}
-    session.execute(update(PageRow), [_page_row(s) for s in touched.values()])
+    session.connection().execute(UPDATE_PAGE, [_page_row(s) for s in touched.values()])
     return results
 
 
@@ -221,9 +228,10 @@ def _add_event(session: Session, page: PageState, check: CheckInput, check_id: i
 
 
 def _page_row(state: PageState) -> dict[str, Any]:
-    """The mutable columns of ``pages`` (for a bulk update by primary key)."""
-    return {"id": state.page_id, "etag": state.etag, "http_last_modified": state.http_last_modified,
-            "missing_streak": state.missing_streak, "gone_at": state.gone_at,
-            "failing_since": state.failing_since, "fail_count": state.fail_count,
-            "last_error": state.last_error, "last_checked_at": state.last_checked_at,
-            "last_ok_at": state.last_ok_at, "last_final_url": state.last_final_url}
+    """The mutable columns of ``pages`` (:data:`UPDATE_PAGE`'s parameters)."""
+    return {"page_id": state.page_id, "b_etag": state.etag,
+            "b_http_last_modified": state.http_last_modified,
+            "b_missing_streak": state.missing_streak, "b_gone_at": state.gone_at,
+            "b_failing_since": state.failing_since, "b_fail_count": state.fail_count,
+            "b_last_error": state.last_error, "b_last_checked_at": state.last_checked_at,
+            "b_last_ok_at": state.last_ok_at, "b_last_final_url": state.last_final_url}
