@@ -12,7 +12,6 @@ from pipeline.requisites import page_references
 from pipeline.stagetimes import laps
 from pipeline.types import Analysis, Fetched, Outcome, PageState
 from storage.codecs import compress
-from storage.keyframes import KEYFRAME_RATIO, keyframe
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +66,10 @@ def is_document(fetched: Fetched) -> bool:
 
 def _compress_body(body: bytes, reference: str | None, store_url: str | None) -> tuple[str, bytes]:
     if reference and store_url:
+        # imported by the first changed page a worker compresses, not in every run's fork server
+        # (SQLAlchemy and the models: ~0.2 s before the first page of every run)
+        from storage.keyframes import KEYFRAME_RATIO, keyframe
+
         try:
             frame = keyframe(store_url, reference)
         except Exception as exc:  # a keyframe is an optimisation: never fail the page for it
