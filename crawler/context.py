@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -20,10 +21,10 @@ from scrapy.exceptions import NotConfigured
 from crawler.extraction import warm_up
 from crawler.missing import MissingPages
 from crawler.procpool import AUTO_POOL_MIN_PAGES, WORKER_MODULES, ExtractionPool
-from crawler.writer import BatchWriter
+from crawler.writer import BatchWriter, PageStates
 from pipeline.analyse import Profile
-from pipeline.types import PageState
 from profilewatch.config import Config, SourceConfig
+from profilewatch.errors import StoreError
 from storage import keyframes
 from storage.results import RecordOutcome
 from storage.runs import RunRequest, SourceReport
@@ -60,9 +61,10 @@ class RunContext:
         self.store = store
         self.progress = progress
         sources = request.sources
-        self.states: dict[str, dict[str, PageState]] = {s.name: store.page_states(s.name)
-                                                         for s in sources}
-        all_states = {url: st for states in self.states.values() for url, st in states.items()}
+        # read a chunk at a time as requests are made, dropped when a page is done (crawler.writer)
+        self.states = PageStates(store)
+        # the pages known when the run started (those a run discovers are requested as found)
+        self.last_page_id = store.last_page_id()
         # pages removed through the API: archived, no longer checked
         self.unwatched = {s.name: store.unwatched_urls(s.name) for s in sources}
         self.fatal: BaseException | None = None
@@ -70,8 +72,12 @@ class RunContext:
         total = 0
         for source in sources:
             only = request.pages_of(source.name)
-            total += len(only) if only is not None else len(      # a cluster batch, or every page
-                set(source.urls) | set(self.known_urls(source.name)))
+            if only is not None:          # a cluster batch
+                total += len(only)
+                continue
+            configured = set(source.urls)     # and every stored page the config does not name
+            total += len(configured) + sum(1 for url in self.known_urls(source.name)
+                                           if url not in configured)
         self.total_pages = total
         workers = request.workers
         if workers is None:
@@ -81,22 +87,38 @@ class RunContext:
             self.pool = ExtractionPool(workers, initializer=warm_up, preload=WORKER_MODULES)
         # workers read keyframes with their own connection (the password stays in the URL)
         self.store_url = store.engine.url.render_as_string(hide_password=False)
-        self.writer = BatchWriter(store, all_states, config.settings.gone_after)
+        self.writer = BatchWriter(store, self.states, config.settings.gone_after)
         # discovered pages that never were pages, to unwatch at the end (crawler.missing)
         self.missing = MissingPages(config.settings.gone_after)
 
     # --- what spiders ask ------------------------------------------------------------------------
 
-    def known_urls(self, source: str) -> list[str]:
-        """The stored pages of ``source`` that are still watched."""
-        skip = self.unwatched.get(source, set())
-        return [url for url in self.states.get(source, {}) if url not in skip]
+    def known_urls(self, source: str) -> Iterator[str]:
+        """The stored pages of ``source`` that are still watched, as the run started (a stream)."""
+        return self.store.watched_urls(source, through=self.last_page_id)
+
+    def load_states(self, urls: Sequence[str]) -> None:
+        """Read the states of the pages about to be requested (in one query)."""
+        try:
+            self.states.load(urls)
+        except StoreError as exc:
+            self.fail(exc)
 
     def validators(self, url: str) -> tuple[str | None, str | None] | None:
-        state = self.writer.states.get(url)
+        try:
+            state = self.states.get(url)
+        except StoreError as exc:
+            self.fail(exc)
+            return None
         if state is not None and state.version is not None and (state.etag or state.http_last_modified):
             return state.etag, state.http_last_modified
         return None
+
+    def page_finished(self, item: object) -> None:
+        """A page's item left the item pipelines (recorded, dropped or failed): drop its state."""
+        url = getattr(getattr(item, "fetched", item), "url", None)
+        if isinstance(url, str):
+            self.states.release(url)
 
     # --- the run's end ---------------------------------------------------------------------------
 

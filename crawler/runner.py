@@ -61,6 +61,9 @@ def run_sources(config: Config, store: Store, request: RunRequest, *,
 
         # weak=False: the closure is referenced nowhere else and would be collected
         crawler.signals.connect(closed, signal=signals.spider_closed, weak=False)
+        # a page's state is dropped once its item has left the item pipelines, however it left
+        for left in (signals.item_scraped, signals.item_dropped, signals.item_error):
+            crawler.signals.connect(context.page_finished, signal=left, weak=False)
         process.crawl(crawler, source=source, context=context,
                       only_urls=request.pages_of(source.name), discover=request.discover)
     progress.start(context.total_pages)

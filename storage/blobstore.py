@@ -7,7 +7,6 @@ from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.codecs import BlobCodecError, compress, decompress
@@ -35,6 +34,8 @@ def _insert_ignore(dialect: str) -> Any:
     """INSERT … ON CONFLICT DO NOTHING — except over a blob ``prune`` emptied, which the same
     bytes stored again refill — compiled once per dialect."""
     if dialect in ("postgresql", "sqlite"):
+        from sqlalchemy.dialects import postgresql, sqlite  # local: read commands need neither
+
         insert = (postgresql.insert(BLOBS) if dialect == "postgresql" else sqlite.insert(BLOBS))
         return insert.on_conflict_do_update(
             index_elements=[BLOBS.c.sha256],

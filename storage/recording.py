@@ -52,21 +52,24 @@ KEPT_HEADERS = ("content-type", "content-language", "etag", "last-modified", "da
 
 def load_states(session: Session, *, source: str | None = None,
                 urls: Sequence[str] | None = None) -> dict[str, PageState]:
-    """Page states of a source (or of some URLs) with their latest versions, in one query."""
-    latest = (select(VersionRow.page_id, func.max(VersionRow.number).label("n"))
-              .group_by(VersionRow.page_id).subquery())
-    # columns, not entities: a source's whole page list is loaded at the start of every run, and
-    # ORM objects with their JSON columns (headers, metadata) cost ~10 KB a page at peak
+    """Page states of a source (or of some URLs) with their latest versions, in one query.
+
+    A run reads them a chunk of pages at a time (:class:`crawler.writer.PageStates`): the latest
+    version is found per page through the ``(page_id, number)`` index, not by grouping the whole
+    versions table, so a chunk costs the same whatever the size of the store."""
+    latest = (select(func.max(VersionRow.number)).where(VersionRow.page_id == PageRow.id)
+              .correlate(PageRow).scalar_subquery())
+    # columns, not entities: ORM objects with their JSON columns (headers, metadata) cost ~10 KB
+    # a page at peak
     query = (select(*PAGE_STATE_COLUMNS, *VERSION_STATE_COLUMNS)
-             .outerjoin(latest, latest.c.page_id == PageRow.id)
              .outerjoin(VersionRow, (VersionRow.page_id == PageRow.id)
-                        & (VersionRow.number == latest.c.n)))
+                        & (VersionRow.number == latest)))
     if source is not None:
         query = query.join(SourceRow, PageRow.source_id == SourceRow.id).where(SourceRow.name == source)
     if urls is not None:
         query = query.where(PageRow.url.in_(list(urls)))
     states: dict[str, PageState] = {}
-    for row in session.execute(query):
+    for row in session.execute(query.order_by(PageRow.id)):
         values = row._asdict()
         headings = values.pop("headings")
         states[row.url] = PageState(**values, headings=tuple(headings or ()))

@@ -13,7 +13,8 @@ def iso(moment: datetime | None) -> str | None:
     """UTC ISO-8601 with ``Z``, to the second (the contract's output form)."""
     if moment is None:
         return None
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat is C and ~10x quicker than strftime (a listing of 100,000 events prints 100,000)
+    return moment.isoformat(timespec="seconds")[:19] + "Z"
 
 
 @dataclass(frozen=True, slots=True)

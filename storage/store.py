@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -40,6 +40,8 @@ logger = logging.getLogger(__name__)
 
 # Pages written per flush when a source's configured or discovered pages are recorded.
 PAGES_PER_FLUSH = 1000
+# Rows fetched at a time when a source's page URLs are streamed (about 100 KB of URLs).
+URLS_PER_READ = 1000
 
 
 class Store(ArchiveReads):
@@ -106,10 +108,29 @@ class Store(ArchiveReads):
             s.flush()   # the session keeps clean rows only weakly: the chunk's memory is freed
         return added
 
-    def page_states(self, source: str) -> dict[str, PageState]:
-        """Every page of ``source`` with its validators, streaks and latest version."""
-        with self.session() as s:
-            return load_states(s, source=source)
+    def page_states(self, source: str | None = None, *,
+                    urls: Sequence[str] | None = None) -> dict[str, PageState]:
+        """The pages of ``source`` (or those of ``urls``, or both: those of ``urls`` in
+        ``source``) with their validators, streaks and latest version, in page order."""
+        with self._read() as s:
+            return load_states(s, source=source, urls=urls)
+
+    def watched_urls(self, source: str, *, through: int | None = None) -> Iterator[str]:
+        """The URLs of the pages of ``source`` that are still watched (not removed through the
+        API), in page order: what a run checks besides its configured pages. ``through``: only
+        pages recorded up to that page id (see :meth:`last_page_id`). Read as a stream, a
+        thousand rows at a time (consume it, or close it, promptly: it holds a read)."""
+        query = (select(PageRow.url).join(SourceRow, PageRow.source_id == SourceRow.id)
+                 .where(SourceRow.name == source, PageRow.watched.is_(True)).order_by(PageRow.id))
+        if through is not None:
+            query = query.where(PageRow.id <= through)
+        with self._read() as s:
+            yield from s.scalars(query.execution_options(yield_per=URLS_PER_READ))
+
+    def last_page_id(self) -> int:
+        """The id of the page recorded last (0 with none): pages recorded later have larger ids."""
+        with self._read() as s:
+            return s.scalar(select(func.max(PageRow.id))) or 0
 
     def pages(self, source: str | None = None) -> list[PageInfo]:
         with self.session() as s:

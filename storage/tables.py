@@ -14,7 +14,6 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from pipeline.tables import Table
-from pipeline.tables.page import tables_from_capture
 from storage.blobstore import read_blob
 from storage.codecs import BlobCodecError
 from storage.models import PageRow, VersionRow
@@ -42,6 +41,9 @@ def version_tables(session: Session, version_id: int, *, ignores: Sequence[str] 
     except (LookupError, ValueError, BlobCodecError) as exc:     # a pruned capture: nothing to read again
         logger.info("version %s: no capture to read tables from (%s)", version_id, exc)
         return ()
+    # local: the extraction stack (trafilatura, lxml) loads only for a version without its tables
+    from pipeline.tables.page import tables_from_capture
+
     tables = tables_from_capture(body, row.content_type, text, ignores) or ()
     if keep:
         session.execute(update(VersionRow).where(VersionRow.id == version_id)

@@ -17,6 +17,7 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from crawler import writer
 from crawler.documents import CANDIDATE_META, DOCUMENT_META, DocumentWatch
 from crawler.failures import failure_reason
 from crawler.hostqueue import by_host_turns
@@ -52,7 +53,9 @@ class SpiderContext(Protocol):
     @property
     def store(self) -> PageCatalog: ...
 
-    def known_urls(self, source: str) -> list[str]: ...
+    def known_urls(self, source: str) -> Iterable[str]: ...
+
+    def load_states(self, urls: Sequence[str]) -> None: ...
 
     def validators(self, url: str) -> tuple[str | None, str | None] | None: ...
 
@@ -89,13 +92,17 @@ class WatchSpider(scrapy.Spider):
         self.documents = DocumentWatch(source, context.store, getattr(context, "unwatched", None))
 
     async def start(self) -> AsyncIterator[Any]:
-        seen: set[str] = set()
         if self.discover_pages:
             async for request in self.discover():
                 yield request
-        for url in by_host_turns(self.checked_urls()):    # every host's turns start at once
-            if url not in seen:
-                seen.add(url)
+        # one URL per page, every host's turns at once (crawler.hostqueue.by_host_turns)
+        urls = by_host_turns(self.checked_urls())
+        size = writer.STATES_PER_READ
+        for first in range(0, len(urls), size):
+            chunk = urls[first:first + size]
+            # the chunk's page states in one query (each is dropped once its page is done)
+            self.context.load_states([u for u in chunk if not self.documents.already_requested(u)])
+            for url in chunk:
                 await self._backout()
                 if self.documents.already_requested(url):   # a page's link asked for it first
                     continue
@@ -119,15 +126,17 @@ class WatchSpider(scrapy.Spider):
     def watched_urls(self) -> list[str]:
         """Configured URLs first, then every page of the source the store knows; one URL per page
         (two spellings of one page, see :func:`pipeline.urls.page_key`, are fetched once, under the
-        first)."""
-        urls: dict[str, str] = {}
-        for url in (*self.source.urls, *self.context.known_urls(self.source.name)):
+        first). The stored pages are read as a stream: a stored page that is a configured one costs
+        no memory while it is read."""
+        urls: dict[str, str] = {}       # page key -> the page's URL
+        for url in self.source.urls:
             key = page_key(url)
-            if key not in urls:
-                urls[key] = url
-            elif urls[key] != url and url in self.source.urls:
+            first = urls.setdefault(key, url)
+            if first != url:
                 logger.warning("%s: %s is the same page as %s; watching it once", self.source.name,
-                               url, urls[key])
+                               url, first)
+        for url in self.context.known_urls(self.source.name):
+            urls.setdefault(page_key(url), url)
         return list(urls.values())
 
     def checked_urls(self) -> list[str]:

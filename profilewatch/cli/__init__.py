@@ -13,23 +13,36 @@ from profilewatch.cli.app import App
 from profilewatch.errors import ProfilewatchError
 from profilewatch.logs import configure_logging
 
-# Each module defines ``COMMANDS``: the click commands it adds.
-COMMAND_MODULES = (
-    "profilewatch.cli.run",
-    "profilewatch.cli.query",
-    "profilewatch.cli.report",
-    "profilewatch.cli.demo",
-    "profilewatch.cli.archive",
-    "profilewatch.cli.daemon",
-    "profilewatch.cli.status",
-    "profilewatch.cli.worker",
-    "profilewatch.cli.tables",
-    "profilewatch.cli.maintenance",
-)
+# Each module defines ``COMMANDS``: the click commands it adds. A command's module is imported
+# only when that command runs (or ``--help`` lists them all): a read command such as ``changes``
+# loads neither the crawler (Scrapy, Twisted, trafilatura) nor the scheduler.
+COMMAND_MODULES = {
+    "profilewatch.cli.run": ("run",),
+    "profilewatch.cli.query": ("sources", "changes", "history", "show", "diff"),
+    "profilewatch.cli.report": ("report",),
+    "profilewatch.cli.demo": ("demo",),
+    "profilewatch.cli.archive": ("cite", "serve", "export", "verify"),
+    "profilewatch.cli.daemon": ("daemon",),
+    "profilewatch.cli.status": ("status",),
+    "profilewatch.cli.worker": ("worker", "enqueue"),
+    "profilewatch.cli.tables": ("tables",),
+    "profilewatch.cli.maintenance": ("copy", "prune"),
+}
+COMMAND_MODULE = {name: module for module, names in COMMAND_MODULES.items() for name in names}
 
 
 class ProfilewatchGroup(click.Group):
-    """Turns expected errors into one line on stderr and the right exit code."""
+    """Turns expected errors into one line on stderr and the right exit code; loads each
+    command's module when the command is asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMAND_MODULE, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULE:
+            for command in importlib.import_module(COMMAND_MODULE[cmd_name]).COMMANDS:
+                self.add_command(command)
+        return self.commands.get(cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -61,11 +74,6 @@ def cli(ctx: click.Context, config_path: str | None, db_option: str | None, log_
     configure_logging(log_format, verbosity)
     ctx.obj = App(config_path=config_path, db_option=db_option, log_format=log_format,
                   verbosity=verbosity)
-
-
-for _module in COMMAND_MODULES:
-    for _command in importlib.import_module(_module).COMMANDS:
-        cli.add_command(_command)
 
 
 def main(argv: list[str] | None = None) -> None:

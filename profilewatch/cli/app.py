@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from profilewatch.config import Config, load_config, resolve_db_url
-from storage.engine import normalise_url, redact_url
-from storage.store import Store
+
+if TYPE_CHECKING:
+    from storage.store import Store
 
 
 @dataclass
@@ -29,6 +31,8 @@ class App:
 
     @property
     def db_url(self) -> str:
+        from storage.engine import normalise_url  # local: SQLAlchemy loads for store commands
+
         return normalise_url(resolve_db_url(self.db_option))
 
     def store_exists(self) -> bool:
@@ -42,11 +46,15 @@ class App:
     def note_missing_store(self) -> None:
         """One line on stderr for a read command that finds no store (a mistyped ``--db`` or
         another working directory would otherwise look like "nothing changed")."""
+        from storage.engine import redact_url
+
         click.echo(f"profilewatch: no store at {redact_url(self.db_url)} yet: nothing has been "
                    "checked there (`profilewatch run` creates it)", err=True)
 
     def store(self) -> Store:
         if self._store is None:
+            from storage.store import Store
+
             self._store = Store.open(self.db_url)
         return self._store
 

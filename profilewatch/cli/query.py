@@ -55,10 +55,14 @@ def sources(app: App, as_json: bool) -> None:
 @click.option("--url", metavar="URL", help="Only events of this page.")
 @click.option("--kind", type=click.Choice(EVENT_KINDS), help="Only events of this kind.")
 @click.option("--source", metavar="NAME", help="Only events of this source.")
+@click.option("--after-id", type=click.IntRange(min=0), metavar="ID",
+              help="Only events after the event ID (the last one of the previous page).")
+@click.option("--limit", type=click.IntRange(min=1), metavar="N",
+              help="At most N events (the oldest; page on with --after-id).")
 @click.option("--json", "as_json", is_flag=True, help="A JSON array on stdout.")
 @pass_app
 def changes(app: App, since: str | None, url: str | None, kind: str | None, source: str | None,
-            as_json: bool) -> None:
+            after_id: int | None, limit: int | None, as_json: bool) -> None:
     """Change events, oldest first."""
     since_at = parse_user_time(since) if since else None
     events = []
@@ -68,7 +72,8 @@ def changes(app: App, since: str | None, url: str | None, kind: str | None, sour
             if not _is_watched(app, url):
                 raise NotFoundError(f"{url} is not a watched page (see `profilewatch sources`)")
         else:
-            events = store.events(since=since_at, url=url, kind=kind, source=source)
+            events = store.events(since=since_at, url=url, kind=kind, source=source,
+                                  after_id=after_id, limit=limit)
     else:
         app.note_missing_store()
     if as_json:

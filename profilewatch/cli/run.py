@@ -114,9 +114,10 @@ def _run_batch(app: App, source: SourceConfig, only_urls: tuple[str, ...],
 def _due_pages(store: Store, source: SourceConfig, urls: tuple[str, ...],
                since: datetime | None) -> list[str]:
     """The pages of ``urls`` that belong to the source and were not checked since ``since``."""
-    states = store.page_states(source.name)
+    asked = list(dict.fromkeys(urls))
+    states = store.page_states(source.name, urls=asked)
     due: list[str] = []
-    for url in dict.fromkeys(urls):
+    for url in asked:
         state = states.get(url)
         if state is None and url not in source.urls:
             logger.warning("%s: %s is not one of its pages; not checking it", source.name, url)

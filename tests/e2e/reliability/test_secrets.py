@@ -142,7 +142,10 @@ def command_lines(written: Written, url: str) -> list[list[str]]:
     """Every command with a --json option (status, sources, changes, history, verify … as they
     are added), then the reports in every format."""
     lines: list[list[str]] = []
-    for name, command in sorted(root_command.commands.items()):
+    context = click.Context(root_command)
+    for name in root_command.list_commands(context):     # each command's module loads here
+        command = root_command.get_command(context, name)
+        assert command is not None, name
         if any("--json" in getattr(p, "opts", ()) for p in command.params):
             arguments = [url for p in command.params
                          if isinstance(p, click.Argument) and p.required]

@@ -135,3 +135,29 @@ def test_reading_a_store_that_does_not_exist_says_so_and_creates_nothing(tmp_pat
         assert stderr == (f"profilewatch: no store at sqlite:///{tmp_path / 'typo.db'} yet: nothing "
                           "has been checked there (`profilewatch run` creates it)\n")
     assert not (tmp_path / "typo.db").exists()
+
+
+def test_changes_pages_through_the_events_with_after_id_and_limit(
+        archive: tuple[str, Path]) -> None:
+    _, out, _ = invoke(archive, "changes", "--json")
+    every = json.loads(out)
+    code, out, _ = invoke(archive, "changes", "--limit", "2", "--json")
+    first = json.loads(out)
+    assert code == 0 and first == every[:2]                     # the oldest
+    _, out, _ = invoke(archive, "changes", "--after-id", str(first[-1]["id"]), "--limit", "2",
+                       "--json")
+    assert json.loads(out) == every[2:]                         # the rest, the last page short
+    _, out, _ = invoke(archive, "changes", "--after-id", str(every[-1]["id"]), "--json")
+    assert out == "[]\n"
+    code, _, err = invoke(archive, "changes", "--limit", "0")
+    assert code == 2 and "--limit" in err
+
+
+def test_a_json_array_is_written_one_element_per_line(archive: tuple[str, Path]) -> None:
+    _, out, _ = invoke(archive, "changes", "--json")
+    lines = out.splitlines()
+    assert lines[0] == "[" and lines[-1] == "]" and len(lines) == 2 + 3
+    assert [json.loads(line.rstrip(","))["kind"] for line in lines[1:-1]] == [
+        "new", "content", "metadata"]
+    _, out, _ = invoke(archive, "history", URL, "--json")
+    assert [json.loads(line.rstrip(","))["version"] for line in out.splitlines()[1:-1]] == [1, 2, 3]
