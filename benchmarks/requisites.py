@@ -22,8 +22,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from pipeline.analyse import Profile, analyse_fetch
-from pipeline.types import Fetched
+from pipeline.analyse import analyse_fetch
+from pipeline.types import Fetched, Profile
 from profilewatch import samples
 from storage.requisites import RequisiteFetch, RequisiteStore
 from storage.results import CheckInput

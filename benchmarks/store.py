@@ -24,8 +24,7 @@ from pathlib import Path
 
 from benchmarks.corpus import page
 from crawler.extraction import analyse_in_worker
-from pipeline.analyse import Profile
-from pipeline.types import Fetched
+from pipeline.types import Fetched, Profile
 from storage import keyframes
 from storage.copy import copy_store
 from storage.results import CheckInput

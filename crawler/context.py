@@ -18,11 +18,10 @@ from typing import Any, Protocol
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.exceptions import NotConfigured
 
-from crawler.extraction import warm_up
 from crawler.missing import MissingPages
 from crawler.procpool import AUTO_POOL_MIN_PAGES, WORKER_MODULES, ExtractionPool
 from crawler.writer import BatchWriter, PageStates
-from pipeline.analyse import Profile
+from pipeline.types import Profile
 from profilewatch.config import Config, SourceConfig
 from profilewatch.errors import StoreError
 from storage import keyframes
@@ -84,7 +83,8 @@ class RunContext:
             workers = 0 if total < AUTO_POOL_MIN_PAGES else (os.cpu_count() or 1)
         self.pool: ExtractionPool | None = None
         if workers > 0:
-            self.pool = ExtractionPool(workers, initializer=warm_up, preload=WORKER_MODULES)
+            self.pool = ExtractionPool(workers, initializer=("crawler.extraction", "warm_up"),
+                                       preload=WORKER_MODULES)
         # workers read keyframes with their own connection (the password stays in the URL)
         self.store_url = store.engine.url.render_as_string(hide_password=False)
         self.writer = BatchWriter(store, self.states, config.settings.gone_after)

@@ -16,8 +16,7 @@ from lxml.html import HtmlElement
 from scrapy.http import Response, TextResponse
 
 from pipeline.documents.detect import format_of_response
-from pipeline.documents.links import find_links
-from pipeline.extract import MAX_ELEMENTS
+from pipeline.screen import MAX_ELEMENTS
 from pipeline.urls import page_key
 from profilewatch.errors import StoreError
 
@@ -124,6 +123,9 @@ class DocumentWatch:
             return []
         if not isinstance(tree, HtmlElement):
             return []
+        # local: the extraction stack it prunes with loads only in runs that watch documents
+        from pipeline.documents.links import find_links
+
         found = find_links(tree, response.url, self.source.allowed_domains)
         links = [link.url for link in found if link.certain or link.url in self.known]
         probes: list[str | tuple[str, str]] = [

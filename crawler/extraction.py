@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from pipeline.analyse import Profile, analyse_fetch
+from pipeline.analyse import analyse_fetch
 from pipeline.documents.analyse import analyse_document
 from pipeline.identity import PreviousPage
 from pipeline.requisites import page_references
 from pipeline.stagetimes import laps
-from pipeline.types import Analysis, Fetched, Outcome, PageState
+from pipeline.status import is_document
+from pipeline.types import Analysis, Fetched, Outcome, PageState, Profile
 from storage.codecs import compress
 
 logger = logging.getLogger(__name__)
@@ -57,11 +58,6 @@ def requisites_of(fetched: Fetched) -> tuple[tuple[str, str], ...]:
     """A page's requisites, (URL, kind), read from its body."""
     return tuple((r.url, r.kind) for r in page_references(
         fetched.body, fetched.headers.get("content-type"), fetched.final_url or fetched.url))
-
-
-def is_document(fetched: Fetched) -> bool:
-    """A linked document (issue 15): analysed by its format's extractor, not as a page."""
-    return bool(fetched.hints.get("document"))
 
 
 def _compress_body(body: bytes, reference: str | None, store_url: str | None) -> tuple[str, bytes]:

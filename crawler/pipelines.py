@@ -18,14 +18,17 @@ from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
 from crawler.context import SourceRun, source_run
-from crawler.extraction import analyse_in_worker, is_document
 from crawler.procpool import WorkerDied
 from pipeline.stagetimes import TOTALS
+from pipeline.status import early_outcome, is_document
 from pipeline.types import Analysis, Fetched, Outcome
 from profilewatch.errors import StoreError
 from storage.results import CheckInput, RecordOutcome
 
 logger = logging.getLogger(__name__)
+
+# What a worker process runs for a page: named, so that this process need not import it
+EXTRACT = ("crawler.extraction", "analyse_in_worker")
 
 
 @dataclass(slots=True)
@@ -58,22 +61,28 @@ class AnalysePipeline:
         context = self.run.context
         profile = self.run.profile
         state = context.writer.states.get(fetched.url)
-        trivial = fetched.error is not None or not (200 <= (fetched.status or 0) < 300)
+        early = early_outcome(fetched)     # errors, 304s, 404s: nothing to extract
+        if early is not None:
+            return early
+        trivial = not 200 <= (fetched.status or 0) < 300
         try:
-            if is_document(fetched) and context.pool is None and not trivial:
+            if context.pool is not None and not trivial:
+                analysis: Analysis = await context.pool.run(EXTRACT, fetched, profile, state,
+                                                            context.store_url)
+                return analysis
+            # local: the extraction stack (trafilatura, lxml …) loads only where pages are read
+            from crawler.extraction import analyse_in_worker
+
+            if is_document(fetched) and not trivial:
                 # a document is extracted in a child process: wait for it off the reactor thread
                 return await asyncio.get_running_loop().run_in_executor(
                     None, analyse_in_worker, fetched, profile, state, context.store_url)
-            if context.pool is None or trivial:   # 304s, errors: nothing to extract
-                return analyse_in_worker(fetched, profile, state, context.store_url)
-            analysis: Analysis = await context.pool.run(analyse_in_worker, fetched, profile, state,
-                                                        context.store_url)
+            return analyse_in_worker(fetched, profile, state, context.store_url)
         except WorkerDied as exc:
             return Analysis(Outcome.FAILED, reason=str(exc))
         except Exception as exc:  # a page that breaks extraction is a failed check, not a lost page
             logger.exception("extracting %s failed", fetched.url)
             return Analysis(Outcome.FAILED, reason=f"extraction failed ({type(exc).__name__})")
-        return analysis
 
 
 class RecordPipeline:

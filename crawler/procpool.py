@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import importlib
 import logging
 import multiprocessing
 import os
@@ -66,17 +67,31 @@ class WorkerDied(RuntimeError):
     """The extraction worker holding a task exited before answering."""
 
 
-def _serve(tasks: Connection, results: Connection, initializer: Callable[[], None] | None) -> None:
+# A function a worker runs: the function itself (pickled by reference: the sending process imports
+# its module), or ``(module, name)``, imported by the worker only (the crawling process need not
+# load the extraction stack it sends pages to).
+Task = Callable[..., Any] | tuple[str, str]
+
+
+def _function(task: Task) -> Callable[..., Any]:
+    if isinstance(task, tuple):
+        module, name = task
+        function: Callable[..., Any] = getattr(importlib.import_module(module), name)
+        return function
+    return task
+
+
+def _serve(tasks: Connection, results: Connection, initializer: Task | None) -> None:
     """Worker main loop: read a pickled ``(id, fn, args)``, answer ``(id, ok, value)``."""
     if initializer is not None:
-        initializer()
+        _function(initializer)()
     while True:
         try:
             task_id, fn, args = pickle.loads(tasks.recv_bytes())
         except EOFError:
             return
         try:
-            reply = (task_id, True, fn(*args))
+            reply = (task_id, True, _function(fn)(*args))
         except Exception as exc:  # returned to the caller, which decides what a failure means
             reply = (task_id, False, exc)
         try:
@@ -107,7 +122,7 @@ class _Worker:
 class ExtractionPool:
     """``await pool.run(fn, *args)`` runs ``fn(*args)`` in one of ``size`` worker processes."""
 
-    def __init__(self, size: int, initializer: Callable[[], None] | None = None,
+    def __init__(self, size: int, initializer: Task | None = None,
                  preload: list[str] | None = None) -> None:
         self._context = multiprocessing.get_context("forkserver")
         prestart(preload or [])
@@ -125,7 +140,7 @@ class ExtractionPool:
 
     # --- public -----------------------------------------------------------------------------
 
-    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+    async def run(self, fn: Task, *args: Any) -> Any:
         if self._closed:
             raise RuntimeError("the extraction pool is closed")
         if self._loop is None:

@@ -25,7 +25,7 @@ from crawler.settings import build_settings
 from crawler.shutdown import RunStopper
 from crawler.spiders import spider_class
 from pipeline import stagetimes
-from pipeline.analyse import Profile
+from pipeline.types import Profile
 from profilewatch.config import Config
 from profilewatch.errors import StoreError
 from storage.runs import RunReport, RunRequest, SourceReport

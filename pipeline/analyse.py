@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import lru_cache
 
 from pipeline.declared import strip_declared_lines
@@ -56,34 +55,17 @@ from pipeline.requisites import document_references
 from pipeline.screen import looks_truncated, screen_page, screen_response
 from pipeline.sites import site_profile
 from pipeline.stagetimes import laps
+from pipeline.status import early_outcome, failed
 from pipeline.tables.page import in_main_text, prune_reading_tables
 from pipeline.treeindex import indexed
-from pipeline.types import Analysis, Extracted, Fetched, Outcome
+from pipeline.types import Analysis, Extracted, Fetched, Outcome, Profile
 
 logger = logging.getLogger(__name__)
-
-MISSING_STATUSES = frozenset({404, 410})
-
-
-@dataclass(frozen=True, slots=True)
-class Profile:
-    """How to analyse the pages of one source (picklable: sent to workers)."""
-
-    site: str = "generic"
-    ignores: tuple[str, ...] = ()
-    organisation: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
-    requisites: bool = False        # the run captures page requisites (issue 14)
 
 
 @lru_cache(maxsize=256)
 def _compiled(specs: tuple[str, ...]) -> tuple[IgnoreFilter, ...]:
     return compile_ignores(specs)
-
-
-def _failed(reason: str, fetched: Fetched, **kw: object) -> Analysis:
-    return Analysis(Outcome.FAILED, reason=reason, content_type=fetched.headers.get("content-type"),
-                    **kw)  # type: ignore[arg-type]
 
 
 def _no_text() -> str | None:
@@ -99,36 +81,32 @@ def analyse_fetch(fetched: Fetched, profile: Profile, previous: PreviousPage | N
     ``previous_text`` reads that version's text, for the not-the-page rule (stage 11).
     ``references``: read the page's requisites from the parsed tree (before stage 8 edits it)."""
     clock = laps()   # per-stage CPU timers, off unless a benchmark asks (pipeline.stagetimes)
-    # 1. transport
-    if fetched.error is not None:
-        return _failed(fetched.error, fetched)
-    # 2. status
+    # 1. transport, 2. status
+    early = early_outcome(fetched)
+    if early is not None:
+        return early
     status = fetched.status
-    if status == 304:
-        return Analysis(Outcome.NOT_MODIFIED)
-    if status in MISSING_STATUSES:
-        return Analysis(Outcome.MISSING, reason=f"HTTP {status}")
     content_type = fetched.headers.get("content-type")
     # 3. response screen
     rejected = screen_response(status, content_type, fetched.body)
     if rejected:
-        return _failed(rejected, fetched)
+        return failed(rejected, fetched)
     digest = body_sha256(fetched.body)
     clock.lap("screen+body hash")
     # 4. decode
     try:
         decoded = decode_body(fetched.body, content_type)
     except UndecodableBody as exc:
-        return _failed(str(exc), fetched, body_sha256=digest)
+        return failed(str(exc), fetched, body_sha256=digest)
     # 5. truncation
     if looks_truncated(decoded.text):
-        return _failed("truncated body", fetched, body_sha256=digest, encoding=decoded.encoding)
+        return failed("truncated body", fetched, body_sha256=digest, encoding=decoded.encoding)
     clock.lap("decode")
     # 6. parse
     try:
         tree = parse_html(decoded.text)
     except ExtractionError as exc:
-        return _failed(str(exc), fetched, body_sha256=digest, encoding=decoded.encoding)
+        return failed(str(exc), fetched, body_sha256=digest, encoding=decoded.encoding)
     clock.lap("parse")
     final_url = fetched.final_url or fetched.url
     requisites = (tuple((r.url, r.kind) for r in document_references(tree, final_url))
@@ -173,7 +151,7 @@ def analyse_fetch(fetched: Fetched, profile: Profile, previous: PreviousPage | N
         reason = judge_page(fetched.url, identity, kind, text, previous, previous_text) or reason
     clock.lap("page screen")
     if reason:
-        return _failed(reason, fetched, body_sha256=digest, encoding=decoded.encoding)
+        return failed(reason, fetched, body_sha256=digest, encoding=decoded.encoding)
     # 12. fingerprint
     extracted = Extracted(
         text=text,

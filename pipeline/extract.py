@@ -19,6 +19,7 @@ from trafilatura import bare_extraction
 from pipeline.ignore import IgnoreFilter
 from pipeline.layout import flatten_layout_tables
 from pipeline.linkblocks import settle_links
+from pipeline.screen import MAX_ELEMENTS
 from pipeline.treeindex import tagged
 
 logger = logging.getLogger(__name__)
@@ -54,11 +55,6 @@ def _utf8_parser() -> lxml.html.HTMLParser:
     return lxml.html.HTMLParser(encoding="utf-8")
 
 
-# Most elements a page may have. trafilatura's time grows with the square of the paragraphs (measured:
-# 25,000 take 1.5 s, 50,000 take 6 s, 100,000 take 21 s; the 1.3 million of a hostile 10 MB page of
-# "<p>a</p>" would take about an hour) and lxml holds ~300 bytes per element. The watched sites'
-# pages have 1,000-6,000 elements; 50,000 leaves ten times that.
-MAX_ELEMENTS = 50_000
 # Elements the parser adds without a tag in the text (html, head, body, tbody …), generously.
 IMPLIED_ELEMENTS = 64
 COUNT_ELEMENTS = etree.XPath("count(//*)")

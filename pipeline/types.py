@@ -152,3 +152,14 @@ class PageState:
     @property
     def gone(self) -> bool:
         return self.gone_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """How to analyse the pages of one source (picklable: sent to workers)."""
+
+    site: str = "generic"
+    ignores: tuple[str, ...] = ()
+    organisation: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+    requisites: bool = False        # the run captures page requisites (issue 14)

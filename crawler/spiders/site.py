@@ -34,7 +34,7 @@ from twisted.python.failure import Failure
 from crawler.discovery import Discovery
 from crawler.failures import failure_reason
 from crawler.spiders.base import HANDLED_STATUSES, WatchSpider
-from pipeline.extract import MAX_ELEMENTS
+from pipeline.screen import MAX_ELEMENTS
 from pipeline.sites.pages import language_variants
 from pipeline.urls import normalize_url, page_key, same_site
 

@@ -29,11 +29,11 @@ from pipeline.documents.sheets import sheet_tables_of_text
 from pipeline.documents.types import DocumentError, DocumentText
 from pipeline.fingerprint import body_sha256, text_sha256
 from pipeline.normalize import normalize_text, normalize_title
+from pipeline.status import early_outcome
 from pipeline.tables import Table
 from pipeline.types import Analysis, DeclaredDate, Extracted, Fetched, Outcome
 
 Extractor = Callable[[bytes, str], DocumentText]
-MISSING_STATUSES = frozenset({404, 410})
 DATE_ORIGINS = {"pdf": "pdf-info", "docx": "core-properties", "xlsx": "core-properties",
                 "odt": "odf-meta"}
 NO_TEXT_NOTE = "no text layer"
@@ -47,14 +47,10 @@ def analyse_document(fetched: Fetched, *, organisation: str | None = None,
     def failed(reason: str, digest: str | None = None) -> Analysis:
         return Analysis(Outcome.FAILED, reason=reason, content_type=content_type, body_sha256=digest)
 
-    # 1. transport
-    if fetched.error is not None:
-        return failed(fetched.error)
-    # 2. status
-    if fetched.status == 304:
-        return Analysis(Outcome.NOT_MODIFIED)
-    if fetched.status in MISSING_STATUSES:
-        return Analysis(Outcome.MISSING, reason=f"HTTP {fetched.status}")
+    # 1. transport, 2. status (as for a page)
+    early = early_outcome(fetched)
+    if early is not None:
+        return early
     if not 200 <= (fetched.status or 0) < 300:
         return failed(f"HTTP {fetched.status}")
     if not fetched.body:

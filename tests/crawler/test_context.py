@@ -11,7 +11,7 @@ from scrapy.exceptions import NotConfigured
 from crawler.context import SOURCE_RUN, RunContext, SourceRun, source_run
 from crawler.pipelines import AnalysePipeline
 from crawler.spiders import GenericSpider
-from pipeline.analyse import Profile
+from pipeline.types import Profile
 from profilewatch.config import SourceConfig
 from storage.runs import RunRequest, SourceReport
 

@@ -11,8 +11,7 @@ import pytest
 
 from crawler.extraction import analyse_in_worker
 from crawler.procpool import ExtractionPool, WorkerDied
-from pipeline.analyse import Profile
-from pipeline.types import Fetched, Outcome
+from pipeline.types import Fetched, Outcome, Profile
 from profilewatch import samples
 
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pipeline.analyse import Profile, analyse_fetch
-from pipeline.types import Analysis, Fetched, Outcome
+from pipeline.analyse import analyse_fetch
+from pipeline.types import Analysis, Fetched, Outcome, Profile
 from profilewatch import samples
 
 

@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 import lxml.html
 import pytest
 
-from pipeline.analyse import Profile, analyse_fetch
+from pipeline.analyse import analyse_fetch
 from pipeline.layout import is_layout_table
-from pipeline.types import Fetched
+from pipeline.types import Fetched, Profile
 from profilewatch import samples
 
 SAMPLES = ("ngo-news", "undp-press-release", "unesco-profile", "unicef-page")

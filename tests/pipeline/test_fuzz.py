@@ -24,13 +24,13 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.analyse import Profile, analyse_fetch
+from pipeline.analyse import analyse_fetch
 from pipeline.diff import apply_diff, diff_texts, summarize_diff, word_diff
 from pipeline.extract import extract_main_text, extract_title, parse_html, prune_boilerplate
 from pipeline.fingerprint import text_sha256
 from pipeline.normalize import normalize_text, normalize_title, strip_volatile
 from pipeline.transition import transition
-from pipeline.types import Analysis, ChangeKind, Fetched, Outcome, PageState
+from pipeline.types import Analysis, ChangeKind, Fetched, Outcome, PageState, Profile
 from profilewatch.config import Config, load_config
 from profilewatch.config.convert import (
     REPORT_KEYS,

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pipeline.analyse import Profile, analyse_fetch
+from pipeline.analyse import analyse_fetch
 from pipeline.identity import (
     EDITED_TEXT,
     SAME_TEXT,
@@ -18,7 +18,7 @@ from pipeline.identity import (
     slug_words,
     text_likeness,
 )
-from pipeline.types import Analysis, Fetched
+from pipeline.types import Analysis, Fetched, Profile
 from profilewatch import samples
 from tests.support import interstitials as pages
 

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pipeline.analyse import Profile, analyse_fetch
+from pipeline.analyse import analyse_fetch
 from pipeline.languages import parse_vocabulary, vocabulary
-from pipeline.types import Analysis, Fetched, Outcome
+from pipeline.types import Analysis, Fetched, Outcome, Profile
 
 REQUIRED = ("en", "fr", "es", "ru", "ar", "zh", "kk", "az", "uz", "ky", "tg", "hy", "ka", "tr")
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from lxml import etree
 
-from pipeline.analyse import Profile, analyse_fetch
+from pipeline.analyse import analyse_fetch
 from pipeline.css import absolute_url, css_references
 from pipeline.requisites import (
     MAX_PAGE_REFERENCES,
@@ -20,7 +20,7 @@ from pipeline.requisites import (
     parse_html,
 )
 from pipeline.srcset import parse_srcset
-from pipeline.types import Fetched, Outcome
+from pipeline.types import Fetched, Outcome, Profile
 from profilewatch import samples
 
 URL = "https://education-profiles.org/a/page"

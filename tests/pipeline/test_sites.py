@@ -6,14 +6,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pipeline.analyse import Profile, analyse_fetch
+from pipeline.analyse import analyse_fetch
 from pipeline.extract import parse_html
 from pipeline.sites import site_profile
 from pipeline.sites.pages import content_links, language_variants, pagination_links, visible_date
 from pipeline.sites.undp import UndpProfile, is_listing_item, parse_undp_url
 from pipeline.sites.unesco import UnescoProfile, entry_url, parse_peer_url, profile_links
 from pipeline.sites.unicef import UnicefProfile, is_section_item, parse_unicef_url
-from pipeline.types import Analysis, Fetched, Outcome
+from pipeline.types import Analysis, Fetched, Outcome, Profile
 from profilewatch import samples
 
 PEER = "https://education-profiles.org/northern-africa-and-western-asia/azerbaijan/~technology"

@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pipeline.analyse import Profile, analyse_fetch
+from pipeline.analyse import analyse_fetch
 from pipeline.extract import parse_html, prune_boilerplate
 from pipeline.tables import CellChange, Row, Table, diff_tables, table_from_grid
 from pipeline.tables.html import find_tables
 from pipeline.tables.page import in_main_text, tables_from_capture
-from pipeline.types import Fetched
+from pipeline.types import Fetched, Profile
 from tests.support import tablepages as tp
 
 BROADBAND = tp.BROADBAND_CAPTION

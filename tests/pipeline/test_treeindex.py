@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from lxml.html import document_fromstring
 
-from pipeline.analyse import Profile, analyse_fetch
+from pipeline.analyse import analyse_fetch
 from pipeline.treeindex import first_text, indexed, tagged
+from pipeline.types import Profile
 from profilewatch import samples
 
 PAGE = """<html><head><title>First</title><meta name="a" content="1"><link rel="canonical"

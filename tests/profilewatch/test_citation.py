@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pipeline.analyse import Profile, analyse_fetch
-from pipeline.types import Fetched
+from pipeline.analyse import analyse_fetch
+from pipeline.types import Fetched, Profile
 from profilewatch.citation import STYLES, citation_record, citations, cite
 from storage.results import CheckInput, VersionInfo
 from storage.store import Store

@@ -9,8 +9,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from pipeline.analyse import Profile
-from pipeline.types import ChangeKind, Fetched
+from pipeline.types import ChangeKind, Fetched, Profile
 from profilewatch import samples
 from profilewatch.config import SourceConfig
 from profilewatch.errors import NotFoundError, StoreError

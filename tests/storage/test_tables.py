@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import null, select, update
 
-from pipeline.analyse import Profile, analyse_fetch
-from pipeline.types import Fetched
+from pipeline.analyse import analyse_fetch
+from pipeline.types import Fetched, Profile
 from profilewatch.config import SourceConfig
 from profilewatch.reports.build import build_report
 from profilewatch.reports.formats import render

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from pipeline.analyse import Profile, analyse_fetch
-from pipeline.types import Fetched
+from pipeline.analyse import analyse_fetch
+from pipeline.types import Fetched, Profile
 from profilewatch import samples
 from storage.results import CheckInput, RecordOutcome
 from storage.store import Store

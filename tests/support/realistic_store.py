@@ -19,8 +19,7 @@ from typing import Any
 from sqlalchemy import create_engine, text
 
 from crawler import extraction
-from pipeline.analyse import Profile
-from pipeline.types import Fetched
+from pipeline.types import Fetched, Profile
 from storage import keyframes
 from storage.copy import copy_store
 from storage.engine import normalise_url

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from pipeline.analyse import Profile
+from pipeline.types import Profile
 from profilewatch import samples
 from profilewatch.config import SourceConfig
 from storage.store import Store
