@@ -11,6 +11,7 @@ import click
 # Array elements encoded and written at a time: a listing of any length is written in bounded
 # memory (100,000 events are 43 MB of JSON; encoded whole they took 470 MB).
 ELEMENTS_PER_WRITE = 1000
+INDENTED = json.JSONEncoder(ensure_ascii=False, indent=2, default=str)
 
 
 def print_json(data: Any) -> None:
@@ -23,9 +24,6 @@ def print_json(data: Any) -> None:
         chunk = ",\n".join(_element(item) for item in data[start:start + ELEMENTS_PER_WRITE])
         last = start + ELEMENTS_PER_WRITE >= len(data)
         click.echo(("[\n" if start == 0 else "") + chunk + ("\n]" if last else ","))
-
-
-INDENTED = json.JSONEncoder(ensure_ascii=False, indent=2, default=str)
 
 
 def _element(item: Any) -> str:
