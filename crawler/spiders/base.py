@@ -33,6 +33,11 @@ logger = logging.getLogger(__name__)
 # How often a held start request checks for a free download slot (seconds): short enough that a
 # free slot waits for a request far less than the request itself takes.
 START_BACKOUT_POLL = 0.005
+# Pages downloaded and not yet through the item pipelines (waiting for extraction or the store)
+# before the start requests wait. Scrapy bounds them by bytes only (5 MB, a small page counting
+# 1 KB): a run of small pages piled up to ~5,000 of them, ~25 MB more than a 1,000-page run ever
+# holds. 256 is over a second of extraction on two workers, so the workers never wait for pages.
+MAX_PAGES_IN_HAND = 256
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # Every status except redirects reaches the callback: errors are data, not exceptions.
 HANDLED_STATUSES = [s for s in range(100, 600) if s not in REDIRECT_STATUSES]
@@ -58,6 +63,13 @@ class SpiderContext(Protocol):
     def load_states(self, urls: Sequence[str]) -> None: ...
 
     def validators(self, url: str) -> tuple[str | None, str | None] | None: ...
+
+
+def _pages_in_hand(engine: Any) -> int:
+    """Responses the engine's scraper holds: queued for their callback, or in it and its items'
+    pipelines (Scrapy's ``Slot`` keeps a response there until its items are processed)."""
+    slot = getattr(engine.scraper, "slot", None)
+    return len(slot.queue) + len(slot.active) if slot is not None else 0
 
 
 def _headers(response: Response) -> dict[str, str]:
@@ -109,13 +121,16 @@ class WatchSpider(scrapy.Spider):
                 yield self.page_request(url)
 
     async def _backout(self) -> None:
-        """Hold the next start request while the downloader is full.
+        """Hold the next start request while the downloader is full, or while
+        ``MAX_PAGES_IN_HAND`` pages are downloaded and not yet recorded.
 
         Scrapy drains ``start()`` into its scheduler as fast as it yields; a source of thousands
         of pages would hold every request (and its bookkeeping) in memory at once. Yielding only
-        when a download slot is free keeps a run's memory flat whatever the number of pages."""
+        when a download slot is free, and while the pipelines keep up, keeps a run's memory flat
+        whatever the number of pages."""
         engine = self.crawler.engine if getattr(self, "crawler", None) else None
-        while engine is not None and engine.running and engine.needs_backout():
+        while engine is not None and engine.running and (engine.needs_backout()
+                                                         or _pages_in_hand(engine) >= MAX_PAGES_IN_HAND):
             await asyncio.sleep(START_BACKOUT_POLL)
 
     async def discover(self) -> AsyncIterator[Any]:

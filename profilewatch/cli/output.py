@@ -8,25 +8,27 @@ from typing import Any
 
 import click
 
-# One array element per line: the C encoder (an indented dump is pure Python, ~10x slower:
-# 4 s for 100,000 events); a line per record still suits grep, head and jq alike.
-ELEMENT = json.JSONEncoder(ensure_ascii=False, default=str)
-# Elements written to stdout at a time (bounded memory for a listing of any length).
+# Array elements encoded and written at a time: a listing of any length is written in bounded
+# memory (100,000 events are 43 MB of JSON; encoded whole they took 470 MB).
 ELEMENTS_PER_WRITE = 1000
+INDENTED = json.JSONEncoder(ensure_ascii=False, indent=2, default=str)
 
 
 def print_json(data: Any) -> None:
-    """``data`` as JSON on stdout: an array one element per line, anything else indented."""
-    if not isinstance(data, list):
+    """``data`` as indented JSON on stdout; an array a thousand elements at a time, the same
+    bytes as ``json.dumps(data, indent=2)``."""
+    if not isinstance(data, list) or not data:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
         return
-    if not data:
-        click.echo("[]")
-        return
     for start in range(0, len(data), ELEMENTS_PER_WRITE):
-        chunk = ",\n".join(ELEMENT.encode(item) for item in data[start:start + ELEMENTS_PER_WRITE])
+        chunk = ",\n".join(_element(item) for item in data[start:start + ELEMENTS_PER_WRITE])
         last = start + ELEMENTS_PER_WRITE >= len(data)
         click.echo(("[\n" if start == 0 else "") + chunk + ("\n]" if last else ","))
+
+
+def _element(item: Any) -> str:
+    """One array element as ``json.dumps`` indents it inside the array (one level deeper)."""
+    return "  " + INDENTED.encode(item).replace("\n", "\n  ")
 
 
 def notice(message: str) -> None:

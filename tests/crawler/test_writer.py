@@ -1,12 +1,16 @@
-"""The run's page states: read from the store a chunk of pages at a time, as the start requests are
-made, and dropped once a page's item has left the item pipelines (``crawler.writer.PageStates``)."""
+"""What a run holds grows with the pages in hand, not with the watchlist: page states are read from
+the store a chunk of pages at a time as the start requests are made and dropped once a page's item
+has left the item pipelines (``crawler.writer.PageStates``), and start requests wait while too many
+downloaded pages wait for the pipelines."""
 
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -14,7 +18,7 @@ import pytest
 from crawler import writer
 from crawler.context import NoProgress, RunContext
 from crawler.pipelines import PageResult
-from crawler.spiders import GenericSpider
+from crawler.spiders import GenericSpider, base
 from crawler.writer import PageStates
 from pipeline.types import Analysis, Fetched, Outcome
 from profilewatch.config import SourceConfig, config_from_mapping
@@ -117,3 +121,29 @@ def test_a_page_state_is_dropped_when_its_item_leaves_the_pipelines(store: Store
         assert len(context.states) == 0
     finally:
         context.close()
+
+
+def test_start_requests_wait_while_the_pipelines_hold_too_many_pages(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Downloaded pages waiting for extraction or the store hold the next start request: a run of
+    many small pages holds at most ``MAX_PAGES_IN_HAND`` of them, not what Scrapy's byte bound
+    allows (thousands)."""
+    monkeypatch.setattr(base, "START_BACKOUT_POLL", 0)
+    slot = SimpleNamespace(queue=deque(), active={object() for _ in range(base.MAX_PAGES_IN_HAND)})
+    engine = SimpleNamespace(running=True, needs_backout=lambda: False,
+                             scraper=SimpleNamespace(slot=slot))
+    spider = GenericSpider(source=SourceConfig(name="s", urls=tuple(URLS[:2])),
+                           context=RecordingContext())
+    spider.crawler = SimpleNamespace(engine=engine)     # type: ignore[assignment]
+
+    async def first_requests() -> list[str]:
+        requests = spider.start()
+        waiting = asyncio.ensure_future(anext(requests))
+        for _ in range(20):
+            await asyncio.sleep(0)
+        held = not waiting.done()
+        slot.active.pop()                                   # one page recorded
+        first = await waiting
+        return ["held" if held else "not held", first.url]
+
+    assert asyncio.run(first_requests()) == ["held", URLS[0]]
