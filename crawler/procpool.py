@@ -53,7 +53,7 @@ WORKER_MODULES = ["crawler.extraction", "pipeline.analyse", "pipeline.citemeta"]
 
 
 def prestart(preload: list[str]) -> None:
-    """Start the fork server now, importing ``preload`` (the workers' modules: ~0.8 s of
+    """Start the fork server now, importing ``preload`` (the workers' modules: ~0.45 s of
     trafilatura, extruct …) on another core while the caller sets its run up; the workers it forks
     later are ready at once. Started on a pool's first task instead, it held the event loop for the
     whole import. A second call (same modules) finds it running; a server never used exits with
