@@ -42,6 +42,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from pipeline.dateparse import parse_date_text
+from pipeline.extract import extract_h1
 from pipeline.languages import PhraseFinder
 from pipeline.treeindex import MAIN_XPATH, tagged
 
@@ -371,14 +372,6 @@ def _title(tree: HtmlElement) -> str | None:
     return None
 
 
-def _h1(tree: HtmlElement) -> str | None:
-    for element in tagged(tree, "h1"):
-        text = _clean(element.text_content())
-        if text:
-            return text
-    return None
-
-
 def _meta_authors(metas: MetaIndex) -> list[str]:
     names = [a.strip() for v in _meta_values(metas, "author") for a in v.split(";")]
     return [a for a in names if a][:MAX_AUTHORS]
@@ -407,7 +400,7 @@ def read_citation_metadata(tree: HtmlElement) -> dict[str, Any]:
         "jsonld": lambda: _json_ld(tree),
         "authors": lambda: _meta_authors(metas),
         "title": lambda: _title(tree),
-        "h1": lambda: _h1(tree),
+        "h1": lambda: _clean(extract_h1(tree)),
         "application_name": lambda: _first(metas, "application-name"),
         "published": lambda: _published_line(tree, mains),
         "time": lambda: _published_time(mains),
